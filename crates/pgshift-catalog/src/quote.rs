@@ -1,0 +1,129 @@
+//! The one place where identifiers and literals become SQL text.
+//!
+//! Every name or string value that reaches a SQL statement anywhere in pgshift goes through
+//! [`ident`], [`qualified`] or [`literal`]. No other code may build SQL by pasting a name into a
+//! `format!` string.
+
+/// Keywords that PostgreSQL's own `quote_ident` would quote: every reserved, type/function-name
+/// and column-name keyword (unreserved keywords are safe bare). Taken from `kwlist.h` of
+/// PostgreSQL 13–17; a few extra entries are harmless (they only add quotes).
+const KEYWORDS: &[&str] = &[
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
+    "authorization", "between", "bigint", "binary", "bit", "boolean", "both", "case", "cast",
+    "char", "character", "check", "coalesce", "collate", "collation", "column", "concurrently",
+    "constraint", "create", "cross", "current_catalog", "current_date", "current_role",
+    "current_schema", "current_time", "current_timestamp", "current_user", "dec", "decimal",
+    "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "exists",
+    "extract", "false", "fetch", "float", "for", "foreign", "freeze", "from", "full", "grant",
+    "greatest", "group", "grouping", "having", "ilike", "in", "initially", "inner", "inout", "int",
+    "integer", "intersect", "interval", "into", "is", "isnull", "join", "json", "json_array",
+    "json_arrayagg", "json_exists", "json_object", "json_objectagg", "json_query",
+    "json_scalar", "json_serialize", "json_table", "json_value", "lateral", "leading", "least",
+    "left", "like", "limit", "localtime", "localtimestamp", "merge_action", "national",
+    "natural", "nchar", "none", "normalize", "not", "notnull", "null", "nullif", "numeric",
+    "offset", "on", "only", "or", "order", "out", "outer", "overlaps", "overlay", "placing",
+    "position", "precision", "primary", "real", "references", "returning", "right", "row",
+    "select", "session_user", "setof", "similar", "smallint", "some", "substring", "symmetric",
+    "system_user", "table", "tablesample", "then", "time", "timestamp", "to", "trailing",
+    "treat", "trim", "true", "union", "unique", "user", "using", "values", "varchar",
+    "variadic", "verbose", "when", "where", "window", "with", "xmlattributes", "xmlconcat",
+    "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot",
+    "xmlserialize", "xmltable",
+];
+
+/// Quote an identifier the way PostgreSQL's `quote_ident` does: bare when it is a plain
+/// lower-case identifier that is not a keyword, double-quoted (with `"` doubled) otherwise.
+pub fn ident(name: &str) -> String {
+    if is_plain(name) {
+        name.to_owned()
+    } else {
+        let mut out = String::with_capacity(name.len() + 2);
+        out.push('"');
+        for ch in name.chars() {
+            if ch == '"' {
+                out.push('"');
+            }
+            out.push(ch);
+        }
+        out.push('"');
+        out
+    }
+}
+
+fn is_plain(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    (first.is_ascii_lowercase() || first == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && KEYWORDS.binary_search(&name).is_err()
+}
+
+/// `schema.name`, each part through [`ident`].
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", ident(schema), ident(name))
+}
+
+/// A string literal: `'…'` with `'` doubled; `E'…'` with backslashes doubled when the value
+/// holds a backslash, so the result means the same under any `standard_conforming_strings`.
+pub fn literal(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 3);
+    if value.contains('\\') {
+        out.push('E');
+    }
+    out.push('\'');
+    for ch in value.chars() {
+        match ch {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            _ => out.push(ch),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_are_sorted_for_binary_search() {
+        let mut sorted = KEYWORDS.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted, KEYWORDS);
+    }
+
+    #[test]
+    fn quotes_only_when_needed() {
+        assert_eq!(ident("users"), "users");
+        assert_eq!(ident("user"), "\"user\"");
+        assert_eq!(ident("Project"), "\"Project\"");
+        assert_eq!(ident("a b"), "\"a b\"");
+        assert_eq!(ident("we\"ird"), "\"we\"\"ird\"");
+        assert_eq!(ident("1abc"), "\"1abc\"");
+        assert_eq!(ident(""), "\"\"");
+        assert_eq!(ident("café"), "\"café\"");
+        assert_eq!(qualified("public", "Order"), "public.\"Order\"");
+    }
+
+    #[test]
+    fn literals_escape_quotes_and_backslashes() {
+        assert_eq!(literal("it's"), "'it''s'");
+        assert_eq!(literal(r"a\b"), r"E'a\\b'");
+    }
+}
+
+/// A storage option `name=value` (from `reloptions`) as SQL: the name bare when plain, the
+/// value bare when it is a plain word or number, a literal otherwise.
+pub fn reloption(option: &str) -> String {
+    let (name, value) = option.split_once('=').unwrap_or((option, ""));
+    let plain = |s: &str| {
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    };
+    let name = if plain(name) { name.to_owned() } else { ident(name) };
+    let value = if plain(value) { value.to_owned() } else { literal(value) };
+    format!("{name}={value}")
+}

@@ -1,0 +1,38 @@
+//! One module per command; each takes its parsed arguments and the configuration, and writes
+//! data to stdout (progress and warnings to stderr).
+
+pub mod inspect;
+pub mod scratch;
+
+use std::io::Write;
+
+use crate::error::CliError;
+
+/// Write `text` to stdout. A closed pipe (`pgshift inspect | head`) is not an error.
+pub fn print(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::usage("cannot write to standard output").caused_by(&e)),
+    }
+}
+
+/// JSON for `--json` output, pretty-printed with a final newline.
+pub fn json<T: serde::Serialize>(value: &T) -> Result<String, CliError> {
+    let mut s = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::usage("cannot encode the output as JSON").caused_by(&e))?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// The scratch error as a CLI error: a database-class failure (exit 3).
+pub fn scratch_error(e: pgshift_scratch::ScratchError) -> CliError {
+    let mut err = CliError::database("the scratch PostgreSQL server is not available").caused_by(&e);
+    err.hint = Some(
+        "pgshift runs a private PostgreSQL from the local binaries; see `pgshift scratch status`, \
+         or set PGSHIFT_SCRATCH_URL to use an existing server"
+            .to_owned(),
+    );
+    err
+}

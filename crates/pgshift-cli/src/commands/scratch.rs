@@ -1,0 +1,71 @@
+//! `pgshift scratch start|stop|status|url`: control the embedded scratch server.
+
+use clap::Subcommand;
+use pgshift_scratch::StopOutcome;
+
+use super::{json, print, scratch_error};
+use crate::config::Config;
+use crate::error::CliError;
+
+/// What to do with the scratch server.
+#[derive(Debug, Subcommand)]
+pub enum ScratchCommand {
+    /// Start the scratch server (initializing it on first use) and print its URL.
+    Start,
+    /// Stop the embedded scratch server.
+    Stop,
+    /// Say whether the scratch server runs, where, and on which binaries.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the URL of the scratch server's admin database (starting it if needed).
+    Url,
+}
+
+/// Run a `scratch` subcommand.
+pub async fn run(cmd: &ScratchCommand, config: &Config) -> Result<u8, CliError> {
+    let scratch = config.scratch();
+    match cmd {
+        ScratchCommand::Start | ScratchCommand::Url => {
+            let server = pgshift_scratch::start(&scratch).await.map_err(scratch_error)?;
+            print(&format!("{}\n", server.url(server.admin_dbname())))?;
+        }
+        ScratchCommand::Stop => match pgshift_scratch::stop(&scratch).map_err(scratch_error)? {
+            StopOutcome::Stopped => eprintln!("scratch server stopped"),
+            StopOutcome::NotRunning => eprintln!("scratch server was not running"),
+        },
+        ScratchCommand::Status { json: as_json } => {
+            if scratch.url.is_some() {
+                let server = pgshift_scratch::ScratchServer::ensure(&scratch).await.map_err(scratch_error)?;
+                let url = server.url(server.admin_dbname());
+                if *as_json {
+                    print(&json(&serde_json::json!({ "embedded": false, "running": true, "url": url }))?)?;
+                } else {
+                    print(&format!("using an existing server (PGSHIFT_SCRATCH_URL or scratch_url): {url}\n"))?;
+                }
+                return Ok(0);
+            }
+            let status = pgshift_scratch::status(&scratch).map_err(scratch_error)?;
+            if *as_json {
+                print(&json(&status)?)?;
+            } else {
+                let state = match status.pid {
+                    Some(pid) if status.running => format!("running (pid {pid})"),
+                    _ => "not running".to_owned(),
+                };
+                print(&format!(
+                    "scratch server: {state}\nPostgreSQL:     {} ({})\ndata directory: {}\nsocket:         {}\nlog:            {}\n{}",
+                    status.major,
+                    status.bindir.display(),
+                    status.data_dir.display(),
+                    status.socket_dir.display(),
+                    status.log_file.display(),
+                    status.url.map(|u| format!("url:            {u}\n")).unwrap_or_default(),
+                ))?;
+            }
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,70 @@
+//! `pgshift.toml`: the project configuration, read from the current directory (or `--config`).
+//!
+//! Only what the implemented commands use is read; unknown keys are rejected so that a typo
+//! is an error, not a silently ignored setting.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::CliError;
+
+/// The parsed configuration (defaults when there is no file).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Environment variable holding the target database URL (default `DATABASE_URL`).
+    pub database_url_env: Option<String>,
+    /// An existing server to use for scratch databases instead of the embedded one.
+    pub scratch_url: Option<String>,
+    /// Name patterns never to read or touch (an extra guard beside ownership).
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Schemas never to read or touch.
+    #[serde(default)]
+    pub ignore_schemas: Vec<String>,
+    /// Where the file was read from, if anywhere.
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+impl Config {
+    /// Read `path`, or `./pgshift.toml` when it exists, or defaults.
+    pub fn load(path: Option<&Path>) -> Result<Config, CliError> {
+        let (path, required) = match path {
+            Some(p) => (p.to_owned(), true),
+            None => (PathBuf::from("pgshift.toml"), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => {
+                return Err(CliError::usage(format!("cannot read {}", path.display()))
+                    .caused_by(&e)
+                    .hint("pass an existing file to --config, or run without it"))
+            }
+        };
+        let mut config: Config = toml::from_str(&text).map_err(|e| {
+            CliError::usage(format!("{} is not a valid pgshift configuration", path.display()))
+                .caused_by(&e)
+                .hint("see README.md for the keys pgshift.toml accepts")
+        })?;
+        config.path = Some(path);
+        Ok(config)
+    }
+
+    /// The environment variable that holds the database URL.
+    pub fn database_url_env(&self) -> &str {
+        self.database_url_env.as_deref().unwrap_or("DATABASE_URL")
+    }
+
+    /// Scratch server settings: environment first (`PGSHIFT_SCRATCH_URL`, `PGSHIFT_PG_BINDIR`),
+    /// then this file.
+    pub fn scratch(&self) -> pgshift_scratch::ScratchConfig {
+        let mut scratch = pgshift_scratch::ScratchConfig::from_env();
+        if scratch.url.is_none() {
+            scratch.url = self.scratch_url.clone();
+        }
+        scratch
+    }
+}

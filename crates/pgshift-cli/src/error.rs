@@ -1,0 +1,65 @@
+//! The CLI's error: a message, its causes, a hint saying what to do next, and the exit code.
+//!
+//! Rendered on stderr as `error: …` / `  caused by: …` / `hint: …`. Exit codes: 1 problems
+//! found, 2 usage or configuration error, 3 database error.
+
+use std::fmt;
+
+/// Exit code for usage and configuration errors.
+pub const USAGE: u8 = 2;
+/// Exit code for database errors (unreachable, refused, failing statement).
+pub const DATABASE: u8 = 3;
+
+/// An error as the user sees it.
+#[derive(Debug)]
+pub struct CliError {
+    /// What went wrong, in one line.
+    pub message: String,
+    /// Underlying causes, outermost first.
+    pub causes: Vec<String>,
+    /// What to do next.
+    pub hint: Option<String>,
+    /// Process exit code.
+    pub code: u8,
+}
+
+impl CliError {
+    /// A usage/configuration error.
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), causes: Vec::new(), hint: None, code: USAGE }
+    }
+    /// A database error.
+    pub fn database(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), causes: Vec::new(), hint: None, code: DATABASE }
+    }
+    /// Add the chain of `source()`s of `err` as causes.
+    pub fn caused_by(mut self, err: &(dyn std::error::Error + 'static)) -> Self {
+        let mut next = Some(err);
+        while let Some(e) = next {
+            let text = e.to_string();
+            if !self.causes.contains(&text) && text != self.message {
+                self.causes.push(text);
+            }
+            next = e.source();
+        }
+        self
+    }
+    /// Set the hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        for cause in &self.causes {
+            write!(f, "\n  caused by: {cause}")?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\nhint: {hint}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,66 @@
+//! pgshift-cli: the `pgshift` binary.
+//!
+//! Owns: argument parsing, output (human SQL/text, `--json`), and exit codes: 0 fine,
+//! 1 problems found, 2 usage or configuration error, 3 database error. Data goes to stdout,
+//! warnings, progress and errors to stderr; a closed stdout pipe is not an error.
+//!
+//! Must not: hold logic a library user would need; every command is a thin layer over the
+//! library crates.
+
+mod commands;
+mod config;
+mod connect;
+mod error;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// PostgreSQL schema migrations for databases you share with other systems.
+#[derive(Debug, Parser)]
+#[command(name = "pgshift", version, about, propagate_version = true)]
+struct Cli {
+    /// Configuration file (default: ./pgshift.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a schema (a database, or SQL files loaded into a scratch database) as canonical SQL.
+    Inspect(commands::inspect::InspectArgs),
+    /// Control the embedded scratch PostgreSQL server.
+    #[command(subcommand)]
+    Scratch(commands::scratch::ScratchCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{}", CliError::usage("cannot start the async runtime").caused_by(&e));
+            return ExitCode::from(error::USAGE);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<u8, CliError> {
+    let config = config::Config::load(cli.config.as_deref())?;
+    match &cli.command {
+        Command::Inspect(args) => commands::inspect::run(args, &config).await,
+        Command::Scratch(cmd) => commands::scratch::run(cmd, &config).await,
+    }
+}

@@ -1,0 +1,571 @@
+//! Turns the rows of [`crate::queries`] into a [`Catalog`], applying the object filter.
+//!
+//! Pure: no I/O happens here. Sub-objects (columns, constraints, indexes, triggers, policies)
+//! follow their relation through the filter; dependencies are kept only between objects that
+//! made it into the catalog.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use pgshift_catalog::*;
+use tokio_postgres::Row;
+
+/// The raw result of every catalog query.
+#[allow(missing_docs)]
+pub struct Rows {
+    pub schemas: Vec<Row>,
+    pub extensions: Vec<Row>,
+    pub types: Vec<Row>,
+    pub relations: Vec<Row>,
+    pub columns: Vec<Row>,
+    pub sequences: Vec<Row>,
+    pub constraints: Vec<Row>,
+    pub indexes: Vec<Row>,
+    pub functions: Vec<Row>,
+    pub triggers: Vec<Row>,
+    pub policies: Vec<Row>,
+    pub depends: Vec<Row>,
+}
+
+const PG_CLASS: u32 = 1259;
+const PG_TYPE: u32 = 1247;
+const PG_PROC: u32 = 1255;
+const PG_CONSTRAINT: u32 = 2606;
+const PG_TRIGGER: u32 = 2620;
+const PG_POLICY: u32 = 3256;
+
+/// OID → object maps built along the way, to resolve references and dependencies.
+#[derive(Default)]
+struct Oids {
+    /// Every user relation, filtered or not: FKs and inheritance may point outside the filter.
+    rel_names: HashMap<u32, QualName>,
+    /// Relations in the catalog (tables, views, sequences, composite types, indexes).
+    rels: HashMap<u32, ObjectRef>,
+    /// Types in the catalog, including the row types of tables and views.
+    types: HashMap<u32, ObjectRef>,
+    funcs: HashMap<u32, ObjectRef>,
+    /// Constraint OID → the node that renders it (the table for inline checks).
+    constraints: HashMap<u32, ObjectRef>,
+    triggers: HashMap<u32, ObjectRef>,
+    policies: HashMap<u32, ObjectRef>,
+    /// Column names by (relation, attnum).
+    columns: HashMap<(u32, i16), String>,
+    /// Identity columns by (relation, column name): ALWAYS (true) or BY DEFAULT.
+    identity: HashMap<(u32, String), bool>,
+}
+
+/// Build the catalog from the rows, keeping what `filter` allows.
+pub fn build(rows: Rows, filter: &ObjectFilter) -> Catalog {
+    let mut cat = Catalog::default();
+    let mut oids = Oids::default();
+
+    for r in &rows.schemas {
+        let name: String = r.get(1);
+        if filter.allows_schema(&name) {
+            cat.schemas.insert(name.clone(), Schema { name, comment: r.get(2) });
+        }
+    }
+    for r in &rows.extensions {
+        let ext = Extension { name: r.get(0), schema: r.get(1), version: r.get(2), comment: r.get(3) };
+        if filter.allows_schema(&ext.schema) {
+            cat.extensions.insert(ext.name.clone(), ext);
+        }
+    }
+    relations(&rows, filter, &mut cat, &mut oids);
+    types(&rows, filter, &mut cat, &mut oids);
+    columns(&rows, &mut cat, &mut oids);
+    sequences(&rows, filter, &mut cat, &oids);
+    constraints(&rows, &mut cat, &mut oids);
+    indexes(&rows, &mut cat, &mut oids);
+    functions(&rows, filter, &mut cat, &mut oids);
+    triggers(&rows, &mut cat, &mut oids);
+    policies(&rows, &mut cat, &mut oids);
+    dependencies(&rows, &mut cat, &oids);
+    cat
+}
+
+fn relations(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut Oids) {
+    for r in &rows.relations {
+        let oid: u32 = r.get(0);
+        let name = QualName::new(r.get::<_, String>(1), r.get::<_, String>(2));
+        oids.rel_names.insert(oid, name.clone());
+    }
+    for r in &rows.relations {
+        let oid: u32 = r.get(0);
+        let name = oids.rel_names[&oid].clone();
+        if !filter.allows(&name) {
+            continue;
+        }
+        let kind: String = r.get(3);
+        let reltype: u32 = r.get(13);
+        let options: Vec<String> = r.get(7);
+        let comment: Option<String> = r.get(12);
+        match kind.as_str() {
+            "r" | "p" => {
+                let parents: Vec<u32> = r.get(10);
+                let parents: Vec<QualName> =
+                    parents.iter().filter_map(|p| oids.rel_names.get(p).cloned()).collect();
+                let bound: Option<String> = r.get(9);
+                let (partition_of, inherits) = match bound {
+                    Some(bound) if !parents.is_empty() => {
+                        (Some(PartitionOf { parent: parents[0].clone(), bound }), Vec::new())
+                    }
+                    _ => (None, parents),
+                };
+                let table = Table {
+                    name: name.clone(),
+                    kind: match r.get::<_, Option<String>>(8) {
+                        Some(key) => TableKind::Partitioned { key },
+                        None => TableKind::Plain,
+                    },
+                    partition_of,
+                    inherits,
+                    unlogged: r.get::<_, String>(4) == "u",
+                    columns: Vec::new(),
+                    constraints: BTreeMap::new(),
+                    triggers: BTreeMap::new(),
+                    policies: BTreeMap::new(),
+                    rls_enabled: r.get(5),
+                    rls_forced: r.get(6),
+                    options,
+                    comment,
+                    depends_on: BTreeSet::new(),
+                };
+                let object = ObjectRef::Table { name: name.clone() };
+                oids.rels.insert(oid, object.clone());
+                oids.types.insert(reltype, object);
+                cat.tables.insert(name, table);
+            }
+            "v" | "m" => {
+                let view = View {
+                    name: name.clone(),
+                    materialized: kind == "m",
+                    definition: r.get::<_, Option<String>>(11).unwrap_or_default(),
+                    options,
+                    column_comments: BTreeMap::new(),
+                    comment,
+                    depends_on: BTreeSet::new(),
+                };
+                let object = ObjectRef::View { name: name.clone() };
+                oids.rels.insert(oid, object.clone());
+                oids.types.insert(reltype, object);
+                cat.views.insert(name, view);
+            }
+            "S" => {
+                oids.rels.insert(oid, ObjectRef::Sequence { name });
+            }
+            "c" => {
+                oids.rels.insert(oid, ObjectRef::Type { name });
+            }
+            _ => cat.diagnostics.push(format!("foreign table {name} skipped: not supported yet")),
+        }
+    }
+}
+
+fn types(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut Oids) {
+    for r in &rows.types {
+        let oid: u32 = r.get(0);
+        let name = QualName::new(r.get::<_, String>(1), r.get::<_, String>(2));
+        if !filter.allows(&name) {
+            continue;
+        }
+        let kind = match r.get::<_, String>(3).as_str() {
+            "e" => TypeKind::Enum { labels: r.get::<_, Option<Vec<String>>>(4).unwrap_or_default() },
+            "d" => TypeKind::Domain {
+                base_type: r.get::<_, Option<String>>(5).unwrap_or_default(),
+                collation: collation(r, 8, 9),
+                default: r.get(7),
+                not_null: r.get(6),
+                checks: BTreeMap::new(),
+            },
+            _ => TypeKind::Composite { attributes: Vec::new() },
+        };
+        oids.types.insert(oid, ObjectRef::Type { name: name.clone() });
+        cat.types.insert(
+            name.clone(),
+            TypeDef { name, kind, comment: r.get(10), depends_on: BTreeSet::new() },
+        );
+    }
+}
+
+fn collation(r: &Row, schema: usize, name: usize) -> Option<QualName> {
+    match (r.get::<_, Option<String>>(schema), r.get::<_, Option<String>>(name)) {
+        (Some(s), Some(n)) => Some(QualName::new(s, n)),
+        _ => None,
+    }
+}
+
+fn columns(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
+    for r in &rows.columns {
+        let rel: u32 = r.get(0);
+        let attnum: i16 = r.get(1);
+        let name: String = r.get(2);
+        oids.columns.insert((rel, attnum), name.clone());
+        let comment: Option<String> = r.get(11);
+        match oids.rels.get(&rel) {
+            Some(ObjectRef::Table { name: table }) => {
+                let generated: String = r.get(7);
+                let default: Option<String> = r.get(5);
+                let (default, generated) = if generated == "s" { (None, default) } else { (default, None) };
+                let identity: String = r.get(6);
+                let column = Column {
+                    name,
+                    data_type: r.get(3),
+                    collation: collation(r, 9, 10),
+                    not_null: r.get(4),
+                    default,
+                    // Filled in from the identity sequence by `sequences`.
+                    identity: None,
+                    generated,
+                    local: r.get(8),
+                    comment,
+                };
+                if !identity.is_empty() {
+                    oids.identity.insert((rel, column.name.clone()), identity == "a");
+                }
+                if let Some(t) = cat.tables.get_mut(table) {
+                    t.columns.push(column);
+                }
+            }
+            Some(ObjectRef::View { name: view }) => {
+                if let (Some(v), Some(c)) = (cat.views.get_mut(view), comment) {
+                    v.column_comments.insert(name, c);
+                }
+            }
+            Some(ObjectRef::Type { name: ty }) => {
+                if let Some(TypeDef { kind: TypeKind::Composite { attributes }, .. }) = cat.types.get_mut(ty) {
+                    attributes.push(CompositeAttribute {
+                        name,
+                        data_type: r.get(3),
+                        collation: collation(r, 9, 10),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn sequences(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &Oids) {
+    for r in &rows.sequences {
+        let name = QualName::new(r.get::<_, String>(1), r.get::<_, String>(2));
+        let options = SequenceOptions {
+            data_type: r.get(3),
+            start: r.get(4),
+            increment: r.get(5),
+            min_value: r.get(6),
+            max_value: r.get(7),
+            cache: r.get(8),
+            cycle: r.get(9),
+        };
+        let owner: Option<u32> = r.get(11);
+        let owner_col: Option<i32> = r.get(12);
+        let deptype: Option<String> = r.get(13);
+        let owned_by = match (owner, owner_col) {
+            (Some(rel), Some(att)) => {
+                let table = oids.rel_names.get(&rel).cloned();
+                let column = i16::try_from(att).ok().and_then(|a| oids.columns.get(&(rel, a)).cloned());
+                table.zip(column)
+            }
+            _ => None,
+        };
+        if deptype.as_deref() == Some("i") {
+            // An identity sequence: its options belong to the column.
+            let Some((table, column)) = owned_by.clone() else { continue };
+            let Some(col) = cat
+                .tables
+                .get_mut(&table)
+                .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
+            else {
+                continue;
+            };
+            if let Some(&always) = owner.and_then(|rel| oids.identity.get(&(rel, column.clone()))) {
+                col.identity = Some(Identity { always, sequence: name, options });
+            }
+            continue;
+        }
+        if !filter.allows(&name) {
+            continue;
+        }
+        cat.sequences.insert(
+            name.clone(),
+            Sequence {
+                name,
+                options,
+                owned_by,
+                unlogged: r.get::<_, String>(10) == "u",
+                comment: None,
+            },
+        );
+    }
+    // Sequence comments come with the relations.
+    for r in &rows.relations {
+        let oid: u32 = r.get(0);
+        if let Some(ObjectRef::Sequence { name }) = oids.rels.get(&oid) {
+            if let Some(s) = cat.sequences.get_mut(name) {
+                s.comment = r.get(12);
+            }
+        }
+    }
+}
+
+fn fk_action(c: &str) -> FkAction {
+    match c {
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+fn constraints(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
+    for r in &rows.constraints {
+        let oid: u32 = r.get(0);
+        let rel: u32 = r.get(1);
+        let typ: u32 = r.get(2);
+        let name: String = r.get(3);
+        let contype: String = r.get(4);
+        let definition: String = r.get(5);
+        if typ != 0 {
+            if let Some(ObjectRef::Type { name: ty }) = oids.types.get(&typ).cloned() {
+                if let Some(TypeDef { kind: TypeKind::Domain { checks, .. }, .. }) = cat.types.get_mut(&ty) {
+                    checks.insert(name.clone(), DomainCheck { name, definition });
+                    oids.constraints.insert(oid, ObjectRef::Type { name: ty });
+                }
+            }
+            continue;
+        }
+        let Some(ObjectRef::Table { name: table }) = oids.rels.get(&rel).cloned() else { continue };
+        let columns: Vec<String> = r.get(10);
+        let kind = match contype.as_str() {
+            "p" => ConstraintKind::PrimaryKey { columns },
+            "u" => ConstraintKind::Unique { columns, nulls_not_distinct: r.get(19) },
+            "c" => ConstraintKind::Check {
+                expression: r.get::<_, Option<String>>(16).unwrap_or_default(),
+                no_inherit: r.get(9),
+            },
+            "f" => {
+                let frel: u32 = r.get(11);
+                ConstraintKind::ForeignKey {
+                    columns,
+                    ref_table: oids.rel_names.get(&frel).cloned().unwrap_or_else(|| QualName::new("", "")),
+                    ref_columns: r.get(12),
+                    on_delete: fk_action(&r.get::<_, String>(13)),
+                    on_update: fk_action(&r.get::<_, String>(14)),
+                    match_type: match r.get::<_, String>(15).as_str() {
+                        "f" => FkMatch::Full,
+                        "p" => FkMatch::Partial,
+                        _ => FkMatch::Simple,
+                    },
+                }
+            }
+            _ => ConstraintKind::Exclude,
+        };
+        let constraint = Constraint {
+            name: name.clone(),
+            kind,
+            definition,
+            deferrable: r.get(6),
+            initially_deferred: r.get(7),
+            validated: r.get(8),
+            comment: r.get(17),
+            depends_on: BTreeSet::new(),
+        };
+        let node = if constraint.is_inline() && constraint.validated {
+            ObjectRef::Table { name: table.clone() }
+        } else {
+            ObjectRef::Constraint { table: table.clone(), name: name.clone() }
+        };
+        if matches!(contype.as_str(), "p" | "u" | "x") {
+            let index: u32 = r.get(18);
+            oids.rels.insert(index, node.clone());
+        }
+        oids.constraints.insert(oid, node);
+        if let Some(t) = cat.tables.get_mut(&table) {
+            t.constraints.insert(name, constraint);
+        }
+    }
+}
+
+fn indexes(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
+    for r in &rows.indexes {
+        let oid: u32 = r.get(0);
+        let rel: u32 = r.get(2);
+        let table = match oids.rels.get(&rel) {
+            Some(ObjectRef::Table { name } | ObjectRef::View { name }) => name.clone(),
+            _ => continue,
+        };
+        let name = QualName::new(table.schema.clone(), r.get::<_, String>(1));
+        oids.rels.insert(oid, ObjectRef::Index { name: name.clone() });
+        // On a partitioned table `pg_get_indexdef` prints `ON ONLY` (pg_dump's form, which then
+        // attaches each partition's index). We keep the form that creates the whole tree.
+        let definition: String = r.get(5);
+        let only = format!(" ON ONLY {} USING ", table.sql());
+        let definition = definition.replacen(&only, &format!(" ON {} USING ", table.sql()), 1);
+        cat.indexes.insert(
+            name.clone(),
+            Index {
+                name,
+                table,
+                unique: r.get(3),
+                method: r.get(4),
+                definition,
+                keys: r.get(6),
+                include: r.get(7),
+                predicate: r.get(8),
+                comment: r.get(9),
+                nulls_not_distinct: r.get(10),
+                depends_on: BTreeSet::new(),
+            },
+        );
+    }
+}
+
+fn functions(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut Oids) {
+    for r in &rows.functions {
+        let oid: u32 = r.get(0);
+        let key = FunctionKey { schema: r.get(1), name: r.get(2), args: r.get(3) };
+        if !filter.allows(&QualName::new(key.schema.clone(), key.name.clone())) {
+            continue;
+        }
+        let kind = match r.get::<_, String>(4).as_str() {
+            "f" => RoutineKind::Function,
+            "p" => RoutineKind::Procedure,
+            "w" => RoutineKind::Window,
+            _ => {
+                cat.diagnostics.push(format!("aggregate {} skipped: not supported yet", key.sql()));
+                continue;
+            }
+        };
+        oids.funcs.insert(oid, ObjectRef::Function { key: key.clone() });
+        cat.functions.insert(
+            key.clone(),
+            Function {
+                key,
+                kind,
+                returns: r.get(5),
+                language: r.get(6),
+                definition: r.get::<_, Option<String>>(7).unwrap_or_default(),
+                comment: r.get(8),
+                depends_on: BTreeSet::new(),
+            },
+        );
+    }
+}
+
+fn triggers(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
+    for r in &rows.triggers {
+        let oid: u32 = r.get(0);
+        let rel: u32 = r.get(1);
+        let name: String = r.get(2);
+        match oids.rels.get(&rel) {
+            Some(ObjectRef::Table { name: table }) => {
+                let table = table.clone();
+                let enabled = r.get::<_, String>(4).chars().next().unwrap_or('O');
+                let trigger = Trigger {
+                    name: name.clone(),
+                    definition: r.get(3),
+                    enabled,
+                    comment: r.get(5),
+                    depends_on: BTreeSet::new(),
+                };
+                oids.triggers.insert(oid, ObjectRef::Trigger { table: table.clone(), name: name.clone() });
+                if let Some(t) = cat.tables.get_mut(&table) {
+                    t.triggers.insert(name, trigger);
+                }
+            }
+            Some(ObjectRef::View { name: view }) => {
+                cat.diagnostics.push(format!("trigger {name} on view {view} skipped: not supported yet"));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn policies(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
+    for r in &rows.policies {
+        let oid: u32 = r.get(0);
+        let rel: u32 = r.get(1);
+        let Some(ObjectRef::Table { name: table }) = oids.rels.get(&rel).cloned() else { continue };
+        let name: String = r.get(2);
+        let command = match r.get::<_, String>(4).as_str() {
+            "r" => PolicyCommand::Select,
+            "a" => PolicyCommand::Insert,
+            "w" => PolicyCommand::Update,
+            "d" => PolicyCommand::Delete,
+            _ => PolicyCommand::All,
+        };
+        let policy = Policy {
+            name: name.clone(),
+            permissive: r.get(3),
+            command,
+            roles: r.get(5),
+            using: r.get(6),
+            with_check: r.get(7),
+            comment: r.get(8),
+            depends_on: BTreeSet::new(),
+        };
+        oids.policies.insert(oid, ObjectRef::Policy { table: table.clone(), name: name.clone() });
+        if let Some(t) = cat.tables.get_mut(&table) {
+            t.policies.insert(name, policy);
+        }
+    }
+}
+
+fn lookup(oids: &Oids, class: u32, oid: u32) -> Option<&ObjectRef> {
+    match class {
+        PG_CLASS => oids.rels.get(&oid),
+        PG_TYPE => oids.types.get(&oid),
+        PG_PROC => oids.funcs.get(&oid),
+        PG_CONSTRAINT => oids.constraints.get(&oid),
+        PG_TRIGGER => oids.triggers.get(&oid),
+        PG_POLICY => oids.policies.get(&oid),
+        _ => None,
+    }
+}
+
+fn dependencies(rows: &Rows, cat: &mut Catalog, oids: &Oids) {
+    for r in &rows.depends {
+        let (class, oid, ref_class, ref_oid): (u32, Option<u32>, u32, Option<u32>) =
+            (r.get(0), r.get(1), r.get(2), r.get(3));
+        let (Some(oid), Some(ref_oid)) = (oid, ref_oid) else { continue };
+        let Some(dependent) = lookup(oids, class, oid) else { continue };
+        // A sequence's only dependency is its OWNED BY column, rendered on its own.
+        if matches!(dependent, ObjectRef::Sequence { .. }) {
+            continue;
+        }
+        let Some(referenced) = lookup(oids, ref_class, ref_oid) else { continue };
+        if dependent == referenced {
+            continue;
+        }
+        if let Some(deps) = depends_on_mut(cat, dependent) {
+            deps.insert(referenced.clone());
+        }
+    }
+}
+
+fn depends_on_mut<'a>(cat: &'a mut Catalog, object: &ObjectRef) -> Option<&'a mut BTreeSet<ObjectRef>> {
+    match object {
+        ObjectRef::Type { name } => cat.types.get_mut(name).map(|t| &mut t.depends_on),
+        ObjectRef::Table { name } => cat.tables.get_mut(name).map(|t| &mut t.depends_on),
+        ObjectRef::View { name } => cat.views.get_mut(name).map(|v| &mut v.depends_on),
+        ObjectRef::Function { key } => cat.functions.get_mut(key).map(|f| &mut f.depends_on),
+        ObjectRef::Index { name } => cat.indexes.get_mut(name).map(|i| &mut i.depends_on),
+        ObjectRef::Constraint { table, name } => cat
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.constraints.get_mut(name))
+            .map(|c| &mut c.depends_on),
+        ObjectRef::Trigger { table, name } => cat
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.triggers.get_mut(name))
+            .map(|t| &mut t.depends_on),
+        ObjectRef::Policy { table, name } => cat
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.policies.get_mut(name))
+            .map(|p| &mut p.depends_on),
+        ObjectRef::Schema { .. } | ObjectRef::Extension { .. } | ObjectRef::Sequence { .. } => None,
+    }
+}

@@ -1,0 +1,222 @@
+//! The catalog queries, one per object kind, each set-based over the whole database.
+//!
+//! They run with `search_path` empty, so every name PostgreSQL deparses (defaults, checks,
+//! index and view definitions, types) comes out schema-qualified. System schemas and objects
+//! that belong to an extension (`pg_depend.deptype = 'e'`) are left out here; the object
+//! filter is applied afterwards, in Rust. Columns that only exist on newer servers are
+//! guarded by the server version (see [`Version`]).
+
+/// The server's `server_version_num`, for version-specific catalog columns.
+#[derive(Clone, Copy, Debug)]
+pub struct Version(pub i32);
+
+impl Version {
+    /// PostgreSQL 15 or later (NULLS NOT DISTINCT, unlogged sequences).
+    pub fn at_least_15(self) -> bool {
+        self.0 >= 150000
+    }
+}
+
+/// Namespace filter shared by every query: no system schema.
+macro_rules! user_ns {
+    ($alias:literal) => {
+        concat!(
+            $alias, ".nspname NOT IN ('pg_catalog', 'information_schema') AND ",
+            $alias, ".nspname NOT LIKE 'pg\\_toast%' AND ",
+            $alias, ".nspname NOT LIKE 'pg\\_temp\\_%'"
+        )
+    };
+}
+
+/// Not a member of an extension.
+macro_rules! not_ext {
+    ($catalog:literal, $oid:literal) => {
+        concat!(
+            "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = '",
+            $catalog,
+            "'::regclass AND e.objid = ",
+            $oid,
+            " AND e.deptype = 'e')"
+        )
+    };
+}
+
+/// User schemas.
+pub const SCHEMAS: &str = concat!(
+    "SELECT n.oid, n.nspname::text, pg_catalog.obj_description(n.oid, 'pg_namespace') ",
+    "FROM pg_catalog.pg_namespace n WHERE ",
+    user_ns!("n"),
+    " AND ",
+    not_ext!("pg_catalog.pg_namespace", "n.oid")
+);
+
+/// Installed extensions except the built-in plpgsql.
+pub const EXTENSIONS: &str = "SELECT e.extname::text, n.nspname::text, e.extversion, \
+     pg_catalog.obj_description(e.oid, 'pg_extension') \
+     FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace \
+     WHERE e.extname <> 'plpgsql'";
+
+/// Enum, domain and composite types.
+pub const TYPES: &str = concat!(
+    "SELECT t.oid, n.nspname::text, t.typname::text, t.typtype::text, ",
+    "CASE WHEN t.typtype = 'e' THEN ARRAY(SELECT l.enumlabel::text FROM pg_catalog.pg_enum l ",
+    "  WHERE l.enumtypid = t.oid ORDER BY l.enumsortorder) END, ",
+    "CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END, ",
+    "t.typnotnull, pg_catalog.pg_get_expr(t.typdefaultbin, 0), ",
+    "CASE WHEN t.typtype = 'd' AND t.typcollation <> bt.typcollation THEN cn.nspname::text END, ",
+    "CASE WHEN t.typtype = 'd' AND t.typcollation <> bt.typcollation THEN co.collname::text END, ",
+    "pg_catalog.obj_description(t.oid, 'pg_type'), t.typrelid ",
+    "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace ",
+    "LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype ",
+    "LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation ",
+    "LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace ",
+    "LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid ",
+    "WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND tc.relkind = 'c')) AND ",
+    user_ns!("n"),
+    " AND ",
+    not_ext!("pg_catalog.pg_type", "t.oid")
+);
+
+/// Tables, views, materialized views, sequences and composite types (every relation kind).
+pub const RELATIONS: &str = concat!(
+    "SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text, c.relpersistence::text, ",
+    "c.relrowsecurity, c.relforcerowsecurity, coalesce(c.reloptions, '{}')::text[], ",
+    "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, ",
+    "CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, ",
+    "ARRAY(SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid ",
+    "  ORDER BY i.inhseqno), ",
+    "CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, ",
+    "pg_catalog.obj_description(c.oid, 'pg_class'), c.reltype ",
+    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ",
+    "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'c', 'f') AND ",
+    user_ns!("n"),
+    " AND ",
+    not_ext!("pg_catalog.pg_class", "c.oid")
+);
+
+/// Columns of every relation, in attnum order.
+pub const COLUMNS: &str = concat!(
+    "SELECT a.attrelid, a.attnum, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), ",
+    "a.attnotnull, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, ",
+    "a.attgenerated::text, a.attislocal, ",
+    "CASE WHEN a.attcollation <> t.typcollation THEN cn.nspname::text END, ",
+    "CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END, ",
+    "pg_catalog.col_description(a.attrelid, a.attnum) ",
+    "FROM pg_catalog.pg_attribute a ",
+    "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid ",
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ",
+    "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid ",
+    "LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum ",
+    "LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation ",
+    "LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace ",
+    "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'c', 'f') AND ",
+    user_ns!("n"),
+    " ORDER BY a.attrelid, a.attnum"
+);
+
+/// Sequences with their options and owning column (`a`: OWNED BY, `i`: identity).
+pub const SEQUENCES: &str = concat!(
+    "SELECT c.oid, n.nspname::text, c.relname::text, pg_catalog.format_type(s.seqtypid, NULL), ",
+    "s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle, ",
+    "c.relpersistence::text, d.refobjid, d.refobjsubid, d.deptype::text ",
+    "FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid ",
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ",
+    "LEFT JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::regclass ",
+    "  AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass ",
+    "  AND d.deptype IN ('a', 'i') ",
+    "WHERE ",
+    user_ns!("n")
+);
+
+/// Table and domain constraints (not the clones on partitions).
+/// `{nnd}` is replaced by the NULLS NOT DISTINCT expression for this server version.
+pub const CONSTRAINTS: &str = "SELECT co.oid, co.conrelid, co.contypid, co.conname::text, \
+     co.contype::text, pg_catalog.pg_get_constraintdef(co.oid), co.condeferrable, \
+     co.condeferred, co.convalidated, co.connoinherit, \
+     ARRAY(SELECT a.attname::text FROM unnest(co.conkey) WITH ORDINALITY k(num, ord) \
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.num \
+       ORDER BY k.ord), \
+     co.confrelid, \
+     ARRAY(SELECT a.attname::text FROM unnest(co.confkey) WITH ORDINALITY k(num, ord) \
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num \
+       ORDER BY k.ord), \
+     co.confdeltype::text, co.confupdtype::text, co.confmatchtype::text, \
+     pg_catalog.pg_get_expr(co.conbin, co.conrelid), \
+     pg_catalog.obj_description(co.oid, 'pg_constraint'), co.conindid, {nnd} \
+     FROM pg_catalog.pg_constraint co \
+     LEFT JOIN pg_catalog.pg_index ix ON ix.indexrelid = co.conindid \
+     WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conislocal AND co.conparentid = 0";
+
+/// Indexes that do not back a constraint and are not partitions of another index.
+/// `{nnd}` as in [`CONSTRAINTS`].
+pub const INDEXES: &str = "SELECT i.indexrelid, ic.relname::text, i.indrelid, i.indisunique, \
+     am.amname::text, pg_catalog.pg_get_indexdef(i.indexrelid), \
+     ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true) \
+       FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+     ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true) \
+       FROM generate_series(i.indnkeyatts + 1, i.indnatts) k ORDER BY k), \
+     pg_catalog.pg_get_expr(i.indpred, i.indrelid), \
+     pg_catalog.obj_description(i.indexrelid, 'pg_class'), {nnd} \
+     FROM pg_catalog.pg_index i \
+     JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
+     JOIN pg_catalog.pg_am am ON am.oid = ic.relam \
+     WHERE NOT ic.relispartition AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co \
+       WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid \
+       AND co.contype IN ('p', 'u', 'x'))";
+
+/// Functions and procedures with their definitions.
+pub const FUNCTIONS: &str = concat!(
+    "SELECT p.oid, n.nspname::text, p.proname::text, ",
+    "pg_catalog.pg_get_function_identity_arguments(p.oid), p.prokind::text, ",
+    "CASE WHEN p.prokind <> 'p' THEN pg_catalog.pg_get_function_result(p.oid) END, ",
+    "l.lanname::text, ",
+    "CASE WHEN p.prokind IN ('f', 'p', 'w') THEN pg_catalog.pg_get_functiondef(p.oid) END, ",
+    "pg_catalog.obj_description(p.oid, 'pg_proc') ",
+    "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace ",
+    "JOIN pg_catalog.pg_language l ON l.oid = p.prolang WHERE ",
+    user_ns!("n"),
+    " AND ",
+    not_ext!("pg_catalog.pg_proc", "p.oid")
+);
+
+/// User triggers (not internal ones, not clones on partitions).
+pub const TRIGGERS: &str = "SELECT t.oid, t.tgrelid, t.tgname::text, \
+     pg_catalog.pg_get_triggerdef(t.oid), t.tgenabled::text, \
+     pg_catalog.obj_description(t.oid, 'pg_trigger') \
+     FROM pg_catalog.pg_trigger t WHERE NOT t.tgisinternal AND t.tgparentid = 0";
+
+/// Row-level security policies.
+pub const POLICIES: &str = "SELECT p.oid, p.polrelid, p.polname::text, p.polpermissive, \
+     p.polcmd::text, \
+     ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(r)::text END \
+       FROM unnest(p.polroles) r ORDER BY 1), \
+     pg_catalog.pg_get_expr(p.polqual, p.polrelid), \
+     pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), \
+     pg_catalog.obj_description(p.oid, 'pg_policy') \
+     FROM pg_catalog.pg_policy p";
+
+/// Dependencies between user objects (OIDs ≥ 16384). Column defaults and view rules are
+/// folded onto their relation; array types onto their element type.
+pub const DEPENDS: &str = "SELECT \
+     CASE WHEN d.classid IN (2604, 2618) THEN 1259::oid ELSE d.classid END, \
+     CASE d.classid \
+       WHEN 2604 THEN (SELECT ad.adrelid FROM pg_catalog.pg_attrdef ad WHERE ad.oid = d.objid) \
+       WHEN 2618 THEN (SELECT r.ev_class FROM pg_catalog.pg_rewrite r WHERE r.oid = d.objid) \
+       ELSE d.objid END, \
+     d.refclassid, \
+     CASE WHEN d.refclassid = 1247 THEN (SELECT CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 \
+       THEN t.typelem ELSE t.oid END FROM pg_catalog.pg_type t WHERE t.oid = d.refobjid) \
+       ELSE d.refobjid END \
+     FROM pg_catalog.pg_depend d \
+     WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384 AND d.refobjid >= 16384 \
+       AND d.classid IN (1259, 1247, 1255, 2604, 2606, 2618, 2620, 3256) \
+       AND d.refclassid IN (1259, 1247, 1255, 2606)";
+
+/// The NULLS NOT DISTINCT column of `pg_index` (alias `ix` / `i`), or `false` before 15.
+pub fn nulls_not_distinct(version: Version, alias: &str) -> String {
+    if version.at_least_15() {
+        format!("coalesce({alias}.indnullsnotdistinct, false)")
+    } else {
+        "false".to_owned()
+    }
+}

@@ -1,0 +1,145 @@
+//! Scratch databases: unique names, CREATE/DROP SQL, and [`ScratchDb`],
+//! which drops its database when dropped.
+//!
+//! Names are `pgshift_s_<pid>_<counter>_<random>` so that the reaper in
+//! [`crate::ScratchServer::ensure`] can tell which process created a database
+//! and drop those whose process is gone.
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::error::ScratchError;
+use crate::server::ScratchServer;
+
+/// Prefix of every scratch database name.
+pub const SCRATCH_PREFIX: &str = "pgshift_s_";
+
+/// Quotes an SQL identifier (doubles embedded `"`).
+pub(crate) fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// A fresh unique scratch database name.
+pub(crate) fn new_name() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(nanos);
+    h.write_u64(n);
+    let rand = h.finish() as u32;
+    format!("{SCRATCH_PREFIX}{}_{n}_{rand:08x}", std::process::id())
+}
+
+/// The creating pid encoded in a scratch database name.
+pub(crate) fn scratch_pid(name: &str) -> Option<u32> {
+    name.strip_prefix(SCRATCH_PREFIX)?.split('_').next()?.parse().ok()
+}
+
+pub(crate) fn create_sql(name: &str, template: &str) -> String {
+    format!("CREATE DATABASE {} TEMPLATE {}", quote_ident(name), quote_ident(template))
+}
+
+pub(crate) fn drop_sql(name: &str, version_num: u32) -> String {
+    if version_num >= 130000 {
+        format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name))
+    } else {
+        format!("DROP DATABASE IF EXISTS {}", quote_ident(name))
+    }
+}
+
+/// A scratch database; dropped (best effort) when this value is dropped,
+/// unless [`ScratchDb::drop_now`] was called.
+#[derive(Debug)]
+pub struct ScratchDb {
+    server: ScratchServer,
+    name: String,
+    dropped: bool,
+}
+
+impl ScratchDb {
+    pub(crate) fn new(server: ScratchServer, name: String) -> Self {
+        ScratchDb {
+            server,
+            name,
+            dropped: false,
+        }
+    }
+
+    /// The database name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The server it lives on.
+    pub fn server(&self) -> &ScratchServer {
+        &self.server
+    }
+
+    /// psql-pasteable URL of this database (password masked).
+    pub fn url(&self) -> String {
+        self.server.url(&self.name)
+    }
+
+    /// Connection config for this database.
+    pub fn pg_config(&self) -> tokio_postgres::Config {
+        self.server.pg_config(&self.name)
+    }
+
+    /// Connects to this database.
+    pub async fn connect(&self) -> Result<tokio_postgres::Client, ScratchError> {
+        self.server.connect(&self.name).await
+    }
+
+    /// `DROP DATABASE ... WITH (FORCE)` now, reporting errors.
+    pub async fn drop_now(mut self) -> Result<(), ScratchError> {
+        self.dropped = true;
+        self.server.drop_database(&self.name).await
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        self.dropped = true;
+        // Works with or without a tokio runtime on this thread: a private
+        // thread with its own current-thread runtime does the DROP, and we
+        // wait for it (bounded) so the database is gone when drop returns.
+        let server = self.server.clone();
+        let name = std::mem::take(&mut self.name);
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let spawned = std::thread::Builder::new()
+            .name("pgshift-scratch-drop".into())
+            .spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    let _ = rt.block_on(server.drop_database(&name));
+                }
+                let _ = tx.send(());
+            });
+        if spawned.is_ok() {
+            let _ = rx.recv_timeout(Duration::from_secs(30));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        let a = new_name();
+        let b = new_name();
+        assert_ne!(a, b);
+        assert!(a.len() < 63);
+        assert_eq!(scratch_pid(&a), Some(std::process::id()));
+        assert_eq!(scratch_pid("pgshift_s_x_1"), None);
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+    }
+}

@@ -1,0 +1,116 @@
+//! # pgshift-scratch
+//!
+//! The embedded, throw-away PostgreSQL server that the rest of pgshift uses
+//! to load SQL and inspect it ("Postgres is the parser").
+//!
+//! **Owns:** finding the PostgreSQL binaries ([`find_binaries`]), creating
+//! and running a private cluster in pgshift's cache directory
+//! ([`ScratchServer::ensure`], [`start`], [`stop`], [`status`]), and short-lived
+//! scratch databases on it ([`ScratchServer::create_database`], [`ScratchDb`]).
+//! It can also use an existing server given by URL (`PGSHIFT_SCRATCH_URL`)
+//! instead of the embedded one.
+//!
+//! **Must not:** know anything about pgshift's catalog model; touch any
+//! database other than the scratch databases it creates (`pgshift_s_*`),
+//! which it creates and drops itself; write anywhere outside its cache
+//! directory (default `$XDG_CACHE_HOME/pgshift` or `$HOME/.cache/pgshift`;
+//! as root `/var/tmp/pgshift-root` when root's home is not traversable — see
+//! [`layout`](crate::layout) rules in the `layout` module).
+//!
+//! ## Server lifetime
+//!
+//! The embedded server is **reused** across pgshift commands: it is started
+//! on demand and stays up until `pgshift scratch stop`. Starting it per
+//! command would put the cold or warm start cost below on every command;
+//! reuse costs one socket connection. Measured on the development machine
+//! (2 cores, PostgreSQL 15, running as root; `cargo run --release -p
+//! pgshift-scratch --example measure`):
+//!
+//! | what | time |
+//! | --- | --- |
+//! | cold: initdb + first start | ~ MEASURE_COLD |
+//! | warm: start of an existing, stopped cluster | ~ MEASURE_WARM |
+//! | reuse: `ensure` on a running server | ~ MEASURE_ENSURE |
+//! | reuse: `create_database` + `drop_now` | ~ MEASURE_CREATE_DROP |
+//!
+//! ## Modules
+//! * `binaries` – discovery of `initdb`/`postgres`/`pg_ctl`;
+//! * `layout` – cache directory, cluster paths, the unprivileged user when root;
+//! * `cluster` – initdb, start, stop, lock, stale-state recovery;
+//! * `server` – [`ScratchServer`] handle and connections;
+//! * `db` – scratch databases and the reaper's naming scheme;
+//! * `conninfo` – psql-pasteable URLs with masked passwords;
+//! * `error` – [`ScratchError`].
+
+mod binaries;
+mod cluster;
+mod conninfo;
+mod db;
+mod error;
+mod layout;
+mod server;
+
+use std::path::PathBuf;
+
+pub use binaries::{find_binaries, parse_major, BinarySearch, Binaries};
+pub use cluster::{ServerStatus, StopOutcome};
+pub use conninfo::display_url;
+pub use db::{ScratchDb, SCRATCH_PREFIX};
+pub use error::{render_pg_error, ScratchError};
+pub use layout::{MAX_SOCKET_PATH, PORT, ROOT_FALLBACK_CACHE, SUPERUSER};
+pub use server::ScratchServer;
+
+/// Where and how to run (or find) the scratch server.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScratchConfig {
+    /// Where the cluster lives; None = default (`$XDG_CACHE_HOME/pgshift`,
+    /// else `$HOME/.cache/pgshift`; see the `layout` module for root).
+    pub cache_dir: Option<PathBuf>,
+    /// PostgreSQL bindir; None = discovery.
+    pub bindir: Option<PathBuf>,
+    /// Use this existing server instead of the embedded one (a libpq-style
+    /// URL/conninfo for an admin database, e.g. `postgres://u:p@host/postgres`).
+    pub url: Option<String>,
+}
+
+impl ScratchConfig {
+    /// cache_dir: None; bindir from `PGSHIFT_PG_BINDIR`; url from
+    /// `PGSHIFT_SCRATCH_URL` (empty values count as unset).
+    pub fn from_env() -> Self {
+        ScratchConfig {
+            cache_dir: None,
+            bindir: std::env::var_os("PGSHIFT_PG_BINDIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            url: std::env::var("PGSHIFT_SCRATCH_URL").ok().filter(|v| !v.is_empty()),
+        }
+    }
+}
+
+/// `pgshift scratch start`: same as [`ScratchServer::ensure`].
+pub async fn start(config: &ScratchConfig) -> Result<ScratchServer, ScratchError> {
+    ScratchServer::ensure(config).await
+}
+
+/// `pgshift scratch stop`: `pg_ctl stop -m fast` on the embedded server.
+/// Blocking (runs `pg_ctl`); call it from `spawn_blocking` inside async code
+/// if the few hundred milliseconds matter.
+pub fn stop(config: &ScratchConfig) -> Result<StopOutcome, ScratchError> {
+    if config.url.is_some() {
+        return Err(ScratchError::NotEmbedded {
+            operation: "pgshift scratch stop",
+        });
+    }
+    cluster::Cluster::resolve(config)?.stop()
+}
+
+/// `pgshift scratch status`: whether the embedded server runs, and where it lives.
+/// Has no side effects (creates nothing, starts nothing).
+pub fn status(config: &ScratchConfig) -> Result<ServerStatus, ScratchError> {
+    if config.url.is_some() {
+        return Err(ScratchError::NotEmbedded {
+            operation: "pgshift scratch status",
+        });
+    }
+    Ok(cluster::Cluster::resolve(config)?.status())
+}

@@ -1,0 +1,180 @@
+//! pgshift-source: the desired state as a list of sources, loaded in order into a database.
+//!
+//! Owns: finding the SQL files of a source (a file, or a directory's `*.sql` in file-name
+//! order), executing them into a given (scratch) database, and mapping a failure back to the
+//! file, line and column, with PostgreSQL's message, detail and hint.
+//!
+//! Must not: pick the database (the caller hands in a client for a scratch database), inspect,
+//! or rewrite the SQL it loads. Later source kinds (a command whose stdout is DDL) plug in
+//! behind [`Source`].
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use tokio_postgres::Client;
+
+/// One desired-state source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A `.sql` file, or a directory whose `*.sql` files load in file-name order.
+    Sql(PathBuf),
+}
+
+/// A SQL file read from a source.
+#[derive(Clone, Debug)]
+pub struct SqlFile {
+    /// Where it came from.
+    pub path: PathBuf,
+    /// Its text.
+    pub text: String,
+}
+
+/// Where in a file something went wrong (1-based).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The file.
+    pub path: PathBuf,
+    /// Line, 1-based.
+    pub line: usize,
+    /// Column in characters, 1-based.
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.path.display(), self.line, self.column)
+    }
+}
+
+/// What can go wrong while reading or loading a source.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The file or directory cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A directory source holds no `.sql` file.
+    #[error("{path} holds no .sql file")]
+    Empty {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// PostgreSQL rejected a statement of a file.
+    #[error("{location}: {message}{}{}", detail.as_ref().map(|d| format!("\ndetail: {d}")).unwrap_or_default(), hint.as_ref().map(|h| format!("\nhint: {h}")).unwrap_or_default())]
+    Statement {
+        /// Where (the start of the file when PostgreSQL gave no position).
+        location: Location,
+        /// PostgreSQL's message, with its severity and SQLSTATE.
+        message: String,
+        /// PostgreSQL's detail.
+        detail: Option<String>,
+        /// PostgreSQL's hint.
+        hint: Option<String>,
+    },
+    /// The connection failed while loading.
+    #[error("{path}: the database connection failed while loading: {source}")]
+    Connection {
+        /// The file being loaded.
+        path: PathBuf,
+        /// The driver error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+}
+
+impl Source {
+    /// The files of this source, in load order.
+    pub fn files(&self) -> Result<Vec<SqlFile>, SourceError> {
+        match self {
+            Source::Sql(path) => read_sql(path),
+        }
+    }
+}
+
+fn read_sql(path: &Path) -> Result<Vec<SqlFile>, SourceError> {
+    let read_err = |source| SourceError::Read { path: path.to_owned(), source };
+    let meta = std::fs::metadata(path).map_err(read_err)?;
+    if !meta.is_dir() {
+        let text = std::fs::read_to_string(path).map_err(read_err)?;
+        return Ok(vec![SqlFile { path: path.to_owned(), text }]);
+    }
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(read_err)? {
+        let entry = entry.map_err(read_err)?;
+        let p = entry.path();
+        if p.extension().is_some_and(|e| e == "sql") && p.is_file() {
+            paths.push(p);
+        }
+    }
+    if paths.is_empty() {
+        return Err(SourceError::Empty { path: path.to_owned() });
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p)
+                .map_err(|source| SourceError::Read { path: p.clone(), source })?;
+            Ok(SqlFile { path: p, text })
+        })
+        .collect()
+}
+
+/// Execute the files, in order, into the database behind `client`.
+pub async fn load(client: &Client, files: &[SqlFile]) -> Result<(), SourceError> {
+    for file in files {
+        if let Err(e) = client.batch_execute(&file.text).await {
+            return Err(match e.as_db_error() {
+                Some(db) => {
+                    let offset = match db.position() {
+                        Some(tokio_postgres::error::ErrorPosition::Original(p)) => *p as usize,
+                        _ => 0,
+                    };
+                    let (line, column) = line_col(&file.text, offset);
+                    SourceError::Statement {
+                        location: Location { path: file.path.clone(), line, column },
+                        message: format!("{}: {} ({})", db.severity(), db.message(), db.code().code()),
+                        detail: db.detail().map(str::to_owned),
+                        hint: db.hint().map(str::to_owned),
+                    }
+                }
+                None => SourceError::Connection { path: file.path.clone(), source: e },
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Line and column (1-based) of the 1-based character `position` PostgreSQL reports; 0 means
+/// "no position" and maps to 1:1.
+pub fn line_col(text: &str, position: usize) -> (usize, usize) {
+    let (mut line, mut col) = (1, 1);
+    for ch in text.chars().take(position.saturating_sub(1)) {
+        if ch == '\n' {
+            line += 1;
+            col = 1;
+        } else {
+            col += 1;
+        }
+    }
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_col;
+
+    #[test]
+    fn positions_map_to_lines_and_columns() {
+        let text = "CREATE TABLE a (id int);\nCREATE TABLE b (x nosuchtype);\n";
+        let pos = text.chars().position(|c| c == 'n').unwrap() + 1;
+        assert_eq!(line_col(text, pos), (2, 19));
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col("é\nx", 3), (2, 1));
+    }
+}

@@ -1,0 +1,65 @@
+//! pgshift-testkit: what every pgshift test that needs PostgreSQL stands on.
+//!
+//! Owns: a scratch-backed database per test ([`TestDb`]), on the shared embedded server of
+//! `pgshift-scratch` (or `PGSHIFT_SCRATCH_URL`), created fresh and dropped afterwards.
+//! Must not: be a dependency of anything but tests and benches.
+
+use pgshift_scratch::{ScratchConfig, ScratchDb, ScratchServer};
+use tokio_postgres::Client;
+
+/// A fresh, empty database for one test, with a connection to it.
+pub struct TestDb {
+    /// The scratch database (dropped when this value is dropped).
+    pub db: ScratchDb,
+    /// A connection to it.
+    pub client: Client,
+}
+
+impl TestDb {
+    /// Create a fresh database on the shared scratch server, starting the server if needed.
+    ///
+    /// Panics with the scratch error when no server can be had: a test cannot go on.
+    pub async fn new() -> TestDb {
+        let server = server().await;
+        let db = server.create_database(None).await.unwrap_or_else(|e| panic!("{e}"));
+        let client = db.connect().await.unwrap_or_else(|e| panic!("{e}"));
+        TestDb { db, client }
+    }
+
+    /// A fresh database with `sql` already executed in it.
+    pub async fn with_sql(sql: &str) -> TestDb {
+        let t = TestDb::new().await;
+        if let Err(e) = t.client.batch_execute(sql).await {
+            panic!("test setup SQL failed: {}", pg_error(&e));
+        }
+        t
+    }
+
+    /// Drop the database now (otherwise it is dropped, best effort, on `Drop`).
+    pub async fn finish(self) {
+        drop(self.client);
+        self.db.drop_now().await.unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// The shared scratch server.
+pub async fn server() -> ScratchServer {
+    ScratchServer::ensure(&ScratchConfig::from_env())
+        .await
+        .unwrap_or_else(|e| panic!("no scratch PostgreSQL server for tests: {e}"))
+}
+
+/// A driver error with PostgreSQL's message, detail and position, for test failures.
+pub fn pg_error(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!(
+            "{}: {} (detail: {:?}, hint: {:?}, position: {:?})",
+            db.code().code(),
+            db.message(),
+            db.detail(),
+            db.hint(),
+            db.position()
+        ),
+        None => e.to_string(),
+    }
+}
