@@ -29,7 +29,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let server = ScratchServer::ensure(&config).await?;
     let cold = t.elapsed();
-    println!("server {}: version {}", server.url("postgres"), server.server_version_num().await?);
+    println!(
+        "server {}: version {}",
+        server.url("postgres"),
+        server.server_version_num().await?
+    );
     println!("cold (initdb + start):            {}", ms(cold));
 
     let mut warm = Vec::new();
@@ -39,7 +43,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ScratchServer::ensure(&config).await?;
         warm.push(t.elapsed());
     }
-    println!("warm start (median of 3):         {}  {:?}", ms(median(warm.clone())), warm);
+    println!(
+        "warm start (median of 3):         {}  {:?}",
+        ms(median(warm.clone())),
+        warm
+    );
 
     let mut ensure = Vec::new();
     for _ in 0..20 {
@@ -71,12 +79,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let s = ScratchServer::ensure(&config).await?;
         let db = s.create_database(None).await?;
         let client = db.connect().await?;
-        client.batch_execute("CREATE TABLE t (id int primary key)").await?;
+        client
+            .batch_execute("CREATE TABLE t (id int primary key)")
+            .await?;
         std::mem::drop(client);
         db.drop_now().await?;
         total.push(t.elapsed());
     }
-    println!("reuse: ensure+create+connect+DDL+drop (median of 10): {}", ms(median(total)));
+    println!(
+        "reuse: ensure+create+connect+DDL+drop (median of 10): {}",
+        ms(median(total))
+    );
 
     pgshift_scratch::stop(&config)?;
     Ok(())

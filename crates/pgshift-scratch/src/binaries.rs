@@ -230,7 +230,10 @@ mod tests {
 
     #[test]
     fn parses_versions() {
-        assert_eq!(parse_major("postgres (PostgreSQL) 15.18 (Debian 15.18-1.pgdg120+1)\n"), Some(15));
+        assert_eq!(
+            parse_major("postgres (PostgreSQL) 15.18 (Debian 15.18-1.pgdg120+1)\n"),
+            Some(15)
+        );
         assert_eq!(parse_major("postgres (PostgreSQL) 17beta1"), Some(17));
         assert_eq!(parse_major("postgres (PostgreSQL) 9.6.24"), Some(9));
         assert_eq!(parse_major("garbage"), None);

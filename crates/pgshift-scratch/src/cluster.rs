@@ -98,7 +98,9 @@ fn is_postgres_process(pid: u32) -> bool {
     // A killed postmaster whose parent does not reap it stays a zombie,
     // which kill(2) still reports as existing.
     if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim_start().chars().next());
         if matches!(state, Some('Z') | Some('X') | Some('x')) {
             return false;
         }
@@ -233,10 +235,15 @@ impl Cluster {
     }
 
     fn initdb(&self) -> Result<(), ScratchError> {
-        let tmp = self.layout.root.join(format!("data.initdb-{}", std::process::id()));
+        let tmp = self
+            .layout
+            .root
+            .join(format!("data.initdb-{}", std::process::id()));
         let first = self.initdb_into(&tmp, "C.UTF-8");
         let result = match first {
-            Err(ScratchError::InitdbFailed { ref stderr, .. }) if stderr.to_lowercase().contains("locale") => {
+            Err(ScratchError::InitdbFailed { ref stderr, .. })
+                if stderr.to_lowercase().contains("locale") =>
+            {
                 self.initdb_into(&tmp, "C")
             }
             other => other,
@@ -340,9 +347,14 @@ impl Cluster {
     }
 
     fn log_offset(&self) -> u64 {
-        let len = std::fs::metadata(&self.layout.log).map(|m| m.len()).unwrap_or(0);
+        let len = std::fs::metadata(&self.layout.log)
+            .map(|m| m.len())
+            .unwrap_or(0);
         if len > MAX_LOG_BYTES {
-            if let Ok(f) = std::fs::OpenOptions::new().write(true).open(&self.layout.log) {
+            if let Ok(f) = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&self.layout.log)
+            {
                 if f.set_len(0).is_ok() {
                     return 0;
                 }
@@ -412,7 +424,12 @@ impl Cluster {
             log_file: self.layout.log.clone(),
             major: self.bins.major,
             bindir: self.bins.bindir.clone(),
-            url: pid.map(|_| crate::conninfo::display_url(&crate::conninfo::embedded_config(&self.layout.run), "postgres")),
+            url: pid.map(|_| {
+                crate::conninfo::display_url(
+                    &crate::conninfo::embedded_config(&self.layout.run),
+                    "postgres",
+                )
+            }),
         }
     }
 }

@@ -65,7 +65,9 @@ pub fn display_url(cfg: &tokio_postgres::Config, dbname: &str) -> String {
             .iter()
             .enumerate()
             .map(|(i, h)| {
-                let Host::Tcp(name) = h else { return String::new() };
+                let Host::Tcp(name) = h else {
+                    return String::new();
+                };
                 let mut s = if name.contains(':') {
                     format!("[{name}]")
                 } else {
@@ -128,9 +130,14 @@ mod tests {
 
     #[test]
     fn masks_password_and_roundtrips() {
-        let cfg = tokio_postgres::Config::from_str("postgres://al%20ice:s3cr%40t@db.example:6543/admin").unwrap();
+        let cfg =
+            tokio_postgres::Config::from_str("postgres://al%20ice:s3cr%40t@db.example:6543/admin")
+                .unwrap();
         let u = display_url(&cfg, "pgshift_s_1_2_ab");
-        assert_eq!(u, "postgresql://al%20ice:***@db.example:6543/pgshift_s_1_2_ab");
+        assert_eq!(
+            u,
+            "postgresql://al%20ice:***@db.example:6543/pgshift_s_1_2_ab"
+        );
         assert!(!u.contains("s3cr"));
         let back = tokio_postgres::Config::from_str(&u).unwrap();
         assert_eq!(back.get_user(), Some("al ice"));
@@ -141,15 +148,24 @@ mod tests {
     fn unix_socket_in_query() {
         let cfg = embedded_config(Path::new("/var/tmp/pgshift-root/pg15/run"));
         let u = display_url(&cfg, "postgres");
-        assert_eq!(u, "postgresql://pgshift@/postgres?host=/var/tmp/pgshift-root/pg15/run&port=5432");
+        assert_eq!(
+            u,
+            "postgresql://pgshift@/postgres?host=/var/tmp/pgshift-root/pg15/run&port=5432"
+        );
         let back = tokio_postgres::Config::from_str(&u).unwrap();
-        assert_eq!(back.get_hosts(), &[Host::Unix("/var/tmp/pgshift-root/pg15/run".into())]);
+        assert_eq!(
+            back.get_hosts(),
+            &[Host::Unix("/var/tmp/pgshift-root/pg15/run".into())]
+        );
         assert_eq!(back.get_ports(), &[5432]);
     }
 
     #[test]
     fn conninfo_form() {
-        let cfg = tokio_postgres::Config::from_str("host=h1,h2 port=1,2 user=u password=p dbname=x sslmode=disable").unwrap();
+        let cfg = tokio_postgres::Config::from_str(
+            "host=h1,h2 port=1,2 user=u password=p dbname=x sslmode=disable",
+        )
+        .unwrap();
         let u = display_url(&cfg, "d");
         assert_eq!(u, "postgresql://u:***@h1:1,h2:2/d?sslmode=disable");
     }

@@ -37,11 +37,19 @@ pub(crate) fn new_name() -> String {
 
 /// The creating pid encoded in a scratch database name.
 pub(crate) fn scratch_pid(name: &str) -> Option<u32> {
-    name.strip_prefix(SCRATCH_PREFIX)?.split('_').next()?.parse().ok()
+    name.strip_prefix(SCRATCH_PREFIX)?
+        .split('_')
+        .next()?
+        .parse()
+        .ok()
 }
 
 pub(crate) fn create_sql(name: &str, template: &str) -> String {
-    format!("CREATE DATABASE {} TEMPLATE {}", quote_ident(name), quote_ident(template))
+    format!(
+        "CREATE DATABASE {} TEMPLATE {}",
+        quote_ident(name),
+        quote_ident(template)
+    )
 }
 
 pub(crate) fn drop_sql(name: &str, version_num: u32) -> String {
@@ -117,7 +125,10 @@ impl Drop for ScratchDb {
         let spawned = std::thread::Builder::new()
             .name("pgshift-scratch-drop".into())
             .spawn(move || {
-                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
                     let _ = rt.block_on(server.drop_database(&name));
                 }
                 let _ = tx.send(());

@@ -231,7 +231,11 @@ pub enum ScratchError {
 }
 
 impl ScratchError {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
         ScratchError::Io {
             action,
             path: path.into(),
@@ -239,7 +243,11 @@ impl ScratchError {
         }
     }
 
-    pub(crate) fn query(what: impl Into<String>, url: String, source: tokio_postgres::Error) -> Self {
+    pub(crate) fn query(
+        what: impl Into<String>,
+        url: String,
+        source: tokio_postgres::Error,
+    ) -> Self {
         ScratchError::Query {
             what: what.into(),
             url,
@@ -253,7 +261,12 @@ impl ScratchError {
 /// server's message, detail and hint for database errors.
 pub fn render_pg_error(err: &tokio_postgres::Error) -> String {
     if let Some(db) = err.as_db_error() {
-        let mut s = format!("{}: {} (SQLSTATE {})", db.severity(), db.message(), db.code().code());
+        let mut s = format!(
+            "{}: {} (SQLSTATE {})",
+            db.severity(),
+            db.message(),
+            db.code().code()
+        );
         if let Some(d) = db.detail() {
             s.push_str("; detail: ");
             s.push_str(d);

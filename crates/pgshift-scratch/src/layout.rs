@@ -75,7 +75,8 @@ fn absolutize(p: &Path) -> Result<PathBuf, ScratchError> {
     if p.is_absolute() {
         return Ok(p.to_path_buf());
     }
-    let cwd = std::env::current_dir().map_err(|e| ScratchError::io("determine the current directory for", p, e))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| ScratchError::io("determine the current directory for", p, e))?;
     Ok(cwd.join(p))
 }
 
@@ -118,7 +119,11 @@ pub(crate) fn cache_root(explicit: Option<&Path>, as_root: bool) -> Result<PathB
     default_cache_root(env_dir("XDG_CACHE_HOME"), env_dir("HOME"), as_root)
 }
 
-fn default_cache_root(xdg: Option<PathBuf>, home: Option<PathBuf>, as_root: bool) -> Result<PathBuf, ScratchError> {
+fn default_cache_root(
+    xdg: Option<PathBuf>,
+    home: Option<PathBuf>,
+    as_root: bool,
+) -> Result<PathBuf, ScratchError> {
     let default = match (xdg, home) {
         (Some(x), _) => x.join("pgshift"),
         (None, Some(h)) => h.join(".cache").join("pgshift"),
@@ -224,7 +229,13 @@ impl Layout {
         match std::fs::create_dir(&self.run) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(ScratchError::io("create the socket directory", &self.run, e)),
+            Err(e) => {
+                return Err(ScratchError::io(
+                    "create the socket directory",
+                    &self.run,
+                    e,
+                ))
+            }
         }
         std::fs::set_permissions(&self.run, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| ScratchError::io("set permissions of", &self.run, e))?;
@@ -264,15 +275,22 @@ fn add_other_exec(dir: &Path) -> Result<(), ScratchError> {
     let meta = std::fs::metadata(dir).map_err(|e| ScratchError::io("inspect", dir, e))?;
     let mode = meta.permissions().mode();
     if mode & 0o011 != 0o011 {
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode((mode & 0o7777) | 0o011))
-            .map_err(|e| ScratchError::io("make traversable", dir, e))?;
+        std::fs::set_permissions(
+            dir,
+            std::fs::Permissions::from_mode((mode & 0o7777) | 0o011),
+        )
+        .map_err(|e| ScratchError::io("make traversable", dir, e))?;
     }
     Ok(())
 }
 
 pub(crate) fn chown_to(path: &Path, ra: &RunAs) -> Result<(), ScratchError> {
-    nix::unistd::chown(path, Some(Uid::from_raw(ra.uid)), Some(Gid::from_raw(ra.gid)))
-        .map_err(|e| ScratchError::io("change the owner of", path, std::io::Error::from(e)))
+    nix::unistd::chown(
+        path,
+        Some(Uid::from_raw(ra.uid)),
+        Some(Gid::from_raw(ra.gid)),
+    )
+    .map_err(|e| ScratchError::io("change the owner of", path, std::io::Error::from(e)))
 }
 
 #[cfg(test)]
@@ -285,7 +303,10 @@ mod tests {
         let h = home.path().to_path_buf();
         std::fs::set_permissions(&h, std::fs::Permissions::from_mode(0o700)).unwrap();
         let xdg = h.join("xdg");
-        assert_eq!(default_cache_root(Some(xdg.clone()), Some(h.clone()), false).unwrap(), xdg.join("pgshift"));
+        assert_eq!(
+            default_cache_root(Some(xdg.clone()), Some(h.clone()), false).unwrap(),
+            xdg.join("pgshift")
+        );
         assert_eq!(
             default_cache_root(None, Some(h.clone()), false).unwrap(),
             h.join(".cache").join("pgshift")
@@ -302,7 +323,10 @@ mod tests {
                 h.join(".cache").join("pgshift")
             );
         }
-        assert!(matches!(default_cache_root(None, None, false), Err(ScratchError::NoCacheDir)));
+        assert!(matches!(
+            default_cache_root(None, None, false),
+            Err(ScratchError::NoCacheDir)
+        ));
     }
 
     #[test]
@@ -310,6 +334,9 @@ mod tests {
         let l = Layout::new(PathBuf::from("/tmp/short"), 15);
         assert!(l.check_socket_path().is_ok());
         let l = Layout::new(PathBuf::from(format!("/tmp/{}", "y".repeat(90))), 15);
-        assert!(matches!(l.check_socket_path(), Err(ScratchError::SocketPathTooLong { .. })));
+        assert!(matches!(
+            l.check_socket_path(),
+            Err(ScratchError::SocketPathTooLong { .. })
+        ));
     }
 }

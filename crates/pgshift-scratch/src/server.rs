@@ -80,9 +80,10 @@ impl ScratchServer {
     }
 
     async fn external(url: &str) -> Result<ScratchServer, ScratchError> {
-        let mut cfg = tokio_postgres::Config::from_str(url).map_err(|e| ScratchError::InvalidUrl {
-            detail: render_pg_error(&e),
-        })?;
+        let mut cfg =
+            tokio_postgres::Config::from_str(url).map_err(|e| ScratchError::InvalidUrl {
+                detail: render_pg_error(&e),
+            })?;
         let admin_db = cfg.get_dbname().unwrap_or("postgres").to_string();
         if cfg.get_connect_timeout().is_none() {
             cfg.connect_timeout(Duration::from_secs(10));
@@ -168,13 +169,21 @@ impl ScratchServer {
                  SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE 'pgshift\\_s\\_%'",
             )
             .await
-            .map_err(|e| ScratchError::query("reading the server version", self.url(&self.inner.admin_db), e))?;
+            .map_err(|e| {
+                ScratchError::query(
+                    "reading the server version",
+                    self.url(&self.inner.admin_db),
+                    e,
+                )
+            })?;
         let mut version = None;
         let mut names = Vec::new();
         for m in msgs {
             if let SimpleQueryMessage::Row(row) = m {
                 match row.columns().first().map(|c| c.name()) {
-                    Some("server_version_num") => version = row.get(0).and_then(|v| v.parse::<u32>().ok()),
+                    Some("server_version_num") => {
+                        version = row.get(0).and_then(|v| v.parse::<u32>().ok())
+                    }
                     Some("datname") => names.extend(row.get(0).map(str::to_string)),
                     _ => {}
                 }
@@ -190,11 +199,15 @@ impl ScratchServer {
     async fn reap(&self, client: &Client, names: &[String]) {
         let me = std::process::id();
         for name in names {
-            let Some(pid) = db::scratch_pid(name) else { continue };
+            let Some(pid) = db::scratch_pid(name) else {
+                continue;
+            };
             if pid == me || crate::cluster::pid_alive(pid) {
                 continue;
             }
-            let _ = client.batch_execute(&db::drop_sql(name, self.inner.version_num)).await;
+            let _ = client
+                .batch_execute(&db::drop_sql(name, self.inner.version_num))
+                .await;
         }
     }
 
@@ -202,7 +215,11 @@ impl ScratchServer {
         ScratchError::Connect {
             url: self.url(dbname),
             detail: render_pg_error(&e),
-            hint: if self.is_embedded() { EMBEDDED_HINT } else { EXTERNAL_HINT },
+            hint: if self.is_embedded() {
+                EMBEDDED_HINT
+            } else {
+                EXTERNAL_HINT
+            },
             source: e,
         }
     }
@@ -258,7 +275,10 @@ impl ScratchServer {
                 }
                 Err(e) => {
                     return Err(ScratchError::query(
-                        format!("CREATE DATABASE {name} (template {})", template.unwrap_or("template0")),
+                        format!(
+                            "CREATE DATABASE {name} (template {})",
+                            template.unwrap_or("template0")
+                        ),
                         self.url(&self.inner.admin_db),
                         e,
                     ))
@@ -274,7 +294,13 @@ impl ScratchServer {
         client
             .batch_execute(&db::drop_sql(name, self.inner.version_num))
             .await
-            .map_err(|e| ScratchError::query(format!("DROP DATABASE {name}"), self.url(&self.inner.admin_db), e))
+            .map_err(|e| {
+                ScratchError::query(
+                    format!("DROP DATABASE {name}"),
+                    self.url(&self.inner.admin_db),
+                    e,
+                )
+            })
     }
 
     /// True for the embedded server, false for `PGSHIFT_SCRATCH_URL`.

@@ -9,7 +9,9 @@ fn finds_installed_postgres() {
     let b = find_binaries(&BinarySearch::from_env()).expect("binaries");
     assert!(b.bindir.join("initdb").is_file(), "{b:?}");
     assert!(b.major >= 12, "{b:?}");
-    if std::path::Path::new("/usr/lib/postgresql/15/bin/initdb").exists() && std::env::var_os("PGSHIFT_PG_BINDIR").is_none() {
+    if std::path::Path::new("/usr/lib/postgresql/15/bin/initdb").exists()
+        && std::env::var_os("PGSHIFT_PG_BINDIR").is_none()
+    {
         assert_eq!(b.bindir, PathBuf::from("/usr/lib/postgresql/15/bin"));
         assert_eq!(b.major, 15);
     }
@@ -43,7 +45,10 @@ fn nothing_found_names_package_and_env_var() {
         path: Some(path.path().as_os_str().to_owned()),
     })
     .unwrap_err();
-    assert!(matches!(err, ScratchError::BinariesNotFound { .. }), "{err:?}");
+    assert!(
+        matches!(err, ScratchError::BinariesNotFound { .. }),
+        "{err:?}"
+    );
     let msg = err.to_string();
     assert!(msg.contains("apt-get install -y postgresql"), "{msg}");
     assert!(msg.contains("PGSHIFT_PG_BINDIR"), "{msg}");
@@ -60,7 +65,10 @@ fn explicit_bindir_without_initdb_is_an_error_naming_it() {
         path: std::env::var_os("PATH"),
     })
     .unwrap_err();
-    assert!(matches!(err, ScratchError::BinDirIncomplete { .. }), "{err:?}");
+    assert!(
+        matches!(err, ScratchError::BinDirIncomplete { .. }),
+        "{err:?}"
+    );
     let msg = err.to_string();
     assert!(msg.contains(&dir.path().display().to_string()), "{msg}");
     assert!(msg.contains("initdb"), "{msg}");

@@ -48,7 +48,9 @@ fn child_ensure() {
         bindir: None,
         url: None,
     };
-    let server = rt().block_on(ScratchServer::ensure(&config)).expect("child ensure");
+    let server = rt()
+        .block_on(ScratchServer::ensure(&config))
+        .expect("child ensure");
     println!("CHILD-PID {}", postmaster_pid(server.data_dir().unwrap()));
 }
 
@@ -67,13 +69,19 @@ fn concurrent_ensure_across_processes() {
                 .expect("spawn child")
         })
         .collect();
-    let mine = rt().block_on(ScratchServer::ensure(&p.config)).expect("parent ensure");
+    let mine = rt()
+        .block_on(ScratchServer::ensure(&p.config))
+        .expect("parent ensure");
     let data = mine.data_dir().unwrap().to_path_buf();
     let mut pids = vec![postmaster_pid(&data)];
     for c in children {
         let out = c.wait_with_output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "child failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "child failed: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let pid = stdout
             .lines()
             .find_map(|l| l.split_once("CHILD-PID ").map(|(_, rest)| rest))
@@ -88,11 +96,16 @@ fn concurrent_ensure_across_processes() {
 #[test]
 fn recovers_after_sigkill() {
     let p = Private::new();
-    let server = rt().block_on(ScratchServer::ensure(&p.config)).expect("ensure");
+    let server = rt()
+        .block_on(ScratchServer::ensure(&p.config))
+        .expect("ensure");
     let data = server.data_dir().unwrap().to_path_buf();
     let pid = postmaster_pid(&data);
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGKILL)
-        .expect("kill postmaster");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill postmaster");
     // wait until it is gone (or a zombie)
     for _ in 0..100 {
         if postmasters_for(&data).is_empty() {
@@ -100,17 +113,27 @@ fn recovers_after_sigkill() {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    assert!(data.join("postmaster.pid").exists(), "stale postmaster.pid expected");
+    assert!(
+        data.join("postmaster.pid").exists(),
+        "stale postmaster.pid expected"
+    );
     let st = pgshift_scratch::status(&p.config).expect("status");
     assert!(!st.running, "status after SIGKILL: {st:?}");
 
-    let server = rt().block_on(ScratchServer::ensure(&p.config)).expect("ensure after SIGKILL");
+    let server = rt()
+        .block_on(ScratchServer::ensure(&p.config))
+        .expect("ensure after SIGKILL");
     let new_pid = postmaster_pid(&data);
     assert_ne!(new_pid, pid);
     rt().block_on(async {
-        let db = server.create_database(None).await.expect("create after recovery");
+        let db = server
+            .create_database(None)
+            .await
+            .expect("create after recovery");
         let c = db.connect().await.expect("connect");
-        c.batch_execute("CREATE TABLE t (id int)").await.expect("ddl");
+        c.batch_execute("CREATE TABLE t (id int)")
+            .await
+            .expect("ddl");
         drop(c);
         db.drop_now().await.expect("drop");
     });
@@ -123,12 +146,21 @@ fn postmaster_does_not_run_as_root() {
         return;
     }
     let p = Private::new();
-    let server = rt().block_on(ScratchServer::ensure(&p.config)).expect("ensure as root");
+    let server = rt()
+        .block_on(ScratchServer::ensure(&p.config))
+        .expect("ensure as root");
     let pid = postmaster_pid(server.data_dir().unwrap());
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
-    let uids: Vec<u32> = uid_line.split_whitespace().skip(1).map(|u| u.parse().unwrap()).collect();
-    assert!(uids.iter().all(|u| *u != 0), "postmaster runs with uids {uids:?}");
+    let uids: Vec<u32> = uid_line
+        .split_whitespace()
+        .skip(1)
+        .map(|u| u.parse().unwrap())
+        .collect();
+    assert!(
+        uids.iter().all(|u| *u != 0),
+        "postmaster runs with uids {uids:?}"
+    );
 }
 
 fn write_script(dir: &std::path::Path, name: &str, body: &str) {
@@ -141,8 +173,16 @@ fn write_script(dir: &std::path::Path, name: &str, body: &str) {
 fn failed_initdb_leaves_nothing_behind() {
     let bindir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(bindir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    write_script(bindir.path(), "postgres", "echo 'postgres (PostgreSQL) 99.1'");
-    write_script(bindir.path(), "pg_ctl", "echo 'pg_ctl stand-in must not be reached' >&2; exit 1");
+    write_script(
+        bindir.path(),
+        "postgres",
+        "echo 'postgres (PostgreSQL) 99.1'",
+    );
+    write_script(
+        bindir.path(),
+        "pg_ctl",
+        "echo 'pg_ctl stand-in must not be reached' >&2; exit 1",
+    );
     write_script(
         bindir.path(),
         "initdb",
@@ -177,10 +217,18 @@ fn stop_and_status() {
     let p = Private::new();
     let st = pgshift_scratch::status(&p.config).expect("status");
     assert!(!st.running);
-    assert_eq!(pgshift_scratch::stop(&p.config).expect("stop"), StopOutcome::NotRunning);
-    assert!(!p.dir.path().join(format!("pg{}", st.major)).exists(), "status/stop must create nothing");
+    assert_eq!(
+        pgshift_scratch::stop(&p.config).expect("stop"),
+        StopOutcome::NotRunning
+    );
+    assert!(
+        !p.dir.path().join(format!("pg{}", st.major)).exists(),
+        "status/stop must create nothing"
+    );
 
-    let server = rt().block_on(pgshift_scratch::start(&p.config)).expect("start");
+    let server = rt()
+        .block_on(pgshift_scratch::start(&p.config))
+        .expect("start");
     let st = pgshift_scratch::status(&p.config).expect("status");
     assert!(st.running, "{st:?}");
     assert_eq!(st.pid, Some(postmaster_pid(server.data_dir().unwrap())));
@@ -190,11 +238,19 @@ fn stop_and_status() {
     assert!(json["data_dir"].is_string());
     assert_eq!(st.data_dir, p.cluster_dir(st.major).join("data"));
 
-    assert_eq!(pgshift_scratch::stop(&p.config).expect("stop"), StopOutcome::Stopped);
+    assert_eq!(
+        pgshift_scratch::stop(&p.config).expect("stop"),
+        StopOutcome::Stopped
+    );
     assert!(!pgshift_scratch::status(&p.config).unwrap().running);
-    assert_eq!(pgshift_scratch::stop(&p.config).expect("stop"), StopOutcome::NotRunning);
+    assert_eq!(
+        pgshift_scratch::stop(&p.config).expect("stop"),
+        StopOutcome::NotRunning
+    );
     // warm start again
-    let server = rt().block_on(ScratchServer::ensure(&p.config)).expect("restart");
+    let server = rt()
+        .block_on(ScratchServer::ensure(&p.config))
+        .expect("restart");
     assert!(rt().block_on(server.server_version_num()).unwrap() >= 120000);
 }
 
@@ -208,7 +264,10 @@ fn socket_path_too_long_is_reported() {
         url: None,
     };
     let err = rt().block_on(ScratchServer::ensure(&config)).unwrap_err();
-    assert!(matches!(err, ScratchError::SocketPathTooLong { .. }), "{err:?}");
+    assert!(
+        matches!(err, ScratchError::SocketPathTooLong { .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("shorter cache directory"), "{err}");
 }
 
@@ -224,5 +283,8 @@ fn bad_external_url_is_reported() {
     assert!(matches!(err, ScratchError::Connect { .. }), "{err:?}");
     assert!(!msg.contains("hunter2"), "{msg}");
     assert!(msg.contains("PGSHIFT_SCRATCH_URL"), "{msg}");
-    assert!(matches!(pgshift_scratch::stop(&config), Err(ScratchError::NotEmbedded { .. })));
+    assert!(matches!(
+        pgshift_scratch::stop(&config),
+        Err(ScratchError::NotEmbedded { .. })
+    ));
 }

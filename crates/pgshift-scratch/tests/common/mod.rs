@@ -56,12 +56,23 @@ pub fn postmasters_for(data_dir: &Path) -> Vec<u32> {
     let want = data_dir.as_os_str().as_encoded_bytes().to_vec();
     let mut found = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(cmd) = std::fs::read(e.path().join("cmdline")) else { continue };
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmd) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
         let args: Vec<&[u8]> = cmd.split(|b| *b == 0).collect();
-        if args.windows(2).any(|w| w[0] == b"-D" && w[1] == want.as_slice()) {
+        if args
+            .windows(2)
+            .any(|w| w[0] == b"-D" && w[1] == want.as_slice())
+        {
             if let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) {
-                if stat.rsplit_once(')').map(|(_, r)| r.trim_start().starts_with('Z')).unwrap_or(false) {
+                if stat
+                    .rsplit_once(')')
+                    .map(|(_, r)| r.trim_start().starts_with('Z'))
+                    .unwrap_or(false)
+                {
                     continue;
                 }
             }
@@ -74,7 +85,10 @@ pub fn postmasters_for(data_dir: &Path) -> Vec<u32> {
 pub async fn database_exists(server: &pgshift_scratch::ScratchServer, name: &str) -> bool {
     let c = server.connect("postgres").await.expect("connect");
     let row = c
-        .query_one("SELECT count(*) FROM pg_database WHERE datname = $1", &[&name])
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname = $1",
+            &[&name],
+        )
         .await
         .expect("query");
     row.get::<_, i64>(0) == 1

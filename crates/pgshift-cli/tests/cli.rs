@@ -1,0 +1,144 @@
+//! The `pgshift` binary, driven as a user would: exit codes, stdout, stderr.
+
+use std::io::{Read, Write};
+use std::process::{Command, Output};
+
+use pgshift_testkit::TestDb;
+
+fn pgshift(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pgshift"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run pgshift")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn inspect_of_sql_files_prints_canonical_sql_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("01.sql"), "CREATE TYPE mood AS ENUM ('ok');").unwrap();
+    std::fs::write(dir.path().join("02.sql"), "CREATE TABLE t (id int PRIMARY KEY, m mood);").unwrap();
+    let out = pgshift(&["inspect", dir.path().to_str().unwrap()]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("CREATE TYPE public.mood AS ENUM ('ok');"), "{stdout}");
+    assert!(stdout.contains("ALTER TABLE public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id);"), "{stdout}");
+
+    let out = pgshift(&["inspect", "--json", dir.path().to_str().unwrap()]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(json["tables"][0]["name"]["name"], "t");
+}
+
+#[test]
+fn a_bad_sql_file_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.sql"), "CREATE TABLE ok (id int);\n").unwrap();
+    std::fs::write(dir.path().join("b.sql"), "-- types\nCREATE TABLE broken (\n  x nosuchtype\n);\n").unwrap();
+    let out = pgshift(&["inspect", dir.path().to_str().unwrap()]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("b.sql:3:5"), "{stderr}");
+    assert!(stderr.contains("type \"nosuchtype\" does not exist"), "{stderr}");
+    assert!(stderr.contains("hint:"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_server_is_a_database_error_without_the_password() {
+    let out = pgshift(&["inspect", "postgresql://alice:s3cret@127.0.0.1:1/app"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("could not connect to alice@127.0.0.1:1/app"), "{stderr}");
+    assert!(stderr.contains("hint:"), "{stderr}");
+    assert!(!stderr.contains("s3cret") && !stdout.contains("s3cret"));
+}
+
+#[tokio::test]
+async fn a_missing_database_names_it_and_hides_the_password() {
+    let t = TestDb::new().await;
+    // Same server, a database that does not exist, a password that must never be printed.
+    let mut cfg = t.db.pg_config();
+    cfg.dbname("no_such_db_here").password("hunter2");
+    let url = pgshift_scratch::display_url(&cfg, "no_such_db_here").replace("***", "hunter2");
+    let out = pgshift(&["inspect", &url]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("no_such_db_here"), "{stderr}");
+    assert!(stderr.contains("check the database name"), "{stderr}");
+    assert!(!stderr.contains("hunter2") && !stdout.contains("hunter2"));
+    t.finish().await;
+}
+
+#[test]
+fn a_server_that_is_not_postgres_is_a_clear_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        if let Ok((mut conn, _)) = listener.accept() {
+            let mut buf = [0u8; 512];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+        }
+    });
+    let out = pgshift(&["inspect", &format!("postgresql://u@127.0.0.1:{port}/db")]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains(&format!("could not connect to u@127.0.0.1:{port}/db")), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    server.join().unwrap();
+}
+
+#[test]
+fn no_source_and_no_database_url_is_a_usage_error() {
+    let out = pgshift(&["inspect"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("DATABASE_URL is not set"), "{stderr}");
+}
+
+#[test]
+fn a_bad_pattern_is_a_usage_error() {
+    let out = pgshift(&["inspect", "--exclude", "a.b.c", "x.sql"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("invalid name pattern `a.b.c`"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_role_that_cannot_read_the_catalog_gets_a_privilege_hint() {
+    let t = TestDb::new().await;
+    let role = format!("pgshift_noread_{}", std::process::id());
+    t.client
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; REVOKE SELECT ON pg_catalog.pg_constraint FROM PUBLIC;"
+        ))
+        .await
+        .unwrap();
+    let mut cfg = t.db.pg_config();
+    cfg.user(&role);
+    let url = pgshift_scratch::display_url(&cfg, t.db.name());
+    let out = pgshift(&["inspect", &url]);
+    let (_, stderr) = text(&out);
+    t.client.batch_execute(&format!("GRANT SELECT ON pg_catalog.pg_constraint TO PUBLIC")).await.unwrap();
+    let admin = t.db.server().connect(t.db.server().admin_dbname()).await.unwrap();
+    let name = t.db.name().to_owned();
+    drop(t);
+    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+    admin.batch_execute(&format!("DROP ROLE {role}")).await.unwrap();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("permission denied"), "{stderr}");
+    assert!(stderr.contains("read the pg_catalog"), "{stderr}");
+}
+
+#[test]
+fn scratch_status_reports_json() {
+    let out = pgshift(&["scratch", "status", "--json"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(json.get("running").is_some(), "{stdout}");
+}
