@@ -552,9 +552,10 @@ pub struct Index {
     pub unique: bool,
     /// Access method (`btree`, `gin`, …).
     pub method: String,
-    /// Key columns or expressions, each with opclass, collation, `DESC`, `NULLS FIRST`.
+    /// Key columns (quoted names) or expressions, as SQL; opclass, collation and ordering are
+    /// in `definition`.
     pub keys: Vec<String>,
-    /// `INCLUDE (…)` columns.
+    /// `INCLUDE (…)` columns (quoted names).
     pub include: Vec<String>,
     /// Partial index predicate.
     pub predicate: Option<String>,

@@ -84,6 +84,18 @@ pub fn literal(value: &str) -> String {
     out
 }
 
+/// A storage option `name=value` (from `reloptions`) as SQL: the name bare when plain, the
+/// value bare when it is a plain word or number, a literal otherwise.
+pub fn reloption(option: &str) -> String {
+    let (name, value) = option.split_once('=').unwrap_or((option, ""));
+    let plain = |s: &str| {
+        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    };
+    let name = if plain(name) { name.to_owned() } else { ident(name) };
+    let value = if plain(value) { value.to_owned() } else { literal(value) };
+    format!("{name}={value}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,20 +122,15 @@ mod tests {
     }
 
     #[test]
+    fn reloptions_quote_only_odd_values() {
+        assert_eq!(reloption("fillfactor=70"), "fillfactor=70");
+        assert_eq!(reloption("check_option=local"), "check_option=local");
+        assert_eq!(reloption("x=a b"), "x='a b'");
+    }
+
+    #[test]
     fn literals_escape_quotes_and_backslashes() {
         assert_eq!(literal("it's"), "'it''s'");
         assert_eq!(literal(r"a\b"), r"E'a\\b'");
     }
-}
-
-/// A storage option `name=value` (from `reloptions`) as SQL: the name bare when plain, the
-/// value bare when it is a plain word or number, a literal otherwise.
-pub fn reloption(option: &str) -> String {
-    let (name, value) = option.split_once('=').unwrap_or((option, ""));
-    let plain = |s: &str| {
-        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-    };
-    let name = if plain(name) { name.to_owned() } else { ident(name) };
-    let value = if plain(value) { value.to_owned() } else { literal(value) };
-    format!("{name}={value}")
 }

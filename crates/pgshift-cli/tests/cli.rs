@@ -123,7 +123,7 @@ async fn a_role_that_cannot_read_the_catalog_gets_a_privilege_hint() {
     let url = pgshift_scratch::display_url(&cfg, t.db.name());
     let out = pgshift(&["inspect", &url]);
     let (_, stderr) = text(&out);
-    t.client.batch_execute(&format!("GRANT SELECT ON pg_catalog.pg_constraint TO PUBLIC")).await.unwrap();
+    t.client.batch_execute("GRANT SELECT ON pg_catalog.pg_constraint TO PUBLIC").await.unwrap();
     let admin = t.db.server().connect(t.db.server().admin_dbname()).await.unwrap();
     let name = t.db.name().to_owned();
     drop(t);

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use pgshift_catalog::quote;
 use pgshift_catalog::*;
 use tokio_postgres::Row;
 
@@ -318,6 +319,16 @@ fn fk_action(c: &str) -> FkAction {
     }
 }
 
+/// Names of the columns `attnums` of relation `rel` (every user relation's columns are known,
+/// including those of foreign tables a foreign key points to).
+fn column_names(oids: &Oids, rel: u32, attnums: Option<Vec<i16>>) -> Vec<String> {
+    attnums
+        .unwrap_or_default()
+        .iter()
+        .map(|a| oids.columns.get(&(rel, *a)).cloned().unwrap_or_else(|| format!("#{a}")))
+        .collect()
+}
+
 fn constraints(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
     for r in &rows.constraints {
         let oid: u32 = r.get(0);
@@ -336,7 +347,7 @@ fn constraints(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
             continue;
         }
         let Some(ObjectRef::Table { name: table }) = oids.rels.get(&rel).cloned() else { continue };
-        let columns: Vec<String> = r.get(10);
+        let columns = column_names(oids, rel, r.get(10));
         let kind = match contype.as_str() {
             "p" => ConstraintKind::PrimaryKey { columns },
             "u" => ConstraintKind::Unique { columns, nulls_not_distinct: r.get(19) },
@@ -349,7 +360,7 @@ fn constraints(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
                 ConstraintKind::ForeignKey {
                     columns,
                     ref_table: oids.rel_names.get(&frel).cloned().unwrap_or_else(|| QualName::new("", "")),
-                    ref_columns: r.get(12),
+                    ref_columns: column_names(oids, frel, r.get(12)),
                     on_delete: fk_action(&r.get::<_, String>(13)),
                     on_update: fk_action(&r.get::<_, String>(14)),
                     match_type: match r.get::<_, String>(15).as_str() {
@@ -402,6 +413,14 @@ fn indexes(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
         let definition: String = r.get(5);
         let only = format!(" ON ONLY {} USING ", table.sql());
         let definition = definition.replacen(&only, &format!(" ON {} USING ", table.sql()), 1);
+        let indkey: Vec<i16> = r.get(6);
+        let nkey = usize::try_from(r.get::<_, i16>(7)).unwrap_or(0).min(indkey.len());
+        let named = |a: &i16| oids.columns.get(&(rel, *a)).map(|n| quote::ident(n)).unwrap_or_default();
+        let keys = match r.get::<_, Option<Vec<String>>>(8) {
+            Some(exprs) => exprs,
+            None => indkey[..nkey].iter().map(named).collect(),
+        };
+        let include = indkey[nkey..].iter().map(named).collect();
         cat.indexes.insert(
             name.clone(),
             Index {
@@ -410,11 +429,11 @@ fn indexes(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
                 unique: r.get(3),
                 method: r.get(4),
                 definition,
-                keys: r.get(6),
-                include: r.get(7),
-                predicate: r.get(8),
-                comment: r.get(9),
-                nulls_not_distinct: r.get(10),
+                keys,
+                include,
+                predicate: r.get(9),
+                comment: r.get(10),
+                nulls_not_distinct: r.get(11),
                 depends_on: BTreeSet::new(),
             },
         );

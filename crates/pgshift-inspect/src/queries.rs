@@ -43,8 +43,10 @@ macro_rules! not_ext {
 
 /// User schemas.
 pub const SCHEMAS: &str = concat!(
-    "SELECT n.oid, n.nspname::text, pg_catalog.obj_description(n.oid, 'pg_namespace') ",
-    "FROM pg_catalog.pg_namespace n WHERE ",
+    "SELECT n.oid, n.nspname::text, ds.description ",
+    "FROM pg_catalog.pg_namespace n ",
+    "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = n.oid ",
+    "  AND ds.classoid = 'pg_catalog.pg_namespace'::regclass AND ds.objsubid = 0 WHERE ",
     user_ns!("n"),
     " AND ",
     not_ext!("pg_catalog.pg_namespace", "n.oid")
@@ -52,8 +54,10 @@ pub const SCHEMAS: &str = concat!(
 
 /// Installed extensions except the built-in plpgsql.
 pub const EXTENSIONS: &str = "SELECT e.extname::text, n.nspname::text, e.extversion, \
-     pg_catalog.obj_description(e.oid, 'pg_extension') \
+     ds.description \
      FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace \
+     LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = e.oid \
+       AND ds.classoid = 'pg_catalog.pg_extension'::regclass AND ds.objsubid = 0 \
      WHERE e.extname <> 'plpgsql'";
 
 /// Enum, domain and composite types.
@@ -65,12 +69,14 @@ pub const TYPES: &str = concat!(
     "t.typnotnull, pg_catalog.pg_get_expr(t.typdefaultbin, 0), ",
     "CASE WHEN t.typtype = 'd' AND t.typcollation <> bt.typcollation THEN cn.nspname::text END, ",
     "CASE WHEN t.typtype = 'd' AND t.typcollation <> bt.typcollation THEN co.collname::text END, ",
-    "pg_catalog.obj_description(t.oid, 'pg_type'), t.typrelid ",
+    "ds.description, t.typrelid ",
     "FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace ",
     "LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype ",
     "LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation ",
     "LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace ",
     "LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid ",
+    "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = t.oid ",
+    "  AND ds.classoid = 'pg_catalog.pg_type'::regclass AND ds.objsubid = 0 ",
     "WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND tc.relkind = 'c')) AND ",
     user_ns!("n"),
     " AND ",
@@ -86,8 +92,10 @@ pub const RELATIONS: &str = concat!(
     "ARRAY(SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid ",
     "  ORDER BY i.inhseqno), ",
     "CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, ",
-    "pg_catalog.obj_description(c.oid, 'pg_class'), c.reltype ",
+    "ds.description, c.reltype ",
     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ",
+    "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = c.oid ",
+    "  AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = 0 ",
     "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'c', 'f') AND ",
     user_ns!("n"),
     " AND ",
@@ -101,7 +109,7 @@ pub const COLUMNS: &str = concat!(
     "a.attgenerated::text, a.attislocal, ",
     "CASE WHEN a.attcollation <> t.typcollation THEN cn.nspname::text END, ",
     "CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END, ",
-    "pg_catalog.col_description(a.attrelid, a.attnum) ",
+    "ds.description ",
     "FROM pg_catalog.pg_attribute a ",
     "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid ",
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ",
@@ -109,6 +117,8 @@ pub const COLUMNS: &str = concat!(
     "LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum ",
     "LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation ",
     "LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace ",
+    "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = a.attrelid ",
+    "  AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = a.attnum ",
     "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'c', 'f') AND ",
     user_ns!("n"),
     " ORDER BY a.attrelid, a.attnum"
@@ -128,36 +138,37 @@ pub const SEQUENCES: &str = concat!(
     user_ns!("n")
 );
 
-/// Table and domain constraints (not the clones on partitions).
+/// Table and domain constraints (not the clones on partitions). Key columns come as attnums,
+/// named from the columns query: no per-row subquery.
 /// `{nnd}` is replaced by the NULLS NOT DISTINCT expression for this server version.
 pub const CONSTRAINTS: &str = "SELECT co.oid, co.conrelid, co.contypid, co.conname::text, \
      co.contype::text, pg_catalog.pg_get_constraintdef(co.oid), co.condeferrable, \
      co.condeferred, co.convalidated, co.connoinherit, \
-     ARRAY(SELECT a.attname::text FROM unnest(co.conkey) WITH ORDINALITY k(num, ord) \
-       JOIN pg_catalog.pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.num \
-       ORDER BY k.ord), \
-     co.confrelid, \
-     ARRAY(SELECT a.attname::text FROM unnest(co.confkey) WITH ORDINALITY k(num, ord) \
-       JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num \
-       ORDER BY k.ord), \
+     co.conkey, co.confrelid, co.confkey, \
      co.confdeltype::text, co.confupdtype::text, co.confmatchtype::text, \
      pg_catalog.pg_get_expr(co.conbin, co.conrelid), \
-     pg_catalog.obj_description(co.oid, 'pg_constraint'), co.conindid, {nnd} \
+     ds.description, co.conindid, {nnd} \
      FROM pg_catalog.pg_constraint co \
+     LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = co.oid \
+       AND ds.classoid = 'pg_catalog.pg_constraint'::regclass AND ds.objsubid = 0 \
      LEFT JOIN pg_catalog.pg_index ix ON ix.indexrelid = co.conindid \
      WHERE co.contype IN ('p', 'u', 'c', 'f', 'x') AND co.conislocal AND co.conparentid = 0";
 
-/// Indexes that do not back a constraint and are not partitions of another index.
+/// Indexes that do not back a constraint and are not partitions of another index. Key columns
+/// come as attnums (named from the columns query); only an index with expressions goes
+/// through the per-column deparser.
 /// `{nnd}` as in [`CONSTRAINTS`].
 pub const INDEXES: &str = "SELECT i.indexrelid, ic.relname::text, i.indrelid, i.indisunique, \
      am.amname::text, pg_catalog.pg_get_indexdef(i.indexrelid), \
-     ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true) \
-       FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
-     ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true) \
-       FROM generate_series(i.indnkeyatts + 1, i.indnatts) k ORDER BY k), \
+     i.indkey::int2[], i.indnkeyatts, \
+     CASE WHEN i.indexprs IS NOT NULL THEN \
+       ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true) \
+         FROM generate_series(1, i.indnkeyatts) k ORDER BY k) END, \
      pg_catalog.pg_get_expr(i.indpred, i.indrelid), \
-     pg_catalog.obj_description(i.indexrelid, 'pg_class'), {nnd} \
+     ds.description, {nnd} \
      FROM pg_catalog.pg_index i \
+     LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = i.indexrelid \
+       AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = 0 \
      JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
      JOIN pg_catalog.pg_am am ON am.oid = ic.relam \
      WHERE NOT ic.relispartition AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co \
@@ -171,8 +182,10 @@ pub const FUNCTIONS: &str = concat!(
     "CASE WHEN p.prokind <> 'p' THEN pg_catalog.pg_get_function_result(p.oid) END, ",
     "l.lanname::text, ",
     "CASE WHEN p.prokind IN ('f', 'p', 'w') THEN pg_catalog.pg_get_functiondef(p.oid) END, ",
-    "pg_catalog.obj_description(p.oid, 'pg_proc') ",
+    "ds.description ",
     "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace ",
+    "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = p.oid ",
+    "  AND ds.classoid = 'pg_catalog.pg_proc'::regclass AND ds.objsubid = 0 ",
     "JOIN pg_catalog.pg_language l ON l.oid = p.prolang WHERE ",
     user_ns!("n"),
     " AND ",
@@ -182,8 +195,11 @@ pub const FUNCTIONS: &str = concat!(
 /// User triggers (not internal ones, not clones on partitions).
 pub const TRIGGERS: &str = "SELECT t.oid, t.tgrelid, t.tgname::text, \
      pg_catalog.pg_get_triggerdef(t.oid), t.tgenabled::text, \
-     pg_catalog.obj_description(t.oid, 'pg_trigger') \
-     FROM pg_catalog.pg_trigger t WHERE NOT t.tgisinternal AND t.tgparentid = 0";
+     ds.description \
+     FROM pg_catalog.pg_trigger t \
+     LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = t.oid \
+       AND ds.classoid = 'pg_catalog.pg_trigger'::regclass AND ds.objsubid = 0 \
+     WHERE NOT t.tgisinternal AND t.tgparentid = 0";
 
 /// Row-level security policies.
 pub const POLICIES: &str = "SELECT p.oid, p.polrelid, p.polname::text, p.polpermissive, \
@@ -192,8 +208,10 @@ pub const POLICIES: &str = "SELECT p.oid, p.polrelid, p.polname::text, p.polperm
        FROM unnest(p.polroles) r ORDER BY 1), \
      pg_catalog.pg_get_expr(p.polqual, p.polrelid), \
      pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid), \
-     pg_catalog.obj_description(p.oid, 'pg_policy') \
-     FROM pg_catalog.pg_policy p";
+     ds.description \
+     FROM pg_catalog.pg_policy p \
+     LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = p.oid \
+       AND ds.classoid = 'pg_catalog.pg_policy'::regclass AND ds.objsubid = 0";
 
 /// Dependencies between user objects (OIDs ≥ 16384). Column defaults and view rules are
 /// folded onto their relation; array types onto their element type.
