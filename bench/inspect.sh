@@ -68,7 +68,7 @@ created=()
 cleanup() {
     local db
     for db in "${created[@]}"; do
-        "$psql" -q -X -d "$admin_url" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >&2 || true
+        "$psql" -q -X -d "$admin_url" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >&2 || true
     done
 }
 trap cleanup EXIT
@@ -88,7 +88,7 @@ for n in $SIZES; do
     url=$(db_url "$admin_url" "$db")
     echo "== $n tables: $db" >&2
 
-    "$psql" -q -X -v ON_ERROR_STOP=1 -d "$admin_url" \
+    "$psql" -q -X -v ON_ERROR_STOP=1 -d "$admin_url" -c "SET client_min_messages = warning" \
         -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" -c "CREATE DATABASE \"$db\""
     created+=("$db")
     python3 "$root/bench/gen_schema.py" --tables "$n" --seed "$SEED" >"$out/schema_$n.sql"

@@ -78,6 +78,12 @@ struct Segment {
     quoted: bool,
 }
 
+/// Split a dotted name (`schema.table.column`, parts optionally double-quoted, `""` inside
+/// quotes for a quote) into its parts, exactly as written.
+pub fn split_dotted(raw: &str) -> Result<Vec<String>, String> {
+    Ok(split_segments(raw)?.into_iter().map(|s| s.text).collect())
+}
+
 fn split_segments(raw: &str) -> Result<Vec<Segment>, String> {
     let mut segments = Vec::new();
     let mut chars = raw.chars().peekable();

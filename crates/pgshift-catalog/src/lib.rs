@@ -15,4 +15,4 @@ pub mod render;
 
 pub use filter::{FilterSpec, NamePattern, ObjectFilter, PatternError};
 pub use model::*;
-pub use render::{render, render_statements, Statement};
+pub use render::{comment_target, drop_sql, render, render_statements, Statement};

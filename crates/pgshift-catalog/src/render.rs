@@ -40,8 +40,9 @@ pub fn render_statements(catalog: &Catalog) -> Vec<Statement> {
 }
 
 /// Rank of each node kind: the tie-break between nodes that do not depend on each other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Rank {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[allow(missing_docs)]
+pub enum Rank {
     Schema,
     Extension,
     Type,
@@ -57,26 +58,35 @@ enum Rank {
     Policy,
 }
 
-struct Node {
-    rank: Rank,
-    object: ObjectRef,
+/// One unit of the build script: an object (or a secondary part of one, such as a sequence's
+/// `OWNED BY`), its statements and what must exist before it.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Tie-break rank of its kind.
+    pub rank: Rank,
+    /// The object it creates.
+    pub object: ObjectRef,
     /// Whether a dependency on `object` means this node (false for secondary nodes such as
     /// `OWNED BY`).
-    primary: bool,
-    sql: Vec<String>,
-    deps: BTreeSet<ObjectRef>,
+    pub primary: bool,
+    /// Its statements, without semicolons.
+    pub sql: Vec<String>,
+    /// Objects that must exist first.
+    pub deps: BTreeSet<ObjectRef>,
 }
 
 impl Node {
     fn new(rank: Rank, object: ObjectRef, deps: BTreeSet<ObjectRef>) -> Self {
         Node { rank, object, primary: true, sql: Vec::new(), deps }
     }
-    fn statements(&self) -> impl Iterator<Item = Statement> + '_ {
+    /// Its statements, tagged with its object.
+    pub fn statements(&self) -> impl Iterator<Item = Statement> + '_ {
         self.sql.iter().map(|sql| Statement { object: self.object.clone(), sql: sql.clone() })
     }
 }
 
-fn nodes(catalog: &Catalog) -> Vec<Node> {
+/// Every node of the build script of `catalog`, unordered.
+pub fn nodes(catalog: &Catalog) -> Vec<Node> {
     let mut nodes = Vec::new();
     for schema in catalog.schemas.values() {
         let mut node = Node::new(
@@ -220,7 +230,7 @@ fn collate(collation: &Option<QualName>) -> String {
 
 /// `START WITH … [NO] CYCLE`; the `AS type` clause is the caller's (an identity column's
 /// sequence takes the column's type and must not repeat it).
-fn sequence_options(o: &SequenceOptions) -> String {
+pub fn sequence_options(o: &SequenceOptions) -> String {
     format!(
         "START WITH {} INCREMENT BY {} MINVALUE {} MAXVALUE {} CACHE {}{}",
         o.start,
@@ -429,7 +439,7 @@ fn view_sql(view: &View) -> Vec<String> {
 /// Deterministic topological order (Kahn's algorithm, ready nodes taken by rank then
 /// identity). A dependency cycle cannot happen in a catalog read from a database; if one is
 /// ever fed in, the smallest remaining node is emitted to break it rather than looping.
-fn order(nodes: &[Node]) -> Vec<usize> {
+pub fn order(nodes: &[Node]) -> Vec<usize> {
     let mut primary: BTreeMap<&ObjectRef, usize> = BTreeMap::new();
     for (i, n) in nodes.iter().enumerate() {
         if n.primary {
@@ -474,4 +484,80 @@ fn order(nodes: &[Node]) -> Vec<usize> {
         }
     }
     out
+}
+
+/// The `COMMENT ON` keyword and target for `object` in `catalog` (e.g. `("INDEX", "s.i")`).
+pub fn comment_target(catalog: &Catalog, object: &ObjectRef) -> Option<(&'static str, String)> {
+    Some(match object {
+        ObjectRef::Schema { name } => ("SCHEMA", ident(name)),
+        ObjectRef::Extension { name } => ("EXTENSION", ident(name)),
+        ObjectRef::Type { name } => match catalog.types.get(name)?.kind {
+            TypeKind::Domain { .. } => ("DOMAIN", name.sql()),
+            _ => ("TYPE", name.sql()),
+        },
+        ObjectRef::Sequence { name } => ("SEQUENCE", name.sql()),
+        ObjectRef::Table { name } => ("TABLE", name.sql()),
+        ObjectRef::View { name } => {
+            (if catalog.views.get(name)?.materialized { "MATERIALIZED VIEW" } else { "VIEW" }, name.sql())
+        }
+        ObjectRef::Function { key } => match catalog.functions.get(key)?.kind {
+            RoutineKind::Procedure => ("PROCEDURE", key.sql()),
+            _ => ("FUNCTION", key.sql()),
+        },
+        ObjectRef::Index { name } => ("INDEX", name.sql()),
+        ObjectRef::Constraint { table, name } => ("CONSTRAINT", format!("{} ON {}", ident(name), table.sql())),
+        ObjectRef::Trigger { table, name } => ("TRIGGER", format!("{} ON {}", ident(name), table.sql())),
+        ObjectRef::Policy { table, name } => ("POLICY", format!("{} ON {}", ident(name), table.sql())),
+    })
+}
+
+/// The statement that drops `object` as it exists in `catalog`; `None` when the catalog has no
+/// such object. Never `CASCADE`: what depends on an object is dropped explicitly, first.
+pub fn drop_sql(catalog: &Catalog, object: &ObjectRef) -> Option<String> {
+    Some(match object {
+        ObjectRef::Schema { name } => format!("DROP SCHEMA {}", ident(catalog.schemas.get(name)?.name.as_str())),
+        ObjectRef::Extension { name } => format!("DROP EXTENSION {}", ident(&catalog.extensions.get(name)?.name)),
+        ObjectRef::Type { name } => {
+            let what = match catalog.types.get(name)?.kind {
+                TypeKind::Domain { .. } => "DOMAIN",
+                _ => "TYPE",
+            };
+            format!("DROP {what} {}", name.sql())
+        }
+        ObjectRef::Sequence { name } => {
+            catalog.sequences.get(name)?;
+            format!("DROP SEQUENCE {}", name.sql())
+        }
+        ObjectRef::Table { name } => {
+            catalog.tables.get(name)?;
+            format!("DROP TABLE {}", name.sql())
+        }
+        ObjectRef::View { name } => {
+            let kind = if catalog.views.get(name)?.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+            format!("DROP {kind} {}", name.sql())
+        }
+        ObjectRef::Function { key } => {
+            let what = match catalog.functions.get(key)?.kind {
+                RoutineKind::Procedure => "PROCEDURE",
+                _ => "FUNCTION",
+            };
+            format!("DROP {what} {}", key.sql())
+        }
+        ObjectRef::Index { name } => {
+            catalog.indexes.get(name)?;
+            format!("DROP INDEX {}", name.sql())
+        }
+        ObjectRef::Constraint { table, name } => {
+            catalog.tables.get(table)?.constraints.get(name)?;
+            format!("ALTER TABLE {} DROP CONSTRAINT {}", table.sql(), ident(name))
+        }
+        ObjectRef::Trigger { table, name } => {
+            catalog.tables.get(table)?.triggers.get(name)?;
+            format!("DROP TRIGGER {} ON {}", ident(name), table.sql())
+        }
+        ObjectRef::Policy { table, name } => {
+            catalog.tables.get(table)?.policies.get(name)?;
+            format!("DROP POLICY {} ON {}", ident(name), table.sql())
+        }
+    })
 }

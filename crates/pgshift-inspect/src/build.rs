@@ -54,8 +54,9 @@ struct Oids {
     identity: HashMap<(u32, String), bool>,
 }
 
-/// Build the catalog from the rows, keeping what `filter` allows.
-pub fn build(rows: Rows, filter: &ObjectFilter) -> Catalog {
+/// Build the catalog from the rows, keeping what `filter` allows. Each result set is freed as
+/// soon as it is turned into the model, to keep peak memory low on large schemas.
+pub fn build(mut rows: Rows, filter: &ObjectFilter) -> Catalog {
     let mut cat = Catalog::default();
     let mut oids = Oids::default();
 
@@ -74,9 +75,13 @@ pub fn build(rows: Rows, filter: &ObjectFilter) -> Catalog {
     relations(&rows, filter, &mut cat, &mut oids);
     types(&rows, filter, &mut cat, &mut oids);
     columns(&rows, &mut cat, &mut oids);
+    rows.columns = Vec::new();
     sequences(&rows, filter, &mut cat, &oids);
+    rows.relations = Vec::new();
     constraints(&rows, &mut cat, &mut oids);
+    rows.constraints = Vec::new();
     indexes(&rows, &mut cat, &mut oids);
+    rows.indexes = Vec::new();
     functions(&rows, filter, &mut cat, &mut oids);
     triggers(&rows, &mut cat, &mut oids);
     policies(&rows, &mut cat, &mut oids);

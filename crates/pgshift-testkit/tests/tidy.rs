@@ -14,8 +14,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("pgshift-inspect", &["pgshift-catalog"]),
     ("pgshift-scratch", &[]),
     ("pgshift-source", &[]),
+    ("pgshift-history", &[]),
     ("pgshift-testkit", &["pgshift-scratch"]),
-    ("pgshift-cli", &["pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source"]),
+    ("pgshift-diff", &["pgshift-catalog"]),
+    ("pgshift-plan", &["pgshift-catalog", "pgshift-diff"]),
+    ("pgshift-cli", &["pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan"]),
 ];
 
 /// Crates that belong to the terminal edge only.

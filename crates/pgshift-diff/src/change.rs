@@ -1,0 +1,223 @@
+//! The vocabulary of a diff: typed [`Change`]s, the [`TableAction`]s inside a table change,
+//! and the [`Hazard`]s a reviewer must see.
+
+use pgshift_catalog::{Column, Constraint, ObjectRef, QualName, Sequence};
+use serde::Serialize;
+
+/// One change to one object, in execution order within a [`crate::Diff`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// The object changed (as named in the target catalog; for drops, in the source).
+    pub object: ObjectRef,
+    /// What happens to it.
+    pub kind: ChangeKind,
+    /// What could go wrong, for the reviewer and for the preflight.
+    pub hazards: Vec<Hazard>,
+}
+
+/// What a [`Change`] does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// Create the object as the target catalog has it.
+    Create,
+    /// Drop the object as the source catalog has it.
+    Drop,
+    /// `CREATE OR REPLACE` the object (functions) with the target's definition.
+    Replace,
+    /// Rename an object (table, view, index, sequence, type) within its schema.
+    Rename {
+        /// Old name.
+        from: QualName,
+    },
+    /// Change a table in place.
+    AlterTable {
+        /// The actions, in the order they run.
+        actions: Vec<TableAction>,
+    },
+    /// Change a sequence's options or owner.
+    AlterSequence {
+        /// Target sequence.
+        to: Box<Sequence>,
+    },
+    /// `ALTER TYPE … ADD VALUE` (runs outside a transaction).
+    AddEnumLabel {
+        /// The new label.
+        label: String,
+        /// Place it before this label…
+        before: Option<String>,
+        /// …or after this one (when it goes last).
+        after: Option<String>,
+    },
+    /// Remove or reorder enum labels by swapping in a new type.
+    SwapEnum {
+        /// Labels of the target type, in order.
+        labels: Vec<String>,
+        /// Labels that disappear (rows holding one make the migration fail: data check).
+        removed: Vec<String>,
+        /// Table columns of this type, re-typed in the swap, with their defaults.
+        columns: Vec<EnumColumn>,
+    },
+    /// Change a domain's default or NOT NULL in place.
+    AlterDomain {
+        /// New default.
+        default: Option<String>,
+        /// New NOT NULL.
+        not_null: bool,
+    },
+    /// Enable or disable a trigger (`O`, `D`, `R`, `A`).
+    TriggerState {
+        /// The new state.
+        enabled: char,
+    },
+    /// Set or remove the object's comment.
+    Comment {
+        /// The new comment.
+        comment: Option<String>,
+    },
+}
+
+/// A table column whose type is an enum being swapped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EnumColumn {
+    /// The table.
+    pub table: QualName,
+    /// The column.
+    pub column: String,
+    /// Its current default (dropped before the swap, set again after).
+    pub default: Option<String>,
+    /// Whether the column is an array of the enum.
+    pub array: bool,
+}
+
+/// One in-place change to a table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TableAction {
+    /// Drop a CHECK constraint that lives inside the table definition.
+    DropCheck {
+        /// Its name.
+        name: String,
+    },
+    /// `DROP COLUMN`.
+    DropColumn {
+        /// Its name.
+        name: String,
+    },
+    /// `RENAME COLUMN`.
+    RenameColumn {
+        /// Old name.
+        from: String,
+        /// New name.
+        to: String,
+    },
+    /// `ADD COLUMN`.
+    AddColumn {
+        /// The column as the target has it.
+        column: Box<Column>,
+    },
+    /// `ALTER COLUMN … TYPE` (with collation).
+    AlterColumnType {
+        /// The column as the target has it.
+        column: Box<Column>,
+        /// The source type, for the `USING` cast and the data check.
+        from_type: String,
+    },
+    /// `SET DEFAULT` / `DROP DEFAULT`.
+    SetDefault {
+        /// Column.
+        column: String,
+        /// New default.
+        default: Option<String>,
+    },
+    /// `SET NOT NULL` / `DROP NOT NULL`.
+    SetNotNull {
+        /// Column.
+        column: String,
+        /// New nullability.
+        not_null: bool,
+    },
+    /// Identity added, removed or changed.
+    SetIdentity {
+        /// The column as the target has it.
+        column: Box<Column>,
+        /// Whether the source column was an identity.
+        was_identity: bool,
+    },
+    /// Drop the sequence a column owned (a `serial` becoming an identity column whose
+    /// sequence takes the same name).
+    DropOwnedSequence {
+        /// The sequence.
+        sequence: QualName,
+    },
+    /// Create the sequence a column will own (an identity column becoming a `serial` whose
+    /// sequence takes the identity sequence's name, free only once the identity is dropped).
+    CreateOwnedSequence {
+        /// The sequence as the target has it.
+        sequence: Box<Sequence>,
+    },
+    /// A generated column whose expression changed: dropped and added again.
+    RegenerateColumn {
+        /// The column as the target has it.
+        column: Box<Column>,
+    },
+    /// Add a CHECK constraint to an existing table.
+    AddCheck {
+        /// The constraint.
+        constraint: Box<Constraint>,
+    },
+    /// `ENABLE`/`DISABLE ROW LEVEL SECURITY`.
+    SetRowSecurity {
+        /// Enabled.
+        enabled: bool,
+    },
+    /// `FORCE`/`NO FORCE ROW LEVEL SECURITY`.
+    SetForceRowSecurity {
+        /// Forced.
+        forced: bool,
+    },
+    /// Storage parameters set and reset.
+    SetOptions {
+        /// `name=value` to set.
+        set: Vec<String>,
+        /// Names to reset.
+        reset: Vec<String>,
+    },
+    /// `SET LOGGED` / `SET UNLOGGED`.
+    SetLogged {
+        /// Unlogged.
+        unlogged: bool,
+    },
+    /// `COMMENT ON TABLE`.
+    Comment {
+        /// New comment.
+        comment: Option<String>,
+    },
+    /// `COMMENT ON COLUMN`.
+    ColumnComment {
+        /// Column.
+        column: String,
+        /// New comment.
+        comment: Option<String>,
+    },
+}
+
+/// Something a reviewer must know about a change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", content = "message", rename_all = "snake_case")]
+pub enum Hazard {
+    /// Data is lost (dropped table, column, enum label).
+    Destructive(String),
+    /// Succeeds only if the existing rows allow it (the plan carries the proof query).
+    DataDependent(String),
+    /// Takes a lock that blocks reads or writes for the duration.
+    Locking(String),
+    /// Rewrites the whole table.
+    Rewrite(String),
+    /// Cannot run inside a transaction.
+    NonTransactional(String),
+    /// A drop and an add that look like a rename; says which flag would make it one.
+    RenameCandidate(String),
+    /// The diff could not express this difference; the plan will not converge on it.
+    Unsupported(String),
+}

@@ -1,0 +1,491 @@
+//! Kind-by-kind comparison of two catalogs into unordered changes.
+//!
+//! In-place forms wherever PostgreSQL has them (columns, defaults, nullability, identity,
+//! sequences, enum labels added in place, domain defaults, comments, trigger state); drop and
+//! create where it has none (index, constraint, policy, trigger and view definitions,
+//! functions whose result type changes).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pgshift_catalog::*;
+
+use crate::change::*;
+
+/// Unordered changes plus what the closure step needs.
+#[derive(Default)]
+pub struct Found {
+    /// The changes.
+    pub changes: Vec<Change>,
+    /// Objects changed in place in a way that invalidates what stands on them (a table whose
+    /// columns change type or go away, an enum swapped for a new type).
+    pub reshaped: BTreeSet<ObjectRef>,
+}
+
+impl Found {
+    fn push(&mut self, object: ObjectRef, kind: ChangeKind, hazards: Vec<Hazard>) {
+        self.changes.push(Change { object, kind, hazards });
+    }
+    fn create(&mut self, object: ObjectRef) {
+        self.push(object, ChangeKind::Create, Vec::new());
+    }
+    fn drop(&mut self, object: ObjectRef, hazards: Vec<Hazard>) {
+        self.push(object, ChangeKind::Drop, hazards);
+    }
+    fn recreate(&mut self, object: ObjectRef) {
+        self.drop(object.clone(), Vec::new());
+        self.create(object);
+    }
+    fn comment(&mut self, object: ObjectRef, a: &Option<String>, b: &Option<String>) {
+        if a != b {
+            self.push(object, ChangeKind::Comment { comment: b.clone() }, Vec::new());
+        }
+    }
+}
+
+/// Keys present on each side of two maps.
+fn sides<'a, K: Ord, V>(a: &'a BTreeMap<K, V>, b: &'a BTreeMap<K, V>) -> impl Iterator<Item = (&'a K, Option<&'a V>, Option<&'a V>)> {
+    let keys: BTreeSet<&K> = a.keys().chain(b.keys()).collect();
+    keys.into_iter().map(move |k| (k, a.get(k), b.get(k)))
+}
+
+/// Compare everything.
+pub fn compare(a: &Catalog, b: &Catalog) -> Found {
+    let mut f = Found::default();
+    for (name, x, y) in sides(&a.schemas, &b.schemas) {
+        let object = ObjectRef::Schema { name: name.clone() };
+        match (x, y) {
+            (None, Some(_)) => f.create(object),
+            (Some(_), None) => f.drop(object, vec![Hazard::Destructive(format!("schema {} is dropped", quote::ident(name)))]),
+            (Some(x), Some(y)) => f.comment(object, &x.comment, &y.comment),
+            (None, None) => {}
+        }
+    }
+    for (name, x, y) in sides(&a.extensions, &b.extensions) {
+        let object = ObjectRef::Extension { name: name.clone() };
+        match (x, y) {
+            (None, Some(_)) => f.create(object),
+            (Some(_), None) => f.drop(object, Vec::new()),
+            (Some(x), Some(y)) if x.schema != y.schema => f.recreate(object),
+            (Some(x), Some(y)) => f.comment(object, &x.comment, &y.comment),
+            (None, None) => {}
+        }
+    }
+    for (name, x, y) in sides(&a.types, &b.types) {
+        let object = ObjectRef::Type { name: name.clone() };
+        match (x, y) {
+            (None, Some(_)) => f.create(object),
+            (Some(_), None) => f.drop(object, Vec::new()),
+            (Some(x), Some(y)) => {
+                compare_type(a, x, y, &mut f);
+                f.comment(object, &x.comment, &y.comment);
+            }
+            (None, None) => {}
+        }
+    }
+    for (name, x, y) in sides(&a.sequences, &b.sequences) {
+        let object = ObjectRef::Sequence { name: name.clone() };
+        match (x, y) {
+            (None, Some(y)) => {
+                f.create(object.clone());
+                if y.owned_by.is_some() {
+                    f.push(object, ChangeKind::AlterSequence { to: Box::new(y.clone()) }, Vec::new());
+                }
+            }
+            (Some(_), None) => f.drop(object, Vec::new()),
+            (Some(x), Some(y)) => {
+                if (&x.options, &x.owned_by, x.unlogged) != (&y.options, &y.owned_by, y.unlogged) {
+                    f.push(object.clone(), ChangeKind::AlterSequence { to: Box::new(y.clone()) }, Vec::new());
+                }
+                f.comment(object, &x.comment, &y.comment);
+            }
+            (None, None) => {}
+        }
+    }
+    for (name, x, y) in sides(&a.tables, &b.tables) {
+        let object = ObjectRef::Table { name: name.clone() };
+        match (x, y) {
+            (None, Some(y)) => {
+                f.create(object);
+                for c in y.constraints.values().filter(|c| !(c.is_inline() && c.validated)) {
+                    f.create(ObjectRef::Constraint { table: name.clone(), name: c.name.clone() });
+                }
+                for t in y.triggers.keys() {
+                    f.create(ObjectRef::Trigger { table: name.clone(), name: t.clone() });
+                }
+                for p in y.policies.keys() {
+                    f.create(ObjectRef::Policy { table: name.clone(), name: p.clone() });
+                }
+            }
+            (Some(_), None) => {
+                f.drop(object, vec![Hazard::Destructive(format!("table {name} is dropped with all its rows"))])
+            }
+            (Some(x), Some(y)) => compare_table(a, &b.sequences, x, y, &mut f),
+            (None, None) => {}
+        }
+    }
+    for (name, x, y) in sides(&a.indexes, &b.indexes) {
+        let object = ObjectRef::Index { name: name.clone() };
+        match (x, y) {
+            (None, Some(y)) => {
+                // Indexes of a new table or view come with it.
+                f.create(object);
+                let _ = y;
+            }
+            (Some(_), None) => f.drop(object, Vec::new()),
+            (Some(x), Some(y)) if x.definition != y.definition => f.recreate(object),
+            (Some(x), Some(y)) => f.comment(object, &x.comment, &y.comment),
+            (None, None) => {}
+        }
+    }
+    for (name, x, y) in sides(&a.views, &b.views) {
+        let object = ObjectRef::View { name: name.clone() };
+        match (x, y) {
+            (None, Some(_)) => f.create(object),
+            (Some(_), None) => f.drop(object, Vec::new()),
+            (Some(x), Some(y)) => {
+                let shape = |v: &View| (v.materialized, v.definition.clone(), v.options.clone(), v.column_comments.clone());
+                if shape(x) != shape(y) {
+                    f.recreate(object);
+                } else {
+                    f.comment(object, &x.comment, &y.comment);
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    for (key, x, y) in sides(&a.functions, &b.functions) {
+        let object = ObjectRef::Function { key: key.clone() };
+        match (x, y) {
+            (None, Some(_)) => f.create(object),
+            (Some(_), None) => f.drop(object, Vec::new()),
+            (Some(x), Some(y)) => {
+                if x.definition != y.definition {
+                    if x.kind == y.kind && x.returns == y.returns {
+                        f.push(object.clone(), ChangeKind::Replace, Vec::new());
+                    } else {
+                        f.recreate(object.clone());
+                        continue;
+                    }
+                }
+                f.comment(object, &x.comment, &y.comment);
+            }
+            (None, None) => {}
+        }
+    }
+    f
+}
+
+fn compare_type(a: &Catalog, x: &TypeDef, y: &TypeDef, f: &mut Found) {
+    let object = ObjectRef::Type { name: y.name.clone() };
+    match (&x.kind, &y.kind) {
+        (TypeKind::Enum { labels: la }, TypeKind::Enum { labels: lb }) if la != lb => {
+            let kept: Vec<&String> = lb.iter().filter(|l| la.contains(l)).collect();
+            let in_order = kept.len() == la.len() && kept.iter().zip(la).all(|(k, l)| *k == l);
+            if in_order {
+                for (i, label) in lb.iter().enumerate() {
+                    if la.contains(label) {
+                        continue;
+                    }
+                    let before = lb[i + 1..].iter().find(|l| la.contains(l)).cloned();
+                    let after = if before.is_none() { lb[..i].iter().rev().find(|l| la.contains(l)).cloned() } else { None };
+                    let hazard = Hazard::NonTransactional(format!(
+                        "ALTER TYPE {} ADD VALUE runs outside a transaction, before every other step",
+                        y.name
+                    ));
+                    f.push(object.clone(), ChangeKind::AddEnumLabel { label: label.clone(), before, after }, vec![hazard]);
+                }
+            } else {
+                let removed: Vec<String> = la.iter().filter(|l| !lb.contains(l)).cloned().collect();
+                let columns = enum_columns(a, &x.name);
+                let mut hazards = vec![Hazard::Rewrite(format!(
+                    "the enum {} is swapped for a new type: {} column(s) are re-typed under an ACCESS EXCLUSIVE lock",
+                    y.name,
+                    columns.len()
+                ))];
+                if !removed.is_empty() {
+                    hazards.push(Hazard::DataDependent(format!(
+                        "labels {} disappear from {}: rows holding them make the migration fail",
+                        removed.iter().map(|l| quote::literal(l)).collect::<Vec<_>>().join(", "),
+                        y.name
+                    )));
+                }
+                f.reshaped.insert(object.clone());
+                f.push(object, ChangeKind::SwapEnum { labels: lb.clone(), removed, columns }, hazards);
+            }
+        }
+        (
+            TypeKind::Domain { base_type: bx, collation: cx, default: dx, not_null: nx, checks: kx },
+            TypeKind::Domain { base_type: by, collation: cy, default: dy, not_null: ny, checks: ky },
+        ) => {
+            if (bx, cx, kx) != (by, cy, ky) {
+                let hazard = Hazard::Unsupported(format!(
+                    "domain {}: changing its base type, collation or checks is not planned yet; write it by hand",
+                    y.name
+                ));
+                f.push(object, ChangeKind::AlterDomain { default: dy.clone(), not_null: *ny }, vec![hazard]);
+            } else if (dx, nx) != (dy, ny) {
+                let mut hazards = Vec::new();
+                if *ny && !*nx {
+                    hazards.push(Hazard::DataDependent(format!("domain {} becomes NOT NULL", y.name)));
+                }
+                f.push(object, ChangeKind::AlterDomain { default: dy.clone(), not_null: *ny }, hazards);
+            }
+        }
+        (kx, ky) if kx != ky => {
+            let hazard = Hazard::Unsupported(format!(
+                "type {} changes shape in a way pgshift does not plan yet (composite attributes or type kind); write it by hand",
+                y.name
+            ));
+            f.push(object, ChangeKind::Comment { comment: y.comment.clone() }, vec![hazard]);
+        }
+        _ => {}
+    }
+}
+
+/// Every column in `catalog` whose type is the enum `ty` (or an array of it).
+fn enum_columns(catalog: &Catalog, ty: &QualName) -> Vec<EnumColumn> {
+    let name = ty.sql();
+    let array = format!("{name}[]");
+    let mut out = Vec::new();
+    for t in catalog.tables.values() {
+        for c in t.columns.iter().filter(|c| c.local && (c.data_type == name || c.data_type == array)) {
+            out.push(EnumColumn {
+                table: t.name.clone(),
+                column: c.name.clone(),
+                default: c.default.clone(),
+                array: c.data_type == array,
+            });
+        }
+    }
+    out
+}
+
+fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Table, y: &Table, f: &mut Found) {
+    let name = &y.name;
+    let object = ObjectRef::Table { name: name.clone() };
+    let mut actions = Vec::new();
+    let mut hazards = Vec::new();
+    if (&x.kind, &x.partition_of, &x.inherits) != (&y.kind, &y.partition_of, &y.inherits) {
+        hazards.push(Hazard::Unsupported(format!(
+            "table {name}: changing partitioning or inheritance is not planned yet; write it by hand"
+        )));
+    }
+    let inline = |t: &Table| -> BTreeMap<String, Constraint> {
+        t.constraints.values().filter(|c| c.is_inline() && c.validated).map(|c| (c.name.clone(), c.clone())).collect()
+    };
+    let (ix, iy) = (inline(x), inline(y));
+    for (cname, cx, cy) in sides(&ix, &iy) {
+        match (cx, cy) {
+            (Some(_), None) => actions.push(TableAction::DropCheck { name: cname.clone() }),
+            (Some(cx), Some(cy)) if cx.definition != cy.definition => {
+                actions.push(TableAction::DropCheck { name: cname.clone() })
+            }
+            _ => {}
+        }
+    }
+    let mut reshaped = false;
+    // Columns a partition or child inherits are its parent's to change.
+    let local = |t: &Table| Table { columns: t.columns.iter().filter(|c| c.local).cloned().collect(), ..t.clone() };
+    let (x, y) = (&local(x), &local(y));
+    for c in &x.columns {
+        if y.column(&c.name).is_none() {
+            actions.push(TableAction::DropColumn { name: c.name.clone() });
+            hazards.push(Hazard::Destructive(format!("column {name}.{} is dropped with its data", quote::ident(&c.name))));
+            reshaped = true;
+        }
+    }
+    for c in &y.columns {
+        if x.column(&c.name).is_none() {
+            if c.not_null && c.default.is_none() && c.identity.is_none() && c.generated.is_none() {
+                hazards.push(Hazard::DataDependent(format!(
+                    "NOT NULL column {name}.{} has no default: existing rows need a backfill value",
+                    quote::ident(&c.name)
+                )));
+            }
+            actions.push(TableAction::AddColumn { column: Box::new(c.clone()) });
+        }
+    }
+    let mut late = Vec::new();
+    for cy in &y.columns {
+        let Some(cx) = x.column(&cy.name) else { continue };
+        let col = quote::ident(&cy.name);
+        if cx.generated != cy.generated {
+            actions.push(TableAction::RegenerateColumn { column: Box::new(cy.clone()) });
+            hazards.push(Hazard::Rewrite(format!("generated column {name}.{col} is dropped and added again")));
+            reshaped = true;
+            continue;
+        }
+        // identity -> serial: drop the identity first (it frees the sequence name), create the
+        // sequence, then the default can use it.
+        let mut identity_done = false;
+        if let (Some(id), None) = (&cx.identity, &cy.identity) {
+            actions.push(TableAction::SetIdentity { column: Box::new(cy.clone()), was_identity: true });
+            identity_done = true;
+            if let Some(seq) = b_sequences.get(&id.sequence) {
+                if seq.owned_by.as_ref().is_some_and(|(t, c)| t == name && c == &cy.name) {
+                    actions.push(TableAction::CreateOwnedSequence { sequence: Box::new(seq.clone()) });
+                    let obj = ObjectRef::Sequence { name: id.sequence.clone() };
+                    f.changes.retain(|c| !(c.object == obj && c.kind == ChangeKind::Create));
+                }
+            }
+        }
+        let retyped = (&cx.data_type, &cx.collation) != (&cy.data_type, &cy.collation);
+        if retyped {
+            if cx.default.is_some() {
+                actions.push(TableAction::SetDefault { column: cy.name.clone(), default: None });
+            }
+            actions.push(TableAction::AlterColumnType { column: Box::new(cy.clone()), from_type: cx.data_type.clone() });
+            hazards.push(Hazard::Rewrite(format!(
+                "column {name}.{col} changes type {} -> {}: the table may be rewritten under an ACCESS EXCLUSIVE lock",
+                cx.data_type, cy.data_type
+            )));
+            hazards.push(Hazard::DataDependent(format!("every value of {name}.{col} must convert to {}", cy.data_type)));
+            reshaped = true;
+            if cy.default.is_some() {
+                actions.push(TableAction::SetDefault { column: cy.name.clone(), default: cy.default.clone() });
+            }
+        } else if cx.default != cy.default {
+            actions.push(TableAction::SetDefault { column: cy.name.clone(), default: cy.default.clone() });
+        }
+        if cx.identity != cy.identity && !identity_done {
+            if let (None, Some(id)) = (&cx.identity, &cy.identity) {
+                // serial -> identity: the serial's sequence goes first when the identity
+                // sequence takes its name.
+                let owned = a.sequences.get(&id.sequence).is_some_and(|s| {
+                    s.owned_by.as_ref().is_some_and(|(t, c)| t == name && c == &cy.name)
+                });
+                if owned {
+                    actions.push(TableAction::DropOwnedSequence { sequence: id.sequence.clone() });
+                    let seq = ObjectRef::Sequence { name: id.sequence.clone() };
+                    f.changes.retain(|c| !(c.object == seq && c.kind == ChangeKind::Drop));
+                }
+            }
+            actions.push(TableAction::SetIdentity { column: Box::new(cy.clone()), was_identity: cx.identity.is_some() });
+        }
+        if cx.not_null != cy.not_null {
+            if cy.not_null {
+                hazards.push(Hazard::DataDependent(format!("{name}.{col} becomes NOT NULL: no row may hold NULL")));
+            }
+            late.push(TableAction::SetNotNull { column: cy.name.clone(), not_null: cy.not_null });
+        }
+        if cx.comment != cy.comment {
+            late.push(TableAction::ColumnComment { column: cy.name.clone(), comment: cy.comment.clone() });
+        }
+    }
+    actions.extend(late);
+    for c in &y.columns {
+        if x.column(&c.name).is_none() && c.comment.is_some() {
+            actions.push(TableAction::ColumnComment { column: c.name.clone(), comment: c.comment.clone() });
+        }
+    }
+    for (cname, cx, cy) in sides(&ix, &iy) {
+        let add = match (cx, cy) {
+            (None, Some(_)) => true,
+            (Some(cx), Some(cy)) => cx.definition != cy.definition,
+            _ => false,
+        };
+        if let (true, Some(cy)) = (add, cy) {
+            hazards.push(Hazard::DataDependent(format!(
+                "new check {} on {name}: every existing row must satisfy it",
+                quote::ident(cname)
+            )));
+            actions.push(TableAction::AddCheck { constraint: Box::new(cy.clone()) });
+        }
+    }
+    if x.rls_enabled != y.rls_enabled {
+        actions.push(TableAction::SetRowSecurity { enabled: y.rls_enabled });
+    }
+    if x.rls_forced != y.rls_forced {
+        actions.push(TableAction::SetForceRowSecurity { forced: y.rls_forced });
+    }
+    if x.options != y.options {
+        let key = |o: &String| o.split_once('=').map(|(k, _)| k.to_owned()).unwrap_or_else(|| o.clone());
+        let set: Vec<String> = y.options.iter().filter(|o| !x.options.contains(o)).cloned().collect();
+        let reset: Vec<String> =
+            x.options.iter().map(key).filter(|k| !y.options.iter().any(|o| &key(o) == k)).collect();
+        actions.push(TableAction::SetOptions { set, reset });
+    }
+    if x.unlogged != y.unlogged {
+        actions.push(TableAction::SetLogged { unlogged: y.unlogged });
+        hazards.push(Hazard::Rewrite(format!("table {name} changes logged/unlogged: the table is rewritten")));
+    }
+    if x.comment != y.comment {
+        actions.push(TableAction::Comment { comment: y.comment.clone() });
+    }
+    if reshaped {
+        f.reshaped.insert(object.clone());
+    }
+    if !actions.is_empty() || !hazards.is_empty() {
+        f.push(object, ChangeKind::AlterTable { actions }, hazards);
+    }
+
+    // Constraints kept outside the table definition, triggers and policies: by name.
+    let outside = |t: &Table| -> BTreeMap<String, Constraint> {
+        t.constraints.values().filter(|c| !(c.is_inline() && c.validated)).map(|c| (c.name.clone(), c.clone())).collect()
+    };
+    let (ox, oy) = (outside(x), outside(y));
+    for (cname, cx, cy) in sides(&ox, &oy) {
+        let object = ObjectRef::Constraint { table: name.clone(), name: cname.clone() };
+        match (cx, cy) {
+            (None, Some(cy)) => {
+                let hazards = constraint_hazards(name, cy);
+                f.push(object, ChangeKind::Create, hazards);
+            }
+            (Some(_), None) => f.drop(object, Vec::new()),
+            (Some(cx), Some(cy)) if cx.definition != cy.definition => {
+                f.drop(object.clone(), Vec::new());
+                f.push(object, ChangeKind::Create, constraint_hazards(name, cy));
+            }
+            (Some(cx), Some(cy)) => f.comment(object, &cx.comment, &cy.comment),
+            (None, None) => {}
+        }
+    }
+    for (tname, tx, ty) in sides(&x.triggers, &y.triggers) {
+        let object = ObjectRef::Trigger { table: name.clone(), name: tname.clone() };
+        match (tx, ty) {
+            (None, Some(_)) => f.create(object),
+            (Some(_), None) => f.drop(object, Vec::new()),
+            (Some(tx), Some(ty)) if tx.definition != ty.definition => f.recreate(object),
+            (Some(tx), Some(ty)) => {
+                if tx.enabled != ty.enabled {
+                    f.push(object.clone(), ChangeKind::TriggerState { enabled: ty.enabled }, Vec::new());
+                }
+                f.comment(object, &tx.comment, &ty.comment);
+            }
+            (None, None) => {}
+        }
+    }
+    for (pname, px, py) in sides(&x.policies, &y.policies) {
+        let object = ObjectRef::Policy { table: name.clone(), name: pname.clone() };
+        match (px, py) {
+            (None, Some(_)) => f.create(object),
+            (Some(_), None) => f.drop(object, Vec::new()),
+            (Some(px), Some(py)) => {
+                let shape = |p: &Policy| (p.permissive, p.command, p.roles.clone(), p.using.clone(), p.with_check.clone());
+                if shape(px) != shape(py) {
+                    f.recreate(object);
+                } else {
+                    f.comment(object, &px.comment, &py.comment);
+                }
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+fn constraint_hazards(table: &QualName, c: &Constraint) -> Vec<Hazard> {
+    let what = match &c.kind {
+        ConstraintKind::PrimaryKey { .. } => "primary key",
+        ConstraintKind::Unique { .. } => "unique constraint",
+        ConstraintKind::Check { .. } => "check",
+        ConstraintKind::ForeignKey { .. } => "foreign key",
+        ConstraintKind::Exclude => "exclusion constraint",
+    };
+    if !c.validated {
+        return Vec::new();
+    }
+    vec![Hazard::DataDependent(format!(
+        "new {what} {} on {table}: every existing row must satisfy it",
+        quote::ident(&c.name)
+    ))]
+}

@@ -1,0 +1,171 @@
+//! pgshift-diff: compare two catalogs into ordered, typed [`Change`]s.
+//!
+//! Owns: deciding what differs between a source catalog (what the database holds) and a target
+//! (what it should hold), preferring in-place `ALTER` to drop-and-create; the objects that
+//! must be recreated around a change (views over a column whose type changes, everything over
+//! a recreated view); rename requests and rename candidates; hazards; and the order the
+//! changes run in ([`schedule`]).
+//!
+//! Must not: do I/O, produce SQL text (that is pgshift-plan's job) or fail: what it cannot
+//! express becomes an [`Hazard::Unsupported`] on the change.
+
+pub mod change;
+mod compare;
+pub mod rename;
+pub mod schedule;
+
+use std::collections::BTreeSet;
+
+use pgshift_catalog::{Catalog, ObjectRef};
+
+pub use change::{Change, ChangeKind, EnumColumn, Hazard, TableAction};
+pub use rename::{RenameCandidate, RenameRequest};
+use schedule::{Graph, Item, Phase};
+
+/// How to diff.
+#[derive(Clone, Debug, Default)]
+pub struct DiffOptions {
+    /// Drops and adds to treat as renames.
+    pub renames: Vec<RenameRequest>,
+}
+
+/// The result of a diff.
+#[derive(Clone, Debug, Default)]
+pub struct Diff {
+    /// The changes, in the order they must run.
+    pub changes: Vec<Change>,
+    /// Drops and adds that look like renames, and the flag that would make each one.
+    pub rename_candidates: Vec<RenameCandidate>,
+    /// The source catalog as the changes after the renames see it (equal to the source when
+    /// nothing is renamed): drops are rendered from it.
+    pub source: Catalog,
+}
+
+impl Diff {
+    /// True when the two catalogs are the same.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// The changes that turn a database holding `source` into one holding `target`.
+pub fn diff(source: &Catalog, target: &Catalog, options: &DiffOptions) -> Diff {
+    let mut source = source.clone();
+    let renamed = rename::apply(&mut source, target, &options.renames);
+    let mut found = compare::compare(&source, target);
+    let candidates = rename::candidates(&source, target, &found);
+    rename::mark_candidates(&mut found.changes, &candidates);
+
+    let source_graph = Graph::of(&source);
+    let target_graph = Graph::of(target);
+    recreate_dependents(&source, target, &source_graph, &mut found);
+
+    let mut items = Vec::new();
+    let mut changes = Vec::new();
+    for change in renamed.into_iter().chain(found.changes) {
+        let phase = match change.kind {
+            ChangeKind::AddEnumLabel { .. } => Phase::EnumLabel,
+            ChangeKind::Rename { .. } => Phase::Rename,
+            ChangeKind::AlterTable { ref actions } if matches!(actions.as_slice(), [TableAction::RenameColumn { .. }]) => Phase::Rename,
+            ChangeKind::Drop => Phase::Drop,
+            _ => Phase::Build,
+        };
+        // A sequence's OWNED BY is its own (secondary) node in the target graph, after the table.
+        let primary = !matches!(&change.kind, ChangeKind::AlterSequence { to } if to.owned_by.is_some());
+        items.push(Item { phase, object: change.object.clone(), primary });
+        changes.push(change);
+    }
+    let order = schedule::schedule(&items, &source_graph, &target_graph);
+    let mut slots: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
+    let changes = order.into_iter().filter_map(|i| slots[i].take()).collect();
+    Diff { changes, rename_candidates: candidates, source }
+}
+
+/// Add drop+create pairs for everything that stands on a dropped or recreated object, and for
+/// what stands on a table whose columns change type or disappear, transitively.
+fn recreate_dependents(source: &Catalog, target: &Catalog, graph: &Graph, found: &mut compare::Found) {
+    let dependents = graph.dependents();
+    let mut dropped: BTreeSet<ObjectRef> =
+        found.changes.iter().filter(|c| c.kind == ChangeKind::Drop).map(|c| c.object.clone()).collect();
+    let created: BTreeSet<ObjectRef> =
+        found.changes.iter().filter(|c| c.kind == ChangeKind::Create).map(|c| c.object.clone()).collect();
+    let mut queue: Vec<(ObjectRef, bool)> = dropped.iter().map(|o| (o.clone(), true)).collect();
+    queue.extend(found.reshaped.iter().map(|o| (o.clone(), false)));
+    let mut added: BTreeSet<ObjectRef> = BTreeSet::new();
+    while let Some((object, whole)) = queue.pop() {
+        for &dep in dependents.get(&object).into_iter().flatten() {
+            let take = match dep {
+                // Tables are never dropped to make way: their columns are altered instead.
+                ObjectRef::Table { .. } | ObjectRef::Schema { .. } | ObjectRef::Extension { .. } => false,
+                ObjectRef::Sequence { .. } => false,
+                // Indexes and constraints of a re-typed column are rebuilt by PostgreSQL; those
+                // over a swapped enum or a recreated object are not.
+                ObjectRef::Index { .. } | ObjectRef::Constraint { .. } => {
+                    whole || matches!(object, ObjectRef::Type { .. })
+                }
+                _ => true,
+            };
+            if !take || dropped.contains(dep) {
+                continue;
+            }
+            dropped.insert(dep.clone());
+            added.insert(dep.clone());
+            queue.push((dep.clone(), true));
+        }
+    }
+    for object in added {
+        // A child of a dropped relation goes with it; drop it explicitly otherwise.
+        let parent_gone = parent_of(source, &object).is_some_and(|p| dropped.contains(&p));
+        if !parent_gone && exists(source, &object) {
+            found.changes.retain(|c| !(c.object == object && c.kind != ChangeKind::Drop));
+            found.changes.push(Change { object: object.clone(), kind: ChangeKind::Drop, hazards: Vec::new() });
+        } else {
+            found.changes.retain(|c| !(c.object == object && c.kind != ChangeKind::Drop));
+        }
+        if exists(target, &object) && !created.contains(&object) {
+            found.changes.push(Change { object, kind: ChangeKind::Create, hazards: Vec::new() });
+        }
+    }
+    // Children of dropped relations never need their own drop statement.
+    let all_dropped: BTreeSet<ObjectRef> =
+        found.changes.iter().filter(|c| c.kind == ChangeKind::Drop).map(|c| c.object.clone()).collect();
+    found.changes.retain(|c| {
+        !(c.kind == ChangeKind::Drop && parent_of(source, &c.object).is_some_and(|p| all_dropped.contains(&p)))
+    });
+}
+
+/// The relation an index, constraint, trigger or policy belongs to.
+fn parent_of(catalog: &Catalog, object: &ObjectRef) -> Option<ObjectRef> {
+    match object {
+        ObjectRef::Index { name } => catalog.indexes.get(name).map(|i| {
+            if catalog.views.contains_key(&i.table) {
+                ObjectRef::View { name: i.table.clone() }
+            } else {
+                ObjectRef::Table { name: i.table.clone() }
+            }
+        }),
+        ObjectRef::Constraint { table, .. } | ObjectRef::Trigger { table, .. } | ObjectRef::Policy { table, .. } => {
+            Some(ObjectRef::Table { name: table.clone() })
+        }
+        _ => None,
+    }
+}
+
+/// Whether the catalog holds the object.
+pub fn exists(catalog: &Catalog, object: &ObjectRef) -> bool {
+    match object {
+        ObjectRef::Schema { name } => catalog.schemas.contains_key(name),
+        ObjectRef::Extension { name } => catalog.extensions.contains_key(name),
+        ObjectRef::Type { name } => catalog.types.contains_key(name),
+        ObjectRef::Sequence { name } => catalog.sequences.contains_key(name),
+        ObjectRef::Table { name } => catalog.tables.contains_key(name),
+        ObjectRef::View { name } => catalog.views.contains_key(name),
+        ObjectRef::Function { key } => catalog.functions.contains_key(key),
+        ObjectRef::Index { name } => catalog.indexes.contains_key(name),
+        ObjectRef::Constraint { table, name } => {
+            catalog.tables.get(table).is_some_and(|t| t.constraints.contains_key(name))
+        }
+        ObjectRef::Trigger { table, name } => catalog.tables.get(table).is_some_and(|t| t.triggers.contains_key(name)),
+        ObjectRef::Policy { table, name } => catalog.tables.get(table).is_some_and(|t| t.policies.contains_key(name)),
+    }
+}

@@ -1,0 +1,341 @@
+//! The SQL of each change. Creation statements come from the catalog's canonical rendering
+//! (so a created object is byte-for-byte what `render` would print); alterations are built
+//! here, every name and literal through `pgshift_catalog::quote`.
+
+use std::collections::BTreeMap;
+
+use pgshift_catalog::quote::{ident, literal, reloption};
+use pgshift_catalog::render::{column_sql, nodes, sequence_options};
+use pgshift_catalog::*;
+use pgshift_diff::{Change, ChangeKind, Diff, EnumColumn, TableAction};
+
+use crate::{proof, PlanOptions, Step};
+
+/// New NOT NULL columns without default, identity or generation that have no backfill.
+pub fn missing_backfills(source: &Catalog, diff: &Diff, options: &PlanOptions) -> Vec<(QualName, String)> {
+    let mut out = Vec::new();
+    for change in &diff.changes {
+        let (ObjectRef::Table { name }, ChangeKind::AlterTable { actions }) = (&change.object, &change.kind) else {
+            continue;
+        };
+        if !source.tables.contains_key(name) {
+            continue;
+        }
+        for a in actions {
+            if let TableAction::AddColumn { column } = a {
+                if needs_backfill(column) && !options.backfills.contains_key(&(name.clone(), column.name.clone())) {
+                    out.push((name.clone(), column.name.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn needs_backfill(c: &Column) -> bool {
+    c.not_null && c.default.is_none() && c.identity.is_none() && c.generated.is_none()
+}
+
+/// What the SQL builders need: both catalogs and the target's creation statements.
+pub struct Context<'a> {
+    source: &'a Catalog,
+    target: &'a Catalog,
+    options: &'a PlanOptions,
+    create: BTreeMap<ObjectRef, Vec<String>>,
+}
+
+impl<'a> Context<'a> {
+    /// Index the target's creation statements by object.
+    pub fn new(source: &'a Catalog, target: &'a Catalog, options: &'a PlanOptions) -> Self {
+        let mut create = BTreeMap::new();
+        for n in nodes(target) {
+            if n.primary {
+                create.insert(n.object, n.sql);
+            }
+        }
+        Context { source, target, options, create }
+    }
+
+    /// The steps of one change. Hazards go on the change's first step (for a table change, on
+    /// the step they concern where that is clear).
+    pub fn steps(&self, change: &Change) -> Vec<Step> {
+        let object = &change.object;
+        let step = |sql: String| Step {
+            sql,
+            transactional: true,
+            touches: vec![object.clone()],
+            hazards: Vec::new(),
+            proof: None,
+        };
+        let mut steps: Vec<Step> = match &change.kind {
+            ChangeKind::Create => {
+                let mut steps: Vec<Step> = self.create.get(object).cloned().unwrap_or_default().into_iter().map(step).collect();
+                if let (ObjectRef::Constraint { table, name }, Some(first)) = (object, steps.first_mut()) {
+                    let existing = self.source.tables.contains_key(table);
+                    if let Some(c) = self.target.tables.get(table).and_then(|t| t.constraints.get(name)) {
+                        if existing && c.validated {
+                            first.proof = proof::constraint(table, c);
+                        }
+                    }
+                }
+                steps
+            }
+            ChangeKind::Drop => drop_sql(self.source, object).into_iter().map(step).collect(),
+            ChangeKind::Replace => {
+                let ObjectRef::Function { key } = object else { return Vec::new() };
+                self.target.functions.get(key).map(|f| step(f.definition.trim_end().trim_end_matches(';').to_owned())).into_iter().collect()
+            }
+            ChangeKind::Rename { from } => {
+                let to = match object {
+                    ObjectRef::Table { name } => name,
+                    _ => return Vec::new(),
+                };
+                vec![step(format!("ALTER TABLE {} RENAME TO {}", from.sql(), ident(&to.name)))]
+            }
+            ChangeKind::AlterTable { actions } => {
+                let ObjectRef::Table { name } = object else { return Vec::new() };
+                actions.iter().flat_map(|a| self.table_action(name, a)).map(|(sql, proof)| Step { proof, ..step(sql) }).collect()
+            }
+            ChangeKind::AlterSequence { to } => sequence_alter(self.source, to).into_iter().map(step).collect(),
+            ChangeKind::AddEnumLabel { label, before, after } => {
+                let ObjectRef::Type { name } = object else { return Vec::new() };
+                let position = match (before, after) {
+                    (Some(b), _) => format!(" BEFORE {}", literal(b)),
+                    (None, Some(a)) => format!(" AFTER {}", literal(a)),
+                    (None, None) => String::new(),
+                };
+                let sql = format!("ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{position}", name.sql(), literal(label));
+                vec![Step { transactional: false, ..step(sql) }]
+            }
+            ChangeKind::SwapEnum { labels, removed, columns } => {
+                let ObjectRef::Type { name } = object else { return Vec::new() };
+                enum_swap(name, labels, removed, columns).into_iter().map(|(sql, proof)| Step { proof, ..step(sql) }).collect()
+            }
+            ChangeKind::AlterDomain { default, not_null } => {
+                let ObjectRef::Type { name } = object else { return Vec::new() };
+                let d = match default {
+                    Some(d) => format!("ALTER DOMAIN {} SET DEFAULT {d}", name.sql()),
+                    None => format!("ALTER DOMAIN {} DROP DEFAULT", name.sql()),
+                };
+                let n = format!("ALTER DOMAIN {} {} NOT NULL", name.sql(), if *not_null { "SET" } else { "DROP" });
+                vec![step(d), step(n)]
+            }
+            ChangeKind::TriggerState { enabled } => {
+                let ObjectRef::Trigger { table, name } = object else { return Vec::new() };
+                let state = match enabled {
+                    'D' => "DISABLE TRIGGER",
+                    'R' => "ENABLE REPLICA TRIGGER",
+                    'A' => "ENABLE ALWAYS TRIGGER",
+                    _ => "ENABLE TRIGGER",
+                };
+                vec![step(format!("ALTER TABLE {} {state} {}", table.sql(), ident(name)))]
+            }
+            ChangeKind::Comment { comment } => comment_target(self.target, object)
+                .map(|(what, target)| step(format!("COMMENT ON {what} {target} IS {}", comment_literal(comment))))
+                .into_iter()
+                .collect(),
+        };
+        if let Some(first) = steps.first_mut() {
+            first.hazards.extend(change.hazards.iter().cloned());
+        } else if !change.hazards.is_empty() {
+            // A change with nothing to run still shows what it could not do.
+            steps.push(Step {
+                sql: "SELECT 1 /* nothing to run; see the hazard above */".to_owned(),
+                transactional: true,
+                touches: vec![object.clone()],
+                hazards: change.hazards.clone(),
+                proof: None,
+            });
+        }
+        steps
+    }
+
+    /// Statements (with their proof queries) of one table action.
+    fn table_action(&self, table: &QualName, action: &TableAction) -> Vec<(String, Option<String>)> {
+        let t = table.sql();
+        let alter = |rest: String| (format!("ALTER TABLE {t} {rest}"), None);
+        match action {
+            TableAction::DropCheck { name } => vec![alter(format!("DROP CONSTRAINT {}", ident(name)))],
+            TableAction::DropColumn { name } => vec![alter(format!("DROP COLUMN {}", ident(name)))],
+            TableAction::RenameColumn { from, to } => {
+                vec![alter(format!("RENAME COLUMN {} TO {}", ident(from), ident(to)))]
+            }
+            TableAction::AddColumn { column } => {
+                let backfill = self.options.backfills.get(&(table.clone(), column.name.clone()));
+                match backfill {
+                    Some(expr) if needs_backfill(column) => {
+                        let col = ident(&column.name);
+                        let nullable = Column { not_null: false, ..(**column).clone() };
+                        vec![
+                            alter(format!("ADD COLUMN {}", column_sql(&nullable))),
+                            (format!("UPDATE {t} SET {col} = {expr} WHERE {col} IS NULL"), None),
+                            (format!("ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL"), Some(proof::not_null(table, &column.name))),
+                        ]
+                    }
+                    _ => vec![alter(format!("ADD COLUMN {}", column_sql(column)))],
+                }
+            }
+            TableAction::AlterColumnType { column, from_type } => {
+                let col = ident(&column.name);
+                let collate = column.collation.as_ref().map(|c| format!(" COLLATE {}", c.sql())).unwrap_or_default();
+                let sql = format!(
+                    "ALTER TABLE {t} ALTER COLUMN {col} TYPE {}{collate} USING {col}::{}",
+                    column.data_type, column.data_type
+                );
+                vec![(sql, proof::narrowing(table, &column.name, from_type, &column.data_type))]
+            }
+            TableAction::SetDefault { column, default } => {
+                let col = ident(column);
+                vec![match default {
+                    Some(d) => alter(format!("ALTER COLUMN {col} SET DEFAULT {d}")),
+                    None => alter(format!("ALTER COLUMN {col} DROP DEFAULT")),
+                }]
+            }
+            TableAction::SetNotNull { column, not_null } => {
+                let col = ident(column);
+                if *not_null {
+                    vec![(format!("ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL"), Some(proof::not_null(table, column)))]
+                } else {
+                    vec![alter(format!("ALTER COLUMN {col} DROP NOT NULL"))]
+                }
+            }
+            TableAction::SetIdentity { column, was_identity } => {
+                let col = ident(&column.name);
+                match (&column.identity, was_identity) {
+                    (None, _) => vec![alter(format!("ALTER COLUMN {col} DROP IDENTITY"))],
+                    (Some(id), false) => vec![alter(format!(
+                        "ALTER COLUMN {col} ADD GENERATED {} AS IDENTITY (SEQUENCE NAME {} {})",
+                        if id.always { "ALWAYS" } else { "BY DEFAULT" },
+                        id.sequence.sql(),
+                        sequence_options(&id.options)
+                    ))],
+                    (Some(id), true) => {
+                        let o = &id.options;
+                        vec![alter(format!(
+                            "ALTER COLUMN {col} SET GENERATED {} SET START WITH {} SET INCREMENT BY {} \
+                             SET MINVALUE {} SET MAXVALUE {} SET CACHE {} SET {}",
+                            if id.always { "ALWAYS" } else { "BY DEFAULT" },
+                            o.start,
+                            o.increment,
+                            o.min_value,
+                            o.max_value,
+                            o.cache,
+                            if o.cycle { "CYCLE" } else { "NO CYCLE" }
+                        ))]
+                    }
+                }
+            }
+            TableAction::CreateOwnedSequence { sequence } => vec![(
+                format!(
+                    "CREATE {}SEQUENCE {} AS {} {}",
+                    if sequence.unlogged { "UNLOGGED " } else { "" },
+                    sequence.name.sql(),
+                    sequence.options.data_type,
+                    sequence_options(&sequence.options)
+                ),
+                None,
+            )],
+            TableAction::DropOwnedSequence { sequence } => vec![(format!("DROP SEQUENCE {}", sequence.sql()), None)],
+            TableAction::RegenerateColumn { column } => vec![
+                alter(format!("DROP COLUMN {}", ident(&column.name))),
+                alter(format!("ADD COLUMN {}", column_sql(column))),
+            ],
+            TableAction::AddCheck { constraint } => vec![(
+                format!("ALTER TABLE {t} ADD CONSTRAINT {} {}", ident(&constraint.name), constraint.definition),
+                proof::constraint(table, constraint),
+            )],
+            TableAction::SetRowSecurity { enabled } => {
+                vec![alter(format!("{} ROW LEVEL SECURITY", if *enabled { "ENABLE" } else { "DISABLE" }))]
+            }
+            TableAction::SetForceRowSecurity { forced } => {
+                vec![alter(format!("{} ROW LEVEL SECURITY", if *forced { "FORCE" } else { "NO FORCE" }))]
+            }
+            TableAction::SetOptions { set, reset } => {
+                let mut out = Vec::new();
+                if !set.is_empty() {
+                    out.push(alter(format!("SET ({})", set.iter().map(|o| reloption(o)).collect::<Vec<_>>().join(", "))));
+                }
+                if !reset.is_empty() {
+                    out.push(alter(format!("RESET ({})", reset.iter().map(|o| ident(o)).collect::<Vec<_>>().join(", "))));
+                }
+                out
+            }
+            TableAction::SetLogged { unlogged } => {
+                vec![alter((if *unlogged { "SET UNLOGGED" } else { "SET LOGGED" }).to_owned())]
+            }
+            TableAction::Comment { comment } => {
+                vec![(format!("COMMENT ON TABLE {t} IS {}", comment_literal(comment)), None)]
+            }
+            TableAction::ColumnComment { column, comment } => {
+                vec![(format!("COMMENT ON COLUMN {t}.{} IS {}", ident(column), comment_literal(comment)), None)]
+            }
+        }
+    }
+}
+
+fn comment_literal(comment: &Option<String>) -> String {
+    comment.as_deref().map(literal).unwrap_or_else(|| "NULL".to_owned())
+}
+
+fn sequence_alter(source: &Catalog, to: &Sequence) -> Vec<String> {
+    let name = to.name.sql();
+    let mut out = Vec::new();
+    let from = source.sequences.get(&to.name);
+    if from.is_none_or(|f| f.options != to.options) {
+        out.push(format!("ALTER SEQUENCE {name} AS {} {}", to.options.data_type, sequence_options(&to.options)));
+    }
+    if from.is_some_and(|f| f.unlogged != to.unlogged) {
+        out.push(format!("ALTER SEQUENCE {name} SET {}", if to.unlogged { "UNLOGGED" } else { "LOGGED" }));
+    }
+    if from.is_none_or(|f| f.owned_by != to.owned_by) {
+        let owner = match &to.owned_by {
+            Some((t, c)) => format!("{}.{}", t.sql(), ident(c)),
+            None => "NONE".to_owned(),
+        };
+        out.push(format!("ALTER SEQUENCE {name} OWNED BY {owner}"));
+    }
+    // A new sequence is created with its options; only the owner is left to set.
+    if from.is_none() {
+        out.retain(|s| s.contains(" OWNED BY "));
+    }
+    out
+}
+
+/// The type swap: a new type with the target labels, every column re-typed through text, the
+/// old type dropped and the new one renamed into its place; defaults set again.
+fn enum_swap(name: &QualName, labels: &[String], removed: &[String], columns: &[EnumColumn]) -> Vec<(String, Option<String>)> {
+    // The temporary name fits in 63 bytes whatever the original length.
+    let mut base: String = name.name.clone();
+    while base.len() > 50 {
+        base.pop();
+    }
+    let temp = QualName::new(name.schema.clone(), format!("{base}__pgshift_new"));
+    let list: Vec<String> = labels.iter().map(|l| literal(l)).collect();
+    let check_columns: Vec<(QualName, String, bool)> =
+        columns.iter().map(|c| (c.table.clone(), c.column.clone(), c.array)).collect();
+    let mut out = vec![(
+        format!("CREATE TYPE {} AS ENUM ({})", temp.sql(), list.join(", ")),
+        proof::removed_labels(&check_columns, removed),
+    )];
+    for c in columns {
+        let col = ident(&c.column);
+        let t = c.table.sql();
+        if c.default.is_some() {
+            out.push((format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT"), None));
+        }
+        let (ty, via) = if c.array { (format!("{}[]", temp.sql()), "text[]") } else { (temp.sql(), "text") };
+        out.push((format!("ALTER TABLE {t} ALTER COLUMN {col} TYPE {ty} USING {col}::{via}::{ty}"), None));
+    }
+    out.push((format!("DROP TYPE {}", name.sql()), None));
+    out.push((format!("ALTER TYPE {} RENAME TO {}", temp.sql(), ident(&name.name)), None));
+    for c in columns {
+        if let Some(d) = &c.default {
+            out.push((
+                format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d}", c.table.sql(), ident(&c.column)),
+                None,
+            ));
+        }
+    }
+    out
+}
+

@@ -1,0 +1,1 @@
+CREATE TABLE t (id int, status text DEFAULT 'a', created timestamptz);

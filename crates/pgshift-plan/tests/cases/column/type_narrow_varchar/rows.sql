@@ -1,0 +1,1 @@
+INSERT INTO document VALUES (1, 'short');

@@ -1,0 +1,1 @@
+CREATE TABLE t (id int, n bigint, s varchar(200));

@@ -1,0 +1,1 @@
+CREATE TABLE t (a int, b int, CONSTRAINT t_ab_key UNIQUE NULLS NOT DISTINCT (a, b));

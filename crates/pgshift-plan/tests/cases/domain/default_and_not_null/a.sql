@@ -1,0 +1,1 @@
+CREATE DOMAIN pos AS int DEFAULT 1; CREATE TABLE t (n pos);

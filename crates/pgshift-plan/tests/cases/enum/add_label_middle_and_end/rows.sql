@@ -1,0 +1,1 @@
+INSERT INTO usage VALUES (1, 'stt'), (2, 'tts');

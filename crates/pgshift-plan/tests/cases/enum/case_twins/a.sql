@@ -1,0 +1,1 @@
+CREATE TYPE subscriptionstatus AS ENUM ('active'); CREATE TYPE "SubscriptionStatus" AS ENUM ('ACTIVE');

@@ -1,0 +1,1 @@
+CREATE TYPE status AS ENUM ('active', 'legacy', 'done'); CREATE TABLE job (id int, s status DEFAULT 'active', hist status[]);

@@ -1,0 +1,1 @@
+CREATE TYPE prio AS ENUM ('low', 'mid', 'high'); CREATE TABLE task (id int, p prio); CREATE VIEW urgent AS SELECT id FROM task WHERE p = 'high';

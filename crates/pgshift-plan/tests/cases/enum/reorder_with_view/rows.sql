@@ -1,0 +1,1 @@
+INSERT INTO task VALUES (1, 'high'), (2, 'low');

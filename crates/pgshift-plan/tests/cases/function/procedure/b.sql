@@ -1,0 +1,1 @@
+CREATE PROCEDURE p(n int) LANGUAGE sql AS $$SELECT n$$; COMMENT ON PROCEDURE p(int) IS 'proc';

@@ -1,0 +1,1 @@
+CREATE FUNCTION code() RETURNS text LANGUAGE sql AS $$SELECT 'c'$$; CREATE FUNCTION ok(s text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$SELECT s <> ''$$; CREATE TABLE t (id int, c text DEFAULT code() CHECK (ok(c)));

@@ -1,0 +1,1 @@
+CREATE TABLE "Order" ("select" int, "a b" text);

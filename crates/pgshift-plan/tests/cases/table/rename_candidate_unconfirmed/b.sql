@@ -1,0 +1,1 @@
+CREATE TABLE bill (id int, total numeric);

@@ -1,0 +1,1 @@
+CREATE TABLE bill (id int PRIMARY KEY, total numeric);

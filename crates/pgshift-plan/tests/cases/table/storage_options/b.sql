@@ -1,0 +1,1 @@
+CREATE TABLE t (id int) WITH (fillfactor = 90, autovacuum_enabled = false);

@@ -1,0 +1,1 @@
+CREATE TABLE t (id int); CREATE VIEW old_v AS SELECT id FROM t;
