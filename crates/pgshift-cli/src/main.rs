@@ -11,6 +11,7 @@ mod commands;
 mod config;
 mod connect;
 mod error;
+mod source;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Print the migration SQL from one schema to another (databases or SQL files).
+    Diff(commands::diff::DiffArgs),
     /// Print a schema (a database, or SQL files loaded into a scratch database) as canonical SQL.
     Inspect(commands::inspect::InspectArgs),
     /// Control the embedded scratch PostgreSQL server.
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<u8, CliError> {
     let config = config::Config::load(cli.config.as_deref())?;
     match &cli.command {
+        Command::Diff(args) => commands::diff::run(args, &config).await,
         Command::Inspect(args) => commands::inspect::run(args, &config).await,
         Command::Scratch(cmd) => commands::scratch::run(cmd, &config).await,
     }

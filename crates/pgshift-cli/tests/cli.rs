@@ -142,3 +142,78 @@ fn scratch_status_reports_json() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert!(json.get("running").is_some(), "{stdout}");
 }
+
+fn schema_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, sql) in files {
+        std::fs::write(dir.path().join(name), sql).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn diff_prints_the_plan_with_hazards_and_exit_code() {
+    let a = schema_dir(&[("s.sql", "CREATE TABLE t (id int PRIMARY KEY, legacy text);")]);
+    let b = schema_dir(&[("s.sql", "CREATE TABLE t (id int PRIMARY KEY, note text);")]);
+    let (a, b) = (a.path().to_str().unwrap().to_owned(), b.path().to_str().unwrap().to_owned());
+    let out = pgshift(&["diff", "--from", &a, "--to", &b]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("ALTER TABLE public.t DROP COLUMN legacy;"), "{stdout}");
+    assert!(stdout.contains("ALTER TABLE public.t ADD COLUMN note text;"), "{stdout}");
+    assert!(stdout.contains("-- hazard (destructive): column public.t.legacy is dropped"), "{stdout}");
+    assert!(stdout.contains("--rename public.t.legacy=public.t.note"), "{stdout}");
+
+    let out = pgshift(&["diff", "--from", &a, "--to", &b, "--exit-code", "--rename", "public.t.legacy=public.t.note"]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout.trim(), "ALTER TABLE public.t RENAME COLUMN legacy TO note;");
+
+    let out = pgshift(&["diff", "--from", &a, "--to", &a, "--exit-code"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out).1.contains("no differences"));
+
+    let out = pgshift(&["diff", "--from", &a, "--to", &b, "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["rename_candidates"][0]["flag"], "--rename public.t.legacy=public.t.note");
+    assert!(json["steps"].as_array().unwrap().len() >= 2);
+}
+
+#[test]
+fn diff_refuses_a_not_null_column_without_backfill() {
+    let a = schema_dir(&[("s.sql", "CREATE TABLE document (id int, title text);")]);
+    let b = schema_dir(&[("s.sql", "CREATE TABLE document (id int, title text, slug text NOT NULL);")]);
+    let (a, b) = (a.path().to_str().unwrap().to_owned(), b.path().to_str().unwrap().to_owned());
+    let out = pgshift(&["diff", "--from", &a, "--to", &b]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("--backfill public.document.slug=EXPR"), "{stderr}");
+
+    let out = pgshift(&["diff", "--from", &a, "--to", &b, "--backfill", "public.document.slug=lower(title)"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("UPDATE public.document SET slug = lower(title) WHERE slug IS NULL;"), "{stdout}");
+    assert!(stdout.contains("ALTER TABLE public.document ALTER COLUMN slug SET NOT NULL;"), "{stdout}");
+}
+
+#[test]
+fn diff_names_the_file_and_line_of_a_source_that_does_not_load() {
+    let a = schema_dir(&[("s.sql", "CREATE TABLE t (id int);")]);
+    let b = schema_dir(&[("1.sql", "CREATE TABLE t (id int);\n"), ("2.sql", "\n\nCREATE VIEW v AS SELECT nope FROM t;\n")]);
+    let out = pgshift(&["diff", "--from", a.path().to_str().unwrap(), "--to", b.path().to_str().unwrap()]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("2.sql:3:"), "{stderr}");
+    assert!(stderr.contains("column \"nope\" does not exist"), "{stderr}");
+}
+
+#[test]
+fn diff_rejects_a_rename_that_does_not_apply() {
+    let a = schema_dir(&[("s.sql", "CREATE TABLE t (id int);")]);
+    let b = schema_dir(&[("s.sql", "CREATE TABLE u (id int);")]);
+    let out = pgshift(&["diff", "--from", a.path().to_str().unwrap(), "--to", b.path().to_str().unwrap(), "--rename", "public.x=public.u"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("table public.x does not exist"), "{stderr}");
+}

@@ -1,6 +1,7 @@
 //! One module per command; each takes its parsed arguments and the configuration, and writes
 //! data to stdout (progress and warnings to stderr).
 
+pub mod diff;
 pub mod inspect;
 pub mod scratch;
 

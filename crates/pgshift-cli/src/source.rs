@@ -1,0 +1,99 @@
+//! Where a command reads a schema from: a database URL, or `.sql` files loaded into a fresh
+//! scratch database (dropped afterwards). One implementation for every command that takes a
+//! SOURCE (`inspect`, `diff`), plus the object-filter flags they share.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use pgshift_catalog::{Catalog, FilterSpec, ObjectFilter};
+use pgshift_source::Source;
+
+use crate::commands::scratch_error;
+use crate::config::Config;
+use crate::connect;
+use crate::error::CliError;
+
+/// The object filter flags.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Only these schemas (repeatable).
+    #[arg(long = "schema", value_name = "SCHEMA")]
+    pub schemas: Vec<String>,
+    /// Never these schemas (repeatable).
+    #[arg(long = "exclude-schema", value_name = "SCHEMA")]
+    pub exclude_schemas: Vec<String>,
+    /// Only objects matching PATTERN: `name`, `schema.name`, globs, "Quoted" for exact (repeatable).
+    #[arg(long, value_name = "PATTERN")]
+    pub include: Vec<String>,
+    /// Never objects matching PATTERN (repeatable).
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
+}
+
+impl FilterArgs {
+    /// The filter, with the configuration's `ignore` patterns and schemas added.
+    pub fn filter(&self, config: &Config) -> Result<ObjectFilter, CliError> {
+        let mut exclude = self.exclude.clone();
+        exclude.extend(config.ignore.iter().cloned());
+        let mut exclude_schemas = self.exclude_schemas.clone();
+        exclude_schemas.extend(config.ignore_schemas.iter().cloned());
+        FilterSpec { include_schemas: self.schemas.clone(), exclude_schemas, include: self.include.clone(), exclude }
+            .compile()
+            .map_err(|e| {
+                CliError::usage(e.to_string()).hint(
+                    "patterns are `name` or `schema.name`; `*` and `?` are globs; double-quote a part to match it exactly",
+                )
+            })
+    }
+}
+
+/// Read the schema of `spec`: a database URL, or a `.sql` file or directory.
+pub async fn catalog(spec: &str, filter: &ObjectFilter, config: &Config) -> Result<Catalog, CliError> {
+    if connect::is_database_url(spec) {
+        from_database(spec, filter).await
+    } else {
+        from_sql(PathBuf::from(spec), filter, config).await
+    }
+}
+
+async fn from_database(url: &str, filter: &ObjectFilter) -> Result<Catalog, CliError> {
+    let target = connect::parse(url)?;
+    let client = connect::connect(&target).await?;
+    pgshift_inspect::inspect(&client, filter).await.map_err(|e| inspect_error(&target.display, e))
+}
+
+fn inspect_error(target: &str, e: pgshift_inspect::InspectError) -> CliError {
+    let privileges = matches!(&e, pgshift_inspect::InspectError::Query { source, .. }
+        if source.code() == Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE));
+    let mut err = CliError::database(format!("could not inspect {target}")).caused_by(&e);
+    if let pgshift_inspect::InspectError::Query { source, .. } = &e {
+        if let Some(db) = source.as_db_error() {
+            err.causes.push(format!("{}: {} ({})", db.severity(), db.message(), db.code().code()));
+        }
+    }
+    err.hint(if privileges {
+        "the role needs to read the pg_catalog tables (the default for every role); ask the database owner"
+    } else {
+        "check that the URL points to a PostgreSQL 13 or later server and that the connection stays up"
+    })
+}
+
+async fn from_sql(path: PathBuf, filter: &ObjectFilter, config: &Config) -> Result<Catalog, CliError> {
+    let source = Source::Sql(path);
+    let files = source.files().map_err(|e| {
+        CliError::usage(e.to_string()).hint("pass a database URL, a .sql file, or a directory holding .sql files")
+    })?;
+    let server = pgshift_scratch::ScratchServer::ensure(&config.scratch()).await.map_err(scratch_error)?;
+    let db = server.create_database(None).await.map_err(scratch_error)?;
+    let client = db.connect().await.map_err(scratch_error)?;
+    let result = match pgshift_source::load(&client, &files).await {
+        Ok(()) => pgshift_inspect::inspect(&client, filter).await.map_err(|e| inspect_error("the scratch database", e)),
+        Err(e) => Err(CliError::usage(e.to_string())
+            .hint("fix the statement at that line; the files load in file-name order into an empty database")),
+    };
+    drop(client);
+    if let Err(e) = db.drop_now().await {
+        eprintln!("warning: could not drop scratch database: {e}");
+    }
+    result
+}
