@@ -289,6 +289,10 @@ fn table_nodes(table: &Table, nodes: &mut Vec<Node>) {
     for parent in &table.inherits {
         deps.insert(ObjectRef::Table { name: parent.clone() });
     }
+    // CHECKs rendered inside the table bring their own dependencies (functions, types).
+    for c in table.constraints.values().filter(|c| c.is_inline() && c.validated) {
+        deps.extend(c.depends_on.iter().filter(|d| **d != object).cloned());
+    }
     let mut node = Node::new(Rank::Table, object.clone(), deps);
 
     let mut elements: Vec<String> = Vec::new();

@@ -84,8 +84,11 @@ pub struct EnumColumn {
     pub table: QualName,
     /// The column.
     pub column: String,
-    /// Its current default (dropped before the swap, set again after).
+    /// Its default in the target, when it keeps the type (the current default is dropped
+    /// before the swap; this one is set after).
     pub default: Option<String>,
+    /// Whether the column has a default now (dropped before the swap).
+    pub had_default: bool,
     /// Whether the column is an array of the enum.
     pub array: bool,
 }

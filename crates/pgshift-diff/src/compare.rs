@@ -76,7 +76,7 @@ pub fn compare(a: &Catalog, b: &Catalog) -> Found {
             (None, Some(_)) => f.create(object),
             (Some(_), None) => f.drop(object, Vec::new()),
             (Some(x), Some(y)) => {
-                compare_type(a, x, y, &mut f);
+                compare_type(a, b, x, y, &mut f);
                 f.comment(object, &x.comment, &y.comment);
             }
             (None, None) => {}
@@ -160,7 +160,10 @@ pub fn compare(a: &Catalog, b: &Catalog) -> Found {
             (Some(_), None) => f.drop(object, Vec::new()),
             (Some(x), Some(y)) => {
                 if x.definition != y.definition {
-                    if x.kind == y.kind && x.returns == y.returns {
+                    // CREATE OR REPLACE cannot change the kind, the result type or the
+                    // argument list beyond the identity (defaults, OUT parameters).
+                    let header = |f: &Function| f.definition.lines().next().map(str::to_owned);
+                    if x.kind == y.kind && x.returns == y.returns && header(x) == header(y) {
                         f.push(object.clone(), ChangeKind::Replace, Vec::new());
                     } else {
                         f.recreate(object.clone());
@@ -175,19 +178,22 @@ pub fn compare(a: &Catalog, b: &Catalog) -> Found {
     f
 }
 
-fn compare_type(a: &Catalog, x: &TypeDef, y: &TypeDef, f: &mut Found) {
+fn compare_type(a: &Catalog, b: &Catalog, x: &TypeDef, y: &TypeDef, f: &mut Found) {
     let object = ObjectRef::Type { name: y.name.clone() };
     match (&x.kind, &y.kind) {
         (TypeKind::Enum { labels: la }, TypeKind::Enum { labels: lb }) if la != lb => {
             let kept: Vec<&String> = lb.iter().filter(|l| la.contains(l)).collect();
             let in_order = kept.len() == la.len() && kept.iter().zip(la).all(|(k, l)| *k == l);
             if in_order {
+                // Labels are added in target order, so the one just before a new label exists
+                // when it is added (an old one, or a new one added earlier); a new first label
+                // goes before the first old one.
                 for (i, label) in lb.iter().enumerate() {
                     if la.contains(label) {
                         continue;
                     }
-                    let before = lb[i + 1..].iter().find(|l| la.contains(l)).cloned();
-                    let after = if before.is_none() { lb[..i].iter().rev().find(|l| la.contains(l)).cloned() } else { None };
+                    let after = i.checked_sub(1).map(|p| lb[p].clone());
+                    let before = if after.is_none() { lb[i + 1..].iter().find(|l| la.contains(l)).cloned() } else { None };
                     let hazard = Hazard::NonTransactional(format!(
                         "ALTER TYPE {} ADD VALUE runs outside a transaction, before every other step",
                         y.name
@@ -196,7 +202,7 @@ fn compare_type(a: &Catalog, x: &TypeDef, y: &TypeDef, f: &mut Found) {
                 }
             } else {
                 let removed: Vec<String> = la.iter().filter(|l| !lb.contains(l)).cloned().collect();
-                let columns = enum_columns(a, &x.name);
+                let columns = enum_columns(a, b, &x.name);
                 let mut hazards = vec![Hazard::Rewrite(format!(
                     "the enum {} is swapped for a new type: {} column(s) are re-typed under an ACCESS EXCLUSIVE lock",
                     y.name,
@@ -242,17 +248,27 @@ fn compare_type(a: &Catalog, x: &TypeDef, y: &TypeDef, f: &mut Found) {
     }
 }
 
-/// Every column in `catalog` whose type is the enum `ty` (or an array of it).
-fn enum_columns(catalog: &Catalog, ty: &QualName) -> Vec<EnumColumn> {
+/// Every column in `source` whose type is the enum `ty` (or an array of it). The default set
+/// again after the swap is the target's, when the column keeps the type there (the source's
+/// may name a label that goes away); otherwise the table change sets it.
+fn enum_columns(source: &Catalog, target: &Catalog, ty: &QualName) -> Vec<EnumColumn> {
     let name = ty.sql();
     let array = format!("{name}[]");
     let mut out = Vec::new();
-    for t in catalog.tables.values() {
+    // Tables that go away are dropped before the swap.
+    for t in source.tables.values().filter(|t| target.tables.contains_key(&t.name)) {
         for c in t.columns.iter().filter(|c| c.local && (c.data_type == name || c.data_type == array)) {
+            let default = target
+                .tables
+                .get(&t.name)
+                .and_then(|t| t.column(&c.name))
+                .filter(|tc| tc.data_type == c.data_type)
+                .and_then(|tc| tc.default.clone());
             out.push(EnumColumn {
                 table: t.name.clone(),
                 column: c.name.clone(),
-                default: c.default.clone(),
+                default,
+                had_default: c.default.is_some(),
                 array: c.data_type == array,
             });
         }
@@ -266,9 +282,12 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
     let mut actions = Vec::new();
     let mut hazards = Vec::new();
     if (&x.kind, &x.partition_of, &x.inherits) != (&y.kind, &y.partition_of, &y.inherits) {
-        hazards.push(Hazard::Unsupported(format!(
-            "table {name}: changing partitioning or inheritance is not planned yet; write it by hand"
-        )));
+        // Columns and constraints move between local and inherited: nothing else is comparable.
+        let hazard = Hazard::Unsupported(format!(
+            "table {name}: changing partitioning or inheritance (attach, detach, INHERIT) is not planned yet; write it by hand"
+        ));
+        f.push(object, ChangeKind::AlterTable { actions }, vec![hazard]);
+        return;
     }
     let inline = |t: &Table| -> BTreeMap<String, Constraint> {
         t.constraints.values().filter(|c| c.is_inline() && c.validated).map(|c| (c.name.clone(), c.clone())).collect()
@@ -384,12 +403,19 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
             (Some(cx), Some(cy)) => cx.definition != cy.definition,
             _ => false,
         };
-        if let (true, Some(cy)) = (add, cy) {
-            hazards.push(Hazard::DataDependent(format!(
-                "new check {} on {name}: every existing row must satisfy it",
-                quote::ident(cname)
-            )));
-            actions.push(TableAction::AddCheck { constraint: Box::new(cy.clone()) });
+        let cobject = ObjectRef::Constraint { table: name.clone(), name: cname.clone() };
+        match (add, cx, cy) {
+            (true, _, Some(cy)) => {
+                hazards.push(Hazard::DataDependent(format!(
+                    "new check {} on {name}: every existing row must satisfy it",
+                    quote::ident(cname)
+                )));
+                actions.push(TableAction::AddCheck { constraint: Box::new(cy.clone()) });
+                // The comment of a check added in place is set after it.
+                f.comment(cobject, &None, &cy.comment);
+            }
+            (false, Some(cx), Some(cy)) => f.comment(cobject, &cx.comment, &cy.comment),
+            _ => {}
         }
     }
     if x.rls_enabled != y.rls_enabled {

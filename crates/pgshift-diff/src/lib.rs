@@ -60,6 +60,12 @@ pub fn diff(source: &Catalog, target: &Catalog, options: &DiffOptions) -> Diff {
     let target_graph = Graph::of(target);
     recreate_dependents(&source, target, &source_graph, &mut found);
 
+    // What the source loses: dropped objects and what belongs to a dropped relation.
+    let dropped: BTreeSet<ObjectRef> =
+        found.changes.iter().filter(|c| c.kind == ChangeKind::Drop).map(|c| c.object.clone()).collect();
+    let replaces = |object: &ObjectRef| {
+        dropped.contains(object) || parent_of(&source, object).is_some_and(|p| dropped.contains(&p))
+    };
     let mut items = Vec::new();
     let mut changes = Vec::new();
     for change in renamed.into_iter().chain(found.changes) {
@@ -72,7 +78,8 @@ pub fn diff(source: &Catalog, target: &Catalog, options: &DiffOptions) -> Diff {
         };
         // A sequence's OWNED BY is its own (secondary) node in the target graph, after the table.
         let primary = !matches!(&change.kind, ChangeKind::AlterSequence { to } if to.owned_by.is_some());
-        items.push(Item { phase, object: change.object.clone(), primary });
+        let replaces = phase == Phase::Build && replaces(&change.object);
+        items.push(Item { phase, object: change.object.clone(), primary, replaces });
         changes.push(change);
     }
     let order = schedule::schedule(&items, &source_graph, &target_graph);
@@ -114,6 +121,16 @@ fn recreate_dependents(source: &Catalog, target: &Catalog, graph: &Graph, found:
         }
     }
     for object in added {
+        // A CHECK inside a table definition that is dropped and added here instead of by the
+        // table change.
+        if let ObjectRef::Constraint { table, name } = &object {
+            for c in found.changes.iter_mut().filter(|c| matches!(&c.object, ObjectRef::Table { name } if name == table)) {
+                if let ChangeKind::AlterTable { actions } = &mut c.kind {
+                    actions.retain(|a| !matches!(a, TableAction::DropCheck { name: n } if n == name)
+                        && !matches!(a, TableAction::AddCheck { constraint } if &constraint.name == name));
+                }
+            }
+        }
         // A child of a dropped relation goes with it; drop it explicitly otherwise.
         let parent_gone = parent_of(source, &object).is_some_and(|p| dropped.contains(&p));
         if !parent_gone && exists(source, &object) {

@@ -6,7 +6,7 @@
 //! 2. create/alter(Y) before create/alter(X) when X depends on Y in the target;
 //! 3. drop(X) before create(X) (a recreate);
 //! 4. alter(T) before drop(X) when T depended on X in the source and is kept (the alter removes
-//!    the use, e.g. a column leaves an enum type that is then dropped);
+//!    the use, e.g. a column leaves an enum type, or an extension's type, that is then dropped);
 //! 5. drop(V) before alter(T) when V depended on T in the source (a view over a column whose
 //!    type changes).
 //!
@@ -40,6 +40,9 @@ pub struct Item {
     pub object: ObjectRef,
     /// For build items: whether it is the object's primary node (false: `OWNED BY`).
     pub primary: bool,
+    /// For build items: the source's object of that name is dropped by this diff (explicitly
+    /// or with the relation it belongs to), so this one uses nothing of the source's.
+    pub replaces: bool,
 }
 
 /// Dependency edges of a catalog, by object: (object → what it needs).
@@ -62,6 +65,18 @@ impl Graph {
         let mut deps: BTreeMap<(ObjectRef, bool), BTreeSet<ObjectRef>> = BTreeMap::new();
         for n in nodes {
             deps.entry((n.object, n.primary)).or_default().extend(n.deps);
+        }
+        // CHECK constraints rendered inside their table have no render node of their own, but
+        // they stand on types and functions (and must make way for their changes): give them
+        // their recorded dependencies here.
+        for t in catalog.tables.values() {
+            let table = ObjectRef::Table { name: t.name.clone() };
+            for c in t.constraints.values().filter(|c| c.is_inline() && c.validated) {
+                let object = ObjectRef::Constraint { table: t.name.clone(), name: c.name.clone() };
+                let entry = deps.entry((object, true)).or_default();
+                entry.extend(c.depends_on.iter().cloned());
+                entry.insert(table.clone());
+            }
         }
         Graph { deps, position }
     }
@@ -131,8 +146,10 @@ pub fn schedule(items: &[Item], source: &Graph, target: &Graph) -> Vec<usize> {
                         }
                     }
                 }
-                // 4. a kept object stops using a dropped one before that one goes
-                if source.deps.contains_key(&(it.object.clone(), true)) {
+                // 4. a kept object stops using a dropped one before that one goes (an object
+                // that is itself dropped and created again stopped using it with its drop)
+                let recreated = it.replaces || !find(Phase::Drop, &it.object).is_empty();
+                if !recreated && source.deps.contains_key(&(it.object.clone(), true)) {
                     for dep in source.deps(&it.object) {
                         for j in find(Phase::Drop, dep) {
                             if !target.deps(&it.object).any(|d| d == dep) {

@@ -25,6 +25,7 @@ pub struct Rows {
     pub triggers: Vec<Row>,
     pub policies: Vec<Row>,
     pub depends: Vec<Row>,
+    pub extension_members: Vec<Row>,
 }
 
 const PG_CLASS: u32 = 1259;
@@ -72,6 +73,7 @@ pub fn build(mut rows: Rows, filter: &ObjectFilter) -> Catalog {
             cat.extensions.insert(ext.name.clone(), ext);
         }
     }
+    extension_members(&rows, &cat, &mut oids);
     relations(&rows, filter, &mut cat, &mut oids);
     types(&rows, filter, &mut cat, &mut oids);
     columns(&rows, &mut cat, &mut oids);
@@ -87,6 +89,23 @@ pub fn build(mut rows: Rows, filter: &ObjectFilter) -> Catalog {
     policies(&rows, &mut cat, &mut oids);
     dependencies(&rows, &mut cat, &oids);
     cat
+}
+
+/// Types and functions of the extensions in the catalog stand for their extension in
+/// dependencies (the members themselves are never part of the catalog).
+fn extension_members(rows: &Rows, cat: &Catalog, oids: &mut Oids) {
+    for r in &rows.extension_members {
+        let (class, oid, ext): (u32, u32, String) = (r.get(0), r.get(1), r.get(2));
+        if !cat.extensions.contains_key(&ext) {
+            continue;
+        }
+        let object = ObjectRef::Extension { name: ext };
+        match class {
+            PG_TYPE => oids.types.insert(oid, object),
+            PG_PROC => oids.funcs.insert(oid, object),
+            _ => None,
+        };
+    }
 }
 
 fn relations(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut Oids) {
@@ -387,11 +406,9 @@ fn constraints(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
             comment: r.get(17),
             depends_on: BTreeSet::new(),
         };
-        let node = if constraint.is_inline() && constraint.validated {
-            ObjectRef::Table { name: table.clone() }
-        } else {
-            ObjectRef::Constraint { table: table.clone(), name: name.clone() }
-        };
+        // What a constraint uses (types, functions) is recorded on the constraint itself; the
+        // render folds an inline CHECK's dependencies into its table's.
+        let node = ObjectRef::Constraint { table: table.clone(), name: name.clone() };
         if matches!(contype.as_str(), "p" | "u" | "x") {
             let index: u32 = r.get(18);
             oids.rels.insert(index, node.clone());

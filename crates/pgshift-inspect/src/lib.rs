@@ -1,7 +1,7 @@
 //! pgshift-inspect: read a live database into a [`Catalog`].
 //!
 //! Owns: the catalog queries ([`queries`]) and turning their rows into the model ([`build`]).
-//! A whole inspection is a dozen set-based `pg_catalog` queries, pipelined on one connection
+//! A whole inspection is thirteen set-based `pg_catalog` queries, pipelined on one connection
 //! inside one `REPEATABLE READ READ ONLY` transaction (a consistent snapshot), never a query
 //! per object and never `information_schema`. PostgreSQL renders its own expressions
 //! (`pg_get_expr`, `pg_get_indexdef`, `pg_get_constraintdef`, `pg_get_viewdef`,
@@ -105,6 +105,7 @@ async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> 
         triggers,
         policies,
         depends,
+        extension_members,
     ) = futures_util::try_join!(
         q(queries::SCHEMAS, "schemas"),
         q(queries::EXTENSIONS, "extensions"),
@@ -118,6 +119,7 @@ async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> 
         q(queries::TRIGGERS, "triggers"),
         q(queries::POLICIES, "policies"),
         q(queries::DEPENDS, "dependencies"),
+        q(queries::EXTENSION_MEMBERS, "extension members"),
     )?;
     Ok(Rows {
         schemas,
@@ -132,5 +134,6 @@ async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> 
         triggers,
         policies,
         depends,
+        extension_members,
     })
 }

@@ -213,6 +213,13 @@ pub const POLICIES: &str = "SELECT p.oid, p.polrelid, p.polname::text, p.polperm
      LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = p.oid \
        AND ds.classoid = 'pg_catalog.pg_policy'::regclass AND ds.objsubid = 0";
 
+/// Types and functions that belong to an extension, with the extension's name: a column of
+/// type `citext` or a default calling `uuid_generate_v4()` depends on that extension.
+pub const EXTENSION_MEMBERS: &str = "SELECT d.classid, d.objid, e.extname::text \
+     FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid \
+     WHERE d.deptype = 'e' AND d.refclassid = 'pg_catalog.pg_extension'::regclass \
+       AND d.classid IN ('pg_catalog.pg_type'::regclass, 'pg_catalog.pg_proc'::regclass)";
+
 /// Dependencies between user objects (OIDs ≥ 16384). Column defaults and view rules are
 /// folded onto their relation; array types onto their element type.
 pub const DEPENDS: &str = "SELECT \

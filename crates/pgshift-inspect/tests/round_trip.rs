@@ -131,6 +131,11 @@ async fn rich_fixture_is_read_faithfully() {
         .contains(&ObjectRef::View { name: q("app", "active_account") }));
     let code_default = account.depends_on.iter().any(|d| matches!(d, ObjectRef::Function { key } if key.name == "default_code"));
     assert!(code_default, "a default's function is a dependency of its table: {:?}", account.depends_on);
+    let slug_check = &doc.constraints["document_slug_check"].depends_on;
+    assert!(
+        slug_check.iter().any(|d| matches!(d, ObjectRef::Function { key } if key.name == "is_slug")),
+        "a check's function is a dependency of the check: {slug_check:?}"
+    );
     assert!(cat.indexes.contains_key(&q("app", "doc_stats_owner_idx")));
     assert!(cat.diagnostics.is_empty(), "{:?}", cat.diagnostics);
     t.finish().await;

@@ -53,6 +53,17 @@ impl<'a> Context<'a> {
                 create.insert(n.object, n.sql);
             }
         }
+        // A CHECK rendered inside its table, added on its own when it was dropped to make way.
+        for t in target.tables.values() {
+            for c in t.constraints.values().filter(|c| c.is_inline() && c.validated) {
+                let object = ObjectRef::Constraint { table: t.name.clone(), name: c.name.clone() };
+                let mut sql = vec![format!("ALTER TABLE {} ADD CONSTRAINT {} {}", t.name.sql(), ident(&c.name), c.definition)];
+                if let Some(comment) = &c.comment {
+                    sql.push(format!("COMMENT ON CONSTRAINT {} ON {} IS {}", ident(&c.name), t.name.sql(), literal(comment)));
+                }
+                create.entry(object).or_insert(sql);
+            }
+        }
         Context { source, target, options, create }
     }
 
@@ -96,7 +107,9 @@ impl<'a> Context<'a> {
                 let ObjectRef::Table { name } = object else { return Vec::new() };
                 actions.iter().flat_map(|a| self.table_action(name, a)).map(|(sql, proof)| Step { proof, ..step(sql) }).collect()
             }
-            ChangeKind::AlterSequence { to } => sequence_alter(self.source, to).into_iter().map(step).collect(),
+            ChangeKind::AlterSequence { to } => {
+                sequence_alter(self.source, to).into_iter().map(|(sql, proof)| Step { proof, ..step(sql) }).collect()
+            }
             ChangeKind::AddEnumLabel { label, before, after } => {
                 let ObjectRef::Type { name } = object else { return Vec::new() };
                 let position = match (before, after) {
@@ -277,26 +290,37 @@ fn comment_literal(comment: &Option<String>) -> String {
     comment.as_deref().map(literal).unwrap_or_else(|| "NULL".to_owned())
 }
 
-fn sequence_alter(source: &Catalog, to: &Sequence) -> Vec<String> {
+/// The statements (with proofs) that bring a sequence to `to`. A raised MINVALUE first moves a
+/// current value below it up to it (ALTER SEQUENCE refuses a current value out of range, and
+/// no value below the minimum may be handed out anyway); a lowered MAXVALUE is data-dependent.
+fn sequence_alter(source: &Catalog, to: &Sequence) -> Vec<(String, Option<String>)> {
     let name = to.name.sql();
-    let mut out = Vec::new();
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
     let from = source.sequences.get(&to.name);
-    if from.is_none_or(|f| f.options != to.options) {
-        out.push(format!("ALTER SEQUENCE {name} AS {} {}", to.options.data_type, sequence_options(&to.options)));
+    if let Some(f) = from.filter(|f| f.options != to.options) {
+        let (min, max) = (to.options.min_value, to.options.max_value);
+        if min > f.options.min_value && min <= f.options.max_value {
+            out.push((
+                format!(
+                    "SELECT pg_catalog.setval({}, GREATEST(last_value, {min}), is_called AND last_value >= {min}) FROM {name}",
+                    literal(&name)
+                ),
+                None,
+            ));
+        }
+        let proof = (max < f.options.max_value).then(|| format!("SELECT count(*) FROM {name} WHERE last_value > {max}"));
+        out.push((format!("ALTER SEQUENCE {name} AS {} {}", to.options.data_type, sequence_options(&to.options)), proof));
     }
     if from.is_some_and(|f| f.unlogged != to.unlogged) {
-        out.push(format!("ALTER SEQUENCE {name} SET {}", if to.unlogged { "UNLOGGED" } else { "LOGGED" }));
+        out.push((format!("ALTER SEQUENCE {name} SET {}", if to.unlogged { "UNLOGGED" } else { "LOGGED" }), None));
     }
+    // A new sequence is created with its options; only the owner is left to set.
     if from.is_none_or(|f| f.owned_by != to.owned_by) {
         let owner = match &to.owned_by {
             Some((t, c)) => format!("{}.{}", t.sql(), ident(c)),
             None => "NONE".to_owned(),
         };
-        out.push(format!("ALTER SEQUENCE {name} OWNED BY {owner}"));
-    }
-    // A new sequence is created with its options; only the owner is left to set.
-    if from.is_none() {
-        out.retain(|s| s.contains(" OWNED BY "));
+        out.push((format!("ALTER SEQUENCE {name} OWNED BY {owner}"), None));
     }
     out
 }
@@ -320,7 +344,7 @@ fn enum_swap(name: &QualName, labels: &[String], removed: &[String], columns: &[
     for c in columns {
         let col = ident(&c.column);
         let t = c.table.sql();
-        if c.default.is_some() {
+        if c.had_default {
             out.push((format!("ALTER TABLE {t} ALTER COLUMN {col} DROP DEFAULT"), None));
         }
         let (ty, via) = if c.array { (format!("{}[]", temp.sql()), "text[]") } else { (temp.sql(), "text") };

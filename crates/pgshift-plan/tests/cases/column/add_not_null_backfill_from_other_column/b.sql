@@ -1,0 +1,1 @@
+CREATE TABLE "T" ("First Name" text, "Display" text NOT NULL);

@@ -1,0 +1,1 @@
+CREATE TABLE t (id int, gone text, kept text); CREATE INDEX t_gone ON t (gone, kept); CREATE INDEX t_kept ON t (kept); CREATE VIEW v AS SELECT id, gone FROM t; CREATE VIEW v2 AS SELECT id, kept FROM t;

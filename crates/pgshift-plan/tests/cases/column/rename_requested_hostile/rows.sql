@@ -1,0 +1,1 @@
+INSERT INTO "Ord Er" VALUES (1, 2);

@@ -1,0 +1,1 @@
+INSERT INTO t VALUES ('short', 'abc'), ('exactly twenty chars', '12345');

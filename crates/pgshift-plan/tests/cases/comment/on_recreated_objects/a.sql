@@ -1,0 +1,1 @@
+CREATE TABLE t (id int, v int); CREATE INDEX ti ON t (v); COMMENT ON INDEX ti IS 'kept'; CREATE VIEW v AS SELECT v FROM t; COMMENT ON VIEW v IS 'kept'; COMMENT ON COLUMN v.v IS 'col';

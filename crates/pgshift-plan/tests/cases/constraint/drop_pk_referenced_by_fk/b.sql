@@ -1,0 +1,1 @@
+CREATE TABLE a (id int); CREATE TABLE b (a_id int);

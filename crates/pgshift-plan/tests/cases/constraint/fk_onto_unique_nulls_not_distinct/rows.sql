@@ -1,0 +1,1 @@
+INSERT INTO a VALUES ('x'); INSERT INTO b VALUES ('x');

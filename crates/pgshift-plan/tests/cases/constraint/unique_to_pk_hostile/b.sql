@@ -1,0 +1,1 @@
+CREATE TABLE "T" ("Id" int NOT NULL, CONSTRAINT "T pk" PRIMARY KEY ("Id"));

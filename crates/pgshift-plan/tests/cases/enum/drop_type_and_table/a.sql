@@ -1,0 +1,1 @@
+CREATE TYPE st AS ENUM ('a'); CREATE TABLE t (s st); CREATE TABLE keep (id int);

@@ -1,0 +1,1 @@
+CREATE TYPE st AS ENUM ('open', 'closed'); CREATE TABLE t (id int, s st); CREATE INDEX t_open ON t (id) WHERE s = 'open';

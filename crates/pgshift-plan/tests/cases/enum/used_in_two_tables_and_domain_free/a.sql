@@ -1,0 +1,1 @@
+CREATE TYPE st AS ENUM ('x', 'y', 'z'); CREATE TABLE t1 (s st); CREATE TABLE t2 (s st[] NOT NULL DEFAULT '{}');

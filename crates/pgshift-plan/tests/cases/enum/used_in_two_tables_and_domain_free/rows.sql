@@ -1,0 +1,1 @@
+INSERT INTO t1 VALUES ('x'); INSERT INTO t2 VALUES ('{z,x}');

@@ -1,0 +1,1 @@
+CREATE EXTENSION IF NOT EXISTS hstore; COMMENT ON EXTENSION hstore IS 'key/value';

@@ -1,0 +1,1 @@
+CREATE FUNCTION f(b int) RETURNS int LANGUAGE sql AS $$ SELECT b $$;

@@ -1,0 +1,1 @@
+CREATE FUNCTION twice(x bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$; CREATE TABLE t (n int); CREATE VIEW v AS SELECT twice(n) AS d FROM t;

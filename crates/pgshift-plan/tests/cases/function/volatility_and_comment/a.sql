@@ -1,0 +1,1 @@
+CREATE FUNCTION "Hostile Fn"(x text) RETURNS text LANGUAGE sql VOLATILE AS $$ SELECT x $$;

@@ -1,0 +1,1 @@
+CREATE TABLE t (tags text[]); CREATE INDEX ti ON t USING btree (tags);

@@ -1,0 +1,1 @@
+CREATE TABLE t (tags text[]); CREATE INDEX ti ON t USING gin (tags); COMMENT ON INDEX ti IS 'gin';

@@ -1,0 +1,1 @@
+CREATE TABLE "SubscriptionStatus" (id int, "Label" text); CREATE TABLE subscriptionstatus (id int, label text);

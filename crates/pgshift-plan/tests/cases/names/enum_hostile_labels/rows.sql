@@ -1,0 +1,1 @@
+INSERT INTO "T" VALUES ('it''s'), ('back\slash'), ('ünï');

@@ -1,0 +1,1 @@
+CREATE TABLE "txxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" ("Colüüüüüüüüüüüüüüüüüüüüüüüüüüüüüü" int, other text);

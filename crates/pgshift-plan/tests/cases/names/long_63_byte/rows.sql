@@ -1,0 +1,1 @@
+INSERT INTO "txxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" VALUES (1, 'x'), (2, 'y');

@@ -1,0 +1,1 @@
+CREATE TABLE "a ""quoted"" table" ("col ""1""" int, "semi;colon" text);

@@ -1,0 +1,1 @@
+CREATE TABLE "a ""quoted"" table" ("col ""1""" int NOT NULL DEFAULT 1, "semi;colon" text, "back\slash" text DEFAULT E'a\\b', CONSTRAINT "uq ""x""" UNIQUE ("col ""1""")); CREATE INDEX "idx; DROP TABLE x" ON "a ""quoted"" table" ("semi;colon"); COMMENT ON COLUMN "a ""quoted"" table"."semi;colon" IS 'it''s; -- not a comment';

@@ -1,0 +1,1 @@
+INSERT INTO "a ""quoted"" table" VALUES (1, 'a'), (2, NULL);

@@ -1,0 +1,1 @@
+CREATE TABLE "table" ("column" int PRIMARY KEY); CREATE TABLE "user" ("order" bigint, "select" text NOT NULL DEFAULT 'all', "where" boolean, CONSTRAINT "check" CHECK ("order" > 0), CONSTRAINT "references" FOREIGN KEY ("order") REFERENCES "table" ("column")); CREATE INDEX "index" ON "user" ("select");

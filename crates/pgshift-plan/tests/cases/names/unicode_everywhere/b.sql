@@ -1,0 +1,1 @@
+CREATE TYPE "Étât" AS ENUM ('ouï', 'peut-être', 'non'); CREATE TABLE "Größe" ("ünï" int CONSTRAINT "prüfung ✓" CHECK ("ünï" > 0), "naïve col" text, "état" "Étât" DEFAULT 'ouï'); CREATE INDEX "índice ñ" ON "Größe" ("naïve col"); COMMENT ON TABLE "Größe" IS 'größe ✓';

@@ -1,0 +1,1 @@
+INSERT INTO "Größe" VALUES (1, 'x');

@@ -1,0 +1,1 @@
+CREATE TABLE r (id int, region text NOT NULL) PARTITION BY LIST (region); CREATE TABLE r_eu PARTITION OF r FOR VALUES IN ('eu');

@@ -1,0 +1,1 @@
+CREATE TABLE ev (id bigint, at date NOT NULL) PARTITION BY RANGE (at); CREATE TABLE ev_1 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01'); CREATE INDEX ev_id ON ev (id); CREATE UNIQUE INDEX ev_id_at ON ev (id, at);

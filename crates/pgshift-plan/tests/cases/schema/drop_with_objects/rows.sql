@@ -1,0 +1,1 @@
+INSERT INTO old.t VALUES (1); INSERT INTO keep VALUES (1);

@@ -1,0 +1,1 @@
+CREATE SCHEMA "App Data"; CREATE SCHEMA "select"; CREATE SCHEMA "Ünï"; CREATE TABLE "App Data"."T" (id int PRIMARY KEY, note text); CREATE TABLE "select".t (id int REFERENCES "App Data"."T"); CREATE VIEW "Ünï"."v w" AS SELECT t.id, "T".note FROM "select".t JOIN "App Data"."T" USING (id);

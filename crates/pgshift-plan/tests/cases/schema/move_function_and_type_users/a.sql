@@ -1,0 +1,1 @@
+CREATE SCHEMA api; CREATE TABLE t (id int); CREATE FUNCTION api.get() RETURNS SETOF int LANGUAGE sql AS $$ SELECT id FROM public.t $$;

@@ -1,0 +1,1 @@
+CREATE SCHEMA s1; CREATE SCHEMA s2; CREATE TABLE s1.t (id int); CREATE TABLE s2.t (id int); CREATE INDEX t_id ON s1.t (id); CREATE INDEX t_id ON s2.t (id); CREATE TYPE s1.e AS ENUM ('a'); CREATE TYPE s2.e AS ENUM ('a');

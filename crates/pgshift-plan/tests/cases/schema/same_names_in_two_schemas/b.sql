@@ -1,0 +1,1 @@
+CREATE SCHEMA s1; CREATE SCHEMA s2; CREATE TYPE s1.e AS ENUM ('a', 'b'); CREATE TYPE s2.e AS ENUM ('a'); CREATE TABLE s1.t (id bigint, e s1.e); CREATE TABLE s2.t (id int, e s2.e); CREATE INDEX t_id ON s1.t (id); CREATE INDEX t_id ON s2.t (id DESC);

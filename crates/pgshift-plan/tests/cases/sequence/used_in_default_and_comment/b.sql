@@ -1,0 +1,1 @@
+CREATE SEQUENCE "My Seq" START WITH 7; COMMENT ON SEQUENCE "My Seq" IS 'ids'; CREATE TABLE t (id int DEFAULT nextval('"My Seq"'));

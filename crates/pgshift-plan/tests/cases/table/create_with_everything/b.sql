@@ -1,0 +1,1 @@
+CREATE TABLE keep (id int PRIMARY KEY); CREATE TABLE "New T" (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, k int REFERENCES keep ON DELETE SET NULL, v text NOT NULL DEFAULT 'x' CHECK (v <> ''), UNIQUE (k, v)) WITH (fillfactor = 90); CREATE INDEX ON "New T" (lower(v)); COMMENT ON TABLE "New T" IS 'new';

@@ -1,0 +1,1 @@
+CREATE TABLE invoice (id int PRIMARY KEY, total int); CREATE INDEX invoice_total ON invoice (total); CREATE TABLE line (invoice_id int REFERENCES invoice); CREATE VIEW big AS SELECT id FROM invoice WHERE total > 100;

@@ -1,0 +1,1 @@
+CREATE TABLE bill (id int CONSTRAINT invoice_pkey PRIMARY KEY, total int); CREATE INDEX invoice_total ON bill (total); CREATE TABLE line (invoice_id int CONSTRAINT line_invoice_id_fkey REFERENCES bill); CREATE VIEW big AS SELECT id FROM bill WHERE total > 100;

@@ -1,0 +1,1 @@
+CREATE TYPE pair AS (a int, "B b" text); CREATE TABLE t (id int, p pair);

@@ -1,0 +1,1 @@
+CREATE TABLE t (id int); CREATE MATERIALIZED VIEW m WITH (fillfactor = 60) AS SELECT id FROM t;

@@ -1,0 +1,234 @@
+//! What the convergence tests share: applying a plan the way the apply engine will (proof
+//! queries first, transactional sections in one transaction), comparing the result with the
+//! target, and running one case in both directions.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use pgshift_catalog::{Catalog, ObjectFilter, QualName};
+use pgshift_diff::{diff, DiffOptions, RenameRequest};
+use pgshift_inspect::inspect;
+use pgshift_plan::{plan, Plan, PlanError, PlanOptions};
+use pgshift_testkit::{pg_error, TestDb};
+
+/// One migration problem: two schemas, rows for A, options.
+pub struct Case {
+    /// Name (for messages and snapshots).
+    pub name: String,
+    /// SQL of the source schema.
+    pub a: String,
+    /// SQL of the target schema.
+    pub b: String,
+    /// Rows inserted into A before migrating.
+    pub rows: Option<String>,
+    /// Diff options (renames).
+    pub diff: DiffOptions,
+    /// Plan options (backfills).
+    pub plan: PlanOptions,
+    /// The A→B diff must mark some change unsupported ("NOT PLANNED"); a direction with such a
+    /// change is planned (and snapshotted) but not applied.
+    pub expect_unsupported: bool,
+}
+
+impl Case {
+    /// A case with default options.
+    pub fn new(name: impl Into<String>, a: impl Into<String>, b: impl Into<String>, rows: Option<String>) -> Case {
+        Case {
+            name: name.into(),
+            a: a.into(),
+            b: b.into(),
+            rows,
+            diff: DiffOptions::default(),
+            plan: PlanOptions::default(),
+            expect_unsupported: false,
+        }
+    }
+
+    /// Apply one line of an `options` file: `rename OLD=NEW`, `backfill schema.table.column=EXPR`,
+    /// `expect-unsupported`.
+    pub fn option(&mut self, line: &str) -> Result<(), String> {
+        if let Some(spec) = line.strip_prefix("rename ") {
+            self.diff.renames.push(RenameRequest::parse(spec)?);
+        } else if let Some(spec) = line.strip_prefix("backfill ") {
+            let (target, expr) = spec.split_once('=').ok_or("backfill needs TARGET=EXPR")?;
+            let parts = pgshift_catalog::filter::split_dotted(target)?;
+            let [s, t, c] = parts.as_slice() else { return Err("backfill needs schema.table.column".into()) };
+            self.plan.backfills.insert((QualName::new(s, t), c.clone()), expr.to_owned());
+        } else if line == "expect-unsupported" {
+            self.expect_unsupported = true;
+        } else {
+            return Err(format!("unknown option line `{line}`"));
+        }
+        Ok(())
+    }
+}
+
+/// Column order cannot be changed in place; everything else must match exactly.
+pub fn normalize(mut c: Catalog) -> Catalog {
+    for t in c.tables.values_mut() {
+        t.columns.sort_by(|x, y| x.name.cmp(&y.name));
+    }
+    c
+}
+
+/// The first lines where two catalogs' JSON differ.
+pub fn first_difference(a: &Catalog, b: &Catalog) -> String {
+    let a = serde_json::to_string_pretty(a).unwrap();
+    let b = serde_json::to_string_pretty(b).unwrap();
+    a.lines()
+        .zip(b.lines())
+        .enumerate()
+        .filter(|(_, (x, y))| x != y)
+        .take(8)
+        .map(|(i, (x, y))| format!("line {i}: got {x} / want {y}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Run a plan: consecutive transactional steps in one transaction, the others alone. Every
+/// proof query runs just before its step and must find 0 offending rows.
+pub async fn apply(client: &tokio_postgres::Client, plan: &Plan) -> Result<(), String> {
+    for (transactional, steps) in plan.sections() {
+        if transactional {
+            client.batch_execute("BEGIN").await.map_err(|e| pg_error(&e))?;
+        }
+        for step in steps {
+            let run = async {
+                if let Some(proof) = &step.proof {
+                    let n: i64 = client
+                        .query_one(proof.as_str(), &[])
+                        .await
+                        .map_err(|e| format!("proof query failed: {}\n{proof}", pg_error(&e)))?
+                        .get(0);
+                    if n != 0 {
+                        return Err(format!("proof found {n} offending row(s): {proof}"));
+                    }
+                }
+                client.batch_execute(&step.sql).await.map_err(|e| format!("{}\nin: {}", pg_error(&e), step.sql))
+            };
+            if let Err(e) = run.await {
+                let _ = client.batch_execute("ROLLBACK").await;
+                return Err(format!("{e}\nplan:\n{}", plan.to_sql()));
+            }
+        }
+        if transactional {
+            client.batch_execute("COMMIT").await.map_err(|e| pg_error(&e))?;
+        }
+    }
+    Ok(())
+}
+
+async fn row_counts(client: &tokio_postgres::Client, cat: &Catalog) -> Result<BTreeMap<QualName, i64>, String> {
+    let mut out = BTreeMap::new();
+    for name in cat.tables.keys() {
+        let row = client
+            .query_one(&format!("SELECT count(*) FROM ONLY {}", name.sql()), &[])
+            .await
+            .map_err(|e| pg_error(&e))?;
+        out.insert(name.clone(), row.get(0));
+    }
+    Ok(out)
+}
+
+/// Everything in the database.
+pub async fn inspect_all(client: &tokio_postgres::Client) -> Result<Catalog, String> {
+    inspect(client, &ObjectFilter::all()).await.map_err(|e| format!("inspect: {e}"))
+}
+
+/// A fresh database with `sql` executed in it.
+pub async fn db_with(sql: &str, what: &str) -> Result<TestDb, String> {
+    let db = TestDb::new().await;
+    db.client.batch_execute(sql).await.map_err(|e| format!("{what}: {}", pg_error(&e)))?;
+    Ok(db)
+}
+
+/// One direction: migrate `db` (holding `from`) to `to`. Returns the plan's SQL.
+pub async fn migrate(
+    db: &TestDb,
+    from: &Catalog,
+    to: &Catalog,
+    d: &DiffOptions,
+    p: &PlanOptions,
+    allow_unsupported: bool,
+) -> Result<(String, bool), String> {
+    let changes = diff(from, to, d);
+    if std::env::var("PGSHIFT_DEBUG_DIFF").is_ok() {
+        eprintln!("{changes:#?}");
+    }
+    let plan = plan(to, &changes, p).map_err(|e| format!("plan refused: {e}"))?;
+    if let Some(c) = changes.changes.iter().find(|c| pgshift_plan::unsupported(c)) {
+        if allow_unsupported {
+            return Ok((plan.to_sql(), true));
+        }
+        return Err(format!("unexpected unsupported change {c:?}\nplan:\n{}", plan.to_sql()));
+    }
+    apply(&db.client, &plan).await?;
+    let after = inspect_all(&db.client).await?;
+    if normalize(after.clone()) != normalize(to.clone()) {
+        return Err(format!(
+            "did not converge:\n{}\nplan:\n{}",
+            first_difference(&normalize(after), &normalize(to.clone())),
+            plan.to_sql()
+        ));
+    }
+    let again = diff(&after, to, &DiffOptions::default());
+    let leftover: Vec<_> = again
+        .changes
+        .iter()
+        .filter(|c| !matches!(&c.kind, pgshift_diff::ChangeKind::AlterTable { actions } if actions.is_empty()))
+        .collect();
+    if !leftover.is_empty() {
+        return Err(format!("a second diff is not empty: {leftover:?}\nplan:\n{}", plan.to_sql()));
+    }
+    Ok((plan.to_sql(), false))
+}
+
+/// Run a case: A (with rows) → B, rows of kept tables intact; then B → A on a fresh database
+/// holding B. Returns the SQL of both directions.
+pub async fn run_case(case: &Case) -> Result<(String, String), String> {
+    let a = db_with(&case.a, "a.sql").await?;
+    if let Some(rows) = &case.rows {
+        a.client.batch_execute(rows).await.map_err(|e| format!("rows.sql: {}", pg_error(&e)))?;
+    }
+    let b = db_with(&case.b, "b.sql").await?;
+    let cat_a = inspect_all(&a.client).await?;
+    let cat_b = inspect_all(&b.client).await?;
+    let before = row_counts(&a.client, &cat_a).await?;
+    let (up, up_unsupported) = migrate(&a, &cat_a, &cat_b, &case.diff, &case.plan, case.expect_unsupported)
+        .await
+        .map_err(|e| format!("up: {e}"))?;
+    if case.expect_unsupported && !up_unsupported {
+        return Err(format!("expected an unsupported change, got a full plan:\n{up}"));
+    }
+    if !up_unsupported {
+        let after = row_counts(&a.client, &inspect_all(&a.client).await?).await?;
+        for (table, n) in &before {
+            let renamed = case.diff.renames.iter().find_map(|r| match r {
+                RenameRequest::Table { from, to } if from == table => Some(to.clone()),
+                _ => None,
+            });
+            if let Some(now) = after.get(renamed.as_ref().unwrap_or(table)) {
+                if now != n {
+                    return Err(format!("rows lost in {table}: {n} before, {now} after"));
+                }
+            }
+        }
+    }
+    // B -> A on a fresh database holding B. New NOT NULL columns there have no rows to fill.
+    let back = db_with(&case.b, "b.sql").await?;
+    let mut down_plan = PlanOptions::default();
+    let down_diff = DiffOptions::default();
+    if let Err(PlanError::MissingBackfill { columns }) = plan(&cat_a, &diff(&cat_b, &cat_a, &down_diff), &down_plan) {
+        for col in columns {
+            down_plan.backfills.insert(col, "NULL".to_owned());
+        }
+    }
+    let (down, _) = migrate(&back, &cat_b, &cat_a, &down_diff, &down_plan, case.expect_unsupported)
+        .await
+        .map_err(|e| format!("down: {e}"))?;
+    a.finish().await;
+    b.finish().await;
+    back.finish().await;
+    Ok((up, down))
+}
