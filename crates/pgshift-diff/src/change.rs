@@ -49,6 +49,13 @@ pub enum ChangeKind {
         /// …or after this one (when it goes last).
         after: Option<String>,
     },
+    /// `ALTER TYPE … RENAME VALUE` (asked for with `--rename schema.type:old=new`).
+    RenameEnumLabel {
+        /// Old label.
+        from: String,
+        /// New label.
+        to: String,
+    },
     /// Remove or reorder enum labels by swapping in a new type.
     SwapEnum {
         /// Labels of the target type, in order.

@@ -71,7 +71,7 @@ pub fn diff(source: &Catalog, target: &Catalog, options: &DiffOptions) -> Diff {
     for change in renamed.into_iter().chain(found.changes) {
         let phase = match change.kind {
             ChangeKind::AddEnumLabel { .. } => Phase::EnumLabel,
-            ChangeKind::Rename { .. } => Phase::Rename,
+            ChangeKind::Rename { .. } | ChangeKind::RenameEnumLabel { .. } => Phase::Rename,
             ChangeKind::AlterTable { ref actions } if matches!(actions.as_slice(), [TableAction::RenameColumn { .. }]) => Phase::Rename,
             ChangeKind::Drop => Phase::Drop,
             _ => Phase::Build,

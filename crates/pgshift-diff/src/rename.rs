@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use pgshift_catalog::filter::split_dotted;
-use pgshift_catalog::quote::ident;
+use pgshift_catalog::quote::{self, ident};
 use pgshift_catalog::*;
 use serde::Serialize;
 
@@ -21,6 +21,15 @@ pub enum RenameRequest {
         /// New name.
         to: QualName,
     },
+    /// `schema.type:old=new`: an enum label (`ALTER TYPE … RENAME VALUE`).
+    EnumLabel {
+        /// The enum type.
+        ty: QualName,
+        /// Old label.
+        from: String,
+        /// New label.
+        to: String,
+    },
     /// `schema.table.old=schema.table.new`: a column.
     Column {
         /// The table.
@@ -34,8 +43,19 @@ pub enum RenameRequest {
 
 impl RenameRequest {
     /// Parse `OLD=NEW` where both are `schema.table` or both `schema.table.column` (quote a part
-    /// with `"` to keep its case or a dot).
+    /// with `"` to keep its case or a dot), or `schema.type:OLD=NEW` for an enum label.
     pub fn parse(spec: &str) -> Result<RenameRequest, String> {
+        if let Some(colon) = unquoted(spec, ':') {
+            let (ty, labels) = (&spec[..colon], &spec[colon + 1..]);
+            let parts = split_dotted(ty.trim()).map_err(|e| format!("`{ty}`: {e}"))?;
+            let [schema, name] = parts.as_slice() else {
+                return Err(format!("`{spec}`: name the enum as schema.type before the `:`"));
+            };
+            let (from, to) = labels
+                .split_once('=')
+                .ok_or_else(|| format!("`{spec}` is not schema.type:OLD=NEW (e.g. public.mood:sad=unhappy)"))?;
+            return Ok(RenameRequest::EnumLabel { ty: QualName::new(schema, name), from: from.to_owned(), to: to.to_owned() });
+        }
         let (old, new) = spec
             .split_once('=')
             .ok_or_else(|| format!("`{spec}` is not OLD=NEW (e.g. public.invoice=public.bill)"))?;
@@ -69,6 +89,21 @@ impl RenameRequest {
                 }
                 if !target.tables.contains_key(to) || source.tables.contains_key(to) {
                     return Err(format!("--rename: table {to} is not a new table of the desired schema"));
+                }
+            }
+            RenameRequest::EnumLabel { ty, from, to } => {
+                let labels = |c: &Catalog| match c.types.get(ty).map(|t| &t.kind) {
+                    Some(TypeKind::Enum { labels }) => Some(labels.clone()),
+                    _ => None,
+                };
+                let (Some(x), Some(y)) = (labels(source), labels(target)) else {
+                    return Err(format!("--rename: enum type {ty} is not in both schemas"));
+                };
+                if !x.contains(from) || y.contains(from) {
+                    return Err(format!("--rename: label {} of {ty} is not removed by this change", quote::literal(from)));
+                }
+                if !y.contains(to) || x.contains(to) {
+                    return Err(format!("--rename: label {} of {ty} is not added by this change", quote::literal(to)));
                 }
             }
             RenameRequest::Column { table, from, to } => {
@@ -117,6 +152,19 @@ pub fn apply(source: &mut Catalog, target: &Catalog, requests: &[RenameRequest])
                 out.push(Change {
                     object: ObjectRef::Table { name: to.clone() },
                     kind: ChangeKind::Rename { from: from.clone() },
+                    hazards: Vec::new(),
+                });
+            }
+            RenameRequest::EnumLabel { ty, from, to } => {
+                if let Some(TypeDef { kind: TypeKind::Enum { labels }, .. }) = source.types.get_mut(ty) {
+                    for l in labels.iter_mut().filter(|l| *l == from) {
+                        l.clone_from(to);
+                    }
+                }
+                relabel(source, ty, from, to);
+                out.push(Change {
+                    object: ObjectRef::Type { name: ty.clone() },
+                    kind: ChangeKind::RenameEnumLabel { from: from.clone(), to: to.clone() },
                     hazards: Vec::new(),
                 });
             }
@@ -200,7 +248,67 @@ fn retarget(r: ObjectRef, from: &QualName, to: &QualName) -> ObjectRef {
     }
 }
 
-/// Drops and adds of the same shape: tables with the same columns, columns of the same type.
+/// After `RENAME VALUE`, PostgreSQL prints the label's constants with the new name: carry that
+/// into the source's expressions, which always print an enum constant as `'label'::schema.type`,
+/// so that defaults, checks, views, indexes and policies using the label are not recreated.
+fn relabel(cat: &mut Catalog, ty: &QualName, from: &str, to: &str) {
+    let old = format!("{}::{}", quote::literal(from), ty.sql());
+    let new = format!("{}::{}", quote::literal(to), ty.sql());
+    let fix = |s: &mut String| {
+        if s.contains(&old) {
+            *s = s.replace(&old, &new);
+        }
+    };
+    for t in cat.tables.values_mut() {
+        for c in &mut t.columns {
+            c.default.iter_mut().for_each(fix);
+            c.generated.iter_mut().for_each(fix);
+        }
+        for c in t.constraints.values_mut() {
+            fix(&mut c.definition);
+            if let ConstraintKind::Check { expression, .. } = &mut c.kind {
+                fix(expression);
+            }
+        }
+        for p in t.policies.values_mut() {
+            p.using.iter_mut().for_each(fix);
+            p.with_check.iter_mut().for_each(fix);
+        }
+        t.triggers.values_mut().for_each(|tr| fix(&mut tr.definition));
+    }
+    for v in cat.views.values_mut() {
+        fix(&mut v.definition);
+    }
+    for i in cat.indexes.values_mut() {
+        fix(&mut i.definition);
+        i.predicate.iter_mut().for_each(fix);
+        i.keys.iter_mut().for_each(fix);
+    }
+    for f in cat.functions.values_mut() {
+        fix(&mut f.definition);
+    }
+    for t in cat.types.values_mut() {
+        if let TypeKind::Domain { default, .. } = &mut t.kind {
+            default.iter_mut().for_each(fix);
+        }
+    }
+}
+
+/// The byte index of the first `ch` outside double quotes.
+fn unquoted(s: &str, ch: char) -> Option<usize> {
+    let mut quoted = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c == ch && !quoted => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Drops and adds of the same shape: tables with the same columns, columns of the same type,
+/// and an enum label removed where another is added.
 pub fn candidates(source: &Catalog, target: &Catalog, found: &crate::compare::Found) -> Vec<RenameCandidate> {
     let shape = |t: &Table| t.columns.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect::<Vec<_>>();
     let mut out = Vec::new();
@@ -215,6 +323,25 @@ pub fn candidates(source: &Catalog, target: &Catalog, found: &crate::compare::Fo
                 dropped: ObjectRef::Table { name: d.name.clone() },
                 column: None,
             });
+        }
+    }
+    for change in &found.changes {
+        let (ObjectRef::Type { name }, ChangeKind::SwapEnum { labels, removed, .. }) = (&change.object, &change.kind) else {
+            continue;
+        };
+        let Some(TypeDef { kind: TypeKind::Enum { labels: old }, .. }) = source.types.get(name) else { continue };
+        let added: Vec<&String> = labels.iter().filter(|l| !old.contains(l)).collect();
+        if let ([gone], [new]) = (removed.as_slice(), added.as_slice()) {
+            if old.iter().position(|l| l == gone) == labels.iter().position(|l| l == *new) {
+                let flag_label = |l: &str| if l.contains(['=', ':', '"', ' ']) { format!("'{l}'") } else { l.to_owned() };
+                out.push(RenameCandidate {
+                    from: format!("{name} label {}", quote::literal(gone)),
+                    to: quote::literal(new),
+                    flag: format!("--rename {}:{}={}", name.sql(), flag_label(gone), flag_label(new)),
+                    dropped: change.object.clone(),
+                    column: None,
+                });
+            }
         }
     }
     let mut seen = BTreeSet::new();
@@ -250,7 +377,7 @@ pub fn mark_candidates(changes: &mut [Change], candidates: &[RenameCandidate]) {
     for cand in candidates {
         for change in changes.iter_mut() {
             let hit = match (&cand.column, &change.kind) {
-                (None, ChangeKind::Drop) => change.object == cand.dropped,
+                (None, ChangeKind::Drop | ChangeKind::SwapEnum { .. }) => change.object == cand.dropped,
                 (Some(col), ChangeKind::AlterTable { actions }) => {
                     change.object == cand.dropped
                         && actions.iter().any(|a| matches!(a, TableAction::DropColumn { name } if name == col))

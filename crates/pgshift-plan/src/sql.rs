@@ -120,6 +120,10 @@ impl<'a> Context<'a> {
                 let sql = format!("ALTER TYPE {} ADD VALUE IF NOT EXISTS {}{position}", name.sql(), literal(label));
                 vec![Step { transactional: false, ..step(sql) }]
             }
+            ChangeKind::RenameEnumLabel { from, to } => {
+                let ObjectRef::Type { name } = object else { return Vec::new() };
+                vec![step(format!("ALTER TYPE {} RENAME VALUE {} TO {}", name.sql(), literal(from), literal(to)))]
+            }
             ChangeKind::SwapEnum { labels, removed, columns } => {
                 let ObjectRef::Type { name } = object else { return Vec::new() };
                 enum_swap(name, labels, removed, columns).into_iter().map(|(sql, proof)| Step { proof, ..step(sql) }).collect()
