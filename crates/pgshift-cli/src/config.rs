@@ -23,6 +23,12 @@ pub struct Config {
     /// Schemas never to read or touch.
     #[serde(default)]
     pub ignore_schemas: Vec<String>,
+    /// The migrations directory (default `migrations`), relative to the working directory.
+    pub migrations_dir: Option<PathBuf>,
+    /// The schema of the ledger tables (default `public`).
+    pub ledger_schema: Option<String>,
+    /// `lock_timeout` for each migration transaction (default `5s`).
+    pub lock_timeout: Option<String>,
     /// Where the file was read from, if anywhere.
     #[serde(skip)]
     pub path: Option<PathBuf>,

@@ -40,6 +40,20 @@ enum Command {
     /// Control the embedded scratch PostgreSQL server.
     #[command(subcommand)]
     Scratch(commands::scratch::ScratchCommand),
+    /// Apply the pending migrations (or print them as SQL with --sql).
+    Upgrade(commands::migrate::UpgradeArgs),
+    /// Undo applied migrations: to a revision, -N of them, or to base.
+    Downgrade(commands::migrate::DowngradeArgs),
+    /// Set the ledger to a revision and its ancestors without running SQL.
+    Stamp(commands::migrate::RevisionArgs),
+    /// Record the edited file of an applied migration as reviewed.
+    AcceptEdit(commands::migrate::RevisionArgs),
+    /// Print the revisions the database is at.
+    Current(commands::revisions::ViewArgs),
+    /// List every revision, newest first.
+    History(commands::revisions::ViewArgs),
+    /// List the head revisions.
+    Heads(commands::revisions::ViewArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,5 +80,12 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Diff(args) => commands::diff::run(args, &config).await,
         Command::Inspect(args) => commands::inspect::run(args, &config).await,
         Command::Scratch(cmd) => commands::scratch::run(cmd, &config).await,
+        Command::Upgrade(args) => commands::migrate::upgrade(args, &config).await,
+        Command::Downgrade(args) => commands::migrate::downgrade(args, &config).await,
+        Command::Stamp(args) => commands::migrate::stamp(args, &config).await,
+        Command::AcceptEdit(args) => commands::migrate::accept_edit(args, &config).await,
+        Command::Current(args) => commands::revisions::current(args, &config).await,
+        Command::History(args) => commands::revisions::history(args, &config).await,
+        Command::Heads(args) => commands::revisions::heads(args, &config).await,
     }
 }

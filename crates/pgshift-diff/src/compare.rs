@@ -354,11 +354,13 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
                 actions.push(TableAction::SetDefault { column: cy.name.clone(), default: None });
             }
             actions.push(TableAction::AlterColumnType { column: Box::new(cy.clone()), from_type: cx.data_type.clone() });
-            hazards.push(Hazard::Rewrite(format!(
-                "column {name}.{col} changes type {} -> {}: the table may be rewritten under an ACCESS EXCLUSIVE lock",
-                cx.data_type, cy.data_type
-            )));
-            hazards.push(Hazard::DataDependent(format!("every value of {name}.{col} must convert to {}", cy.data_type)));
+            if !widens(&cx.data_type, &cy.data_type) || cx.collation != cy.collation {
+                hazards.push(Hazard::Rewrite(format!(
+                    "column {name}.{col} changes type {} -> {}: the table may be rewritten under an ACCESS EXCLUSIVE lock",
+                    cx.data_type, cy.data_type
+                )));
+                hazards.push(Hazard::DataDependent(format!("every value of {name}.{col} must convert to {}", cy.data_type)));
+            }
             reshaped = true;
             if cy.default.is_some() {
                 actions.push(TableAction::SetDefault { column: cy.name.clone(), default: cy.default.clone() });
@@ -496,6 +498,27 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
             }
             (None, None) => {}
         }
+    }
+}
+
+/// Whether a type change only relaxes a length limit, which PostgreSQL does without a rewrite
+/// and which no value can fail: `varchar(n)` to a longer `varchar`, to unbounded `varchar`, or
+/// to `text`.
+fn widens(from: &str, to: &str) -> bool {
+    let len = |t: &str| -> Option<Option<u32>> {
+        match t {
+            "character varying" => Some(None),
+            _ => t.strip_prefix("character varying(")?.strip_suffix(')')?.parse().ok().map(Some),
+        }
+    };
+    match (len(from), to) {
+        (Some(_), "text") => true,
+        (Some(f), _) => match (f, len(to)) {
+            (_, Some(None)) => true,
+            (Some(f), Some(Some(t))) => t >= f,
+            _ => false,
+        },
+        (None, _) => false,
     }
 }
 

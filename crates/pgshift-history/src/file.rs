@@ -278,6 +278,59 @@ fn one_line(message: &str) -> String {
 /// are skipped), in file-name order. A missing directory is an error; an empty one gives no
 /// files.
 pub fn load_dir(dir: impl AsRef<Path>) -> Result<Vec<MigrationFile>, HistoryError> {
+    list_dir(dir)?.into_iter().map(MigrationFile::read).collect()
+}
+
+/// The header of a migration file: what the graph needs, without its SQL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Its revision id.
+    pub revision: RevisionId,
+    /// Its parents, as listed.
+    pub parents: Vec<RevisionId>,
+    /// Its message (empty when the header has none).
+    pub message: String,
+}
+
+/// Read only the header of a migration file's text (the lines before the first section
+/// marker), with the same rules as [`MigrationFile::parse`] but without PostgreSQL's parser:
+/// cheap enough to run on every application start. It does not check the SQL; a file whose
+/// header reads fine may still fail [`MigrationFile::parse`].
+pub fn read_header(path: impl Into<PathBuf>, text: &str) -> Result<Header, HistoryError> {
+    let mut parser = Parser::new(path.into(), text);
+    let text = parser.text;
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if !trimmed.starts_with("--") {
+            return Err(HistoryError::SqlOutsideSection { path: parser.path.clone(), line: index + 1 });
+        }
+        // Before the first marker there is no SQL, so every `--` line is a comment.
+        match classify(trimmed) {
+            Marker::Section(..) => break,
+            Marker::Unknown => {
+                return Err(HistoryError::UnknownSection {
+                    path: parser.path.clone(),
+                    line: index + 1,
+                    marker: trimmed.to_owned(),
+                })
+            }
+            Marker::Comment => parser.header_line(index + 1, trimmed)?,
+        }
+    }
+    let Some((revision, _)) = parser.revision.take() else {
+        return Err(HistoryError::MissingRevision { path: parser.path.clone() });
+    };
+    let parents = parser.parents.take().map(|(p, _)| p).unwrap_or_default();
+    let message = parser.message.take().map(|(m, _)| m).unwrap_or_default();
+    Ok(Header { revision, parents, message })
+}
+
+/// The migration files of `dir` as [`load_dir`] reads them (`*.sql` directly in it, not
+/// hidden), sorted by path, without reading them.
+pub fn list_dir(dir: impl AsRef<Path>) -> Result<Vec<PathBuf>, HistoryError> {
     let dir = dir.as_ref();
     let read_err = |source| HistoryError::Read { path: dir.to_owned(), source };
     let mut paths = Vec::new();
@@ -289,7 +342,7 @@ pub fn load_dir(dir: impl AsRef<Path>) -> Result<Vec<MigrationFile>, HistoryErro
         }
     }
     paths.sort();
-    paths.into_iter().map(MigrationFile::read).collect()
+    Ok(paths)
 }
 
 /// What a `--` line in marker position is.

@@ -6,22 +6,34 @@
 //! heads, merges, order and upgrade/downgrade plans ([`graph`]), and the one error type
 //! ([`error`]).
 //!
-//! Must not: talk to a database. The ledger and the apply engine build on these types in
-//! their own modules; everything here is files in, data out. The graph comes from file
-//! headers only, never from file names.
+//! On top of these, the database side: the ledger tables ([`ledger`]), the apply engine
+//! ([`apply`]: upgrade, downgrade, stamp, accept-edit under an advisory lock), the startup
+//! fast path ([`fast`]) and the offline script ([`script`]).
+//!
+//! Must not: talk to a database outside `ledger`, `apply` and `fast`; the file and graph
+//! modules are files in, data out. The graph comes from file headers only, never from file
+//! names.
 //!
 //! Entry points: [`load_dir`] → [`RevisionGraph::build`] → [`RevisionGraph::plan_upgrade`];
 //! [`Draft::render`] for a new revision.
 
+pub mod apply;
 pub mod checksum;
 pub mod error;
 pub mod file;
+pub mod fast;
 pub mod graph;
+pub mod ledger;
 pub mod revision;
+pub mod script;
 mod sql;
 
 pub use checksum::Checksum;
 pub use error::{HistoryError, RevisionRef};
-pub use file::{load_dir, marker, Direction, Draft, DraftSection, MigrationFile, Section, Statement};
+pub use apply::{accept_edit, downgrade, stamp, status, upgrade, ApplyError, ApplyOptions, ApplyReport, Status};
+pub use fast::{at_head, upgrade_dir};
+pub use file::{list_dir, load_dir, marker, read_header, Header, Direction, Draft, DraftSection, MigrationFile, Section, Statement};
+pub use ledger::Ledger;
+pub use script::upgrade_script;
 pub use graph::{DowngradeTarget, RevisionGraph, MIN_PREFIX};
 pub use revision::{file_name, is_revision_id, slug, RevisionId, REVISION_ID_LEN};

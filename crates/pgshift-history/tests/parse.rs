@@ -264,3 +264,16 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let e = err(&text);
     assert!(e.starts_with("migrations/3f9a_add.sql:3:"), "{}", &e[..e.len().min(300)]);
 }
+
+#[test]
+fn the_header_reads_without_the_sql() {
+    use pgshift_history::read_header;
+    let text = "\u{feff}-- pgshift revision: 3f9a1c2b7d01\n-- a comment\n-- parents: 1a82735db431, 2b82735db431\n-- message: hi\n\n-- up\nthis is not SQL at all;\n";
+    let h = read_header("x.sql", text).unwrap();
+    assert_eq!(h.revision.as_str(), "3f9a1c2b7d01");
+    assert_eq!(h.parents.len(), 2);
+    assert_eq!(h.message, "hi");
+    assert!(read_header("x.sql", "-- parents:\n-- up\n").is_err());
+    assert!(read_header("x.sql", "-- pgshift revision: 3f9a1c2b7d01\nSELECT 1;\n").is_err());
+    assert!(read_header("x.sql", "-- pgshift revison: 3f9a1c2b7d01\n").is_err());
+}

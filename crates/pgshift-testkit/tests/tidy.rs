@@ -14,11 +14,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("pgshift-inspect", &["pgshift-catalog"]),
     ("pgshift-scratch", &[]),
     ("pgshift-source", &[]),
-    ("pgshift-history", &[]),
+    ("pgshift-history", &["pgshift-catalog"]),
     ("pgshift-testkit", &["pgshift-scratch"]),
     ("pgshift-diff", &["pgshift-catalog"]),
     ("pgshift-plan", &["pgshift-catalog", "pgshift-diff"]),
-    ("pgshift-cli", &["pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan"]),
+    ("pgshift-cli", &["pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan", "pgshift-history"]),
 ];
 
 /// Crates that belong to the terminal edge only.

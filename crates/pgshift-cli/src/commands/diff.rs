@@ -55,8 +55,11 @@ pub async fn run(args: &DiffArgs, config: &Config) -> Result<u8, CliError> {
         let (column, expr) = parse_backfill(spec)?;
         plan_options.backfills.insert(column, expr);
     }
-    let from = source::catalog(&args.from, &filter, config).await?;
-    let to = source::catalog(&args.to, &filter, config).await?;
+    // The two inspections are independent: run them at the same time (two connections).
+    let (from, to) = tokio::try_join!(
+        source::catalog(&args.from, &filter, config),
+        source::catalog(&args.to, &filter, config)
+    )?;
     for r in &diff_options.renames {
         r.check(&from, &to).map_err(|e| {
             CliError::usage(e).hint("--rename names an object dropped from SRC and one added in DST")

@@ -3,6 +3,8 @@
 
 pub mod diff;
 pub mod inspect;
+pub mod migrate;
+pub mod revisions;
 pub mod scratch;
 
 use std::io::Write;

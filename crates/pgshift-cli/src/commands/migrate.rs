@@ -1,0 +1,254 @@
+//! `pgshift upgrade`, `downgrade`, `stamp` and `accept-edit`: the commands that write a
+//! database's ledger, and what they share with the read-only revision commands (where the
+//! migrations and the database are, loading the graph, turning engine errors into exit codes
+//! and hints).
+//!
+//! Must not: decide anything about applying; every rule lives in `pgshift_history::apply`.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use pgshift_history::script::ScriptOptions;
+use pgshift_history::{ApplyError, ApplyOptions, DowngradeTarget, HistoryError, RevisionGraph};
+use tokio_postgres::Client;
+
+use super::print;
+use crate::config::Config;
+use crate::connect;
+use crate::error::CliError;
+
+/// Where the migrations and the database are.
+#[derive(Debug, Args)]
+pub struct ProjectArgs {
+    /// The migrations directory (default: `migrations_dir` in pgshift.toml, else `migrations`).
+    #[arg(long = "migrations", value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
+    /// The database URL (default: the URL in $DATABASE_URL, or the variable named by
+    /// database_url_env).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+impl ProjectArgs {
+    /// The migrations directory.
+    pub fn dir(&self, config: &Config) -> PathBuf {
+        self.migrations
+            .clone()
+            .or_else(|| config.migrations_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("migrations"))
+    }
+
+    /// The revision graph of the migrations directory (exit 2 on any file problem).
+    pub fn graph(&self, config: &Config) -> Result<RevisionGraph, CliError> {
+        let files = pgshift_history::load_dir(self.dir(config)).map_err(history_error)?;
+        RevisionGraph::build(files).map_err(history_error)
+    }
+
+    /// A connection to the target database.
+    pub async fn connect(&self, config: &Config) -> Result<Client, CliError> {
+        let url = match &self.database_url {
+            Some(url) => url.clone(),
+            None => std::env::var(config.database_url_env()).map_err(|_| {
+                CliError::usage(format!("no database: ${} is not set", config.database_url_env()))
+                    .hint("set it to the database URL, or pass --database-url postgresql://…")
+            })?,
+        };
+        let target = connect::parse(&url)?;
+        connect::connect(&target).await
+    }
+}
+
+/// Engine options from the configuration.
+pub fn options(config: &Config) -> ApplyOptions {
+    let mut o = ApplyOptions::default();
+    if let Some(schema) = &config.ledger_schema {
+        o.ledger_schema = schema.clone();
+    }
+    if let Some(timeout) = &config.lock_timeout {
+        o.lock_timeout = timeout.clone();
+    }
+    o
+}
+
+/// A history error: usage/configuration class (exit 2), with a hint where one helps.
+pub fn history_error(e: HistoryError) -> CliError {
+    let hint = match &e {
+        HistoryError::MultipleHeads { .. } => Some("run `pgshift merge` to join the heads, or name a target revision"),
+        HistoryError::UnknownRevision { .. } | HistoryError::AmbiguousRevision { .. } | HistoryError::PrefixTooShort { .. } => {
+            Some("run `pgshift history` to list the revisions")
+        }
+        HistoryError::UnknownApplied { .. } => Some("update the migrations directory to the version that was deployed"),
+        _ => None,
+    };
+    let err = CliError::usage(e.to_string());
+    match hint {
+        Some(h) => err.hint(h),
+        None => err,
+    }
+}
+
+/// An engine error as the user sees it.
+pub fn apply_error(e: ApplyError) -> CliError {
+    match e {
+        ApplyError::History(h) => history_error(h),
+        ApplyError::Db { context, source } => CliError::database(context)
+            .caused_by(&source)
+            .hint("check the connection and that the user may create and write the ledger tables"),
+        ApplyError::Ledger(l) => CliError::database(l.to_string()).hint("inspect the ledger tables (pgshift_revisions)"),
+        e @ ApplyError::LockTimeout { .. } => CliError::database(e.to_string())
+            .hint("another deploy is migrating this database; wait for it, or raise --lock-wait"),
+        e @ (ApplyError::Edited { .. } | ApplyError::NoDown { .. } | ApplyError::NotApplied { .. }) => {
+            CliError::usage(e.to_string())
+        }
+        ApplyError::Statement { revision, path, line, column, statement, message, detail, hint, code, applied } => {
+            let mut text = format!("{}:{line}:{column}: {message} (SQLSTATE {code})", path.display());
+            text.push_str(&format!("\n  in revision {revision}, statement:"));
+            for l in statement.lines() {
+                text.push_str(&format!("\n    {l}"));
+            }
+            if let Some(detail) = detail {
+                text.push_str(&format!("\n  detail: {detail}"));
+            }
+            if applied.is_empty() {
+                text.push_str("\n  no revision was applied before it");
+            } else {
+                let list = applied.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+                text.push_str(&format!("\n  applied before it (committed): {list}"));
+            }
+            text.push_str(&format!(
+                "\n  the failed statement's transaction was rolled back; the next run of revision {revision} starts again at it"
+            ));
+            let fallback = if code == "25001" {
+                "this statement cannot run inside a transaction: move it under a `-- up: no transaction` (or `-- down: no transaction`) section"
+            } else {
+                "fix the cause (or the migration, if it is not applied anywhere yet) and run `pgshift upgrade` again"
+            };
+            CliError::database(text).hint(hint.unwrap_or_else(|| fallback.to_owned()))
+        }
+    }
+}
+
+/// Arguments of `pgshift upgrade`.
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// The revision to upgrade to: `head` (default), an id or a unique prefix.
+    pub target: Option<String>,
+    /// Print the SQL script instead of running it (offline; for `psql -v ON_ERROR_STOP=1 -f`).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub sql: bool,
+    /// Print the revisions that would be applied, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How long to wait for another run's migration lock, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub lock_wait: u64,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// Run `pgshift upgrade`.
+pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<u8, CliError> {
+    let mut options = options(config);
+    options.lock_wait = Duration::from_secs(args.lock_wait);
+    if args.sql {
+        let graph = args.project.graph(config)?;
+        let target = args.target.as_deref().map(|t| graph.resolve(t)).transpose().map_err(history_error)?;
+        let script_options = ScriptOptions { ledger_schema: options.ledger_schema, lock_timeout: options.lock_timeout };
+        let script = pgshift_history::upgrade_script(&graph, &BTreeSet::new(), target.as_ref(), &script_options)
+            .map_err(history_error)?;
+        print(&script)?;
+        return Ok(0);
+    }
+    let client = args.project.connect(config).await?;
+    let dir = args.project.dir(config);
+    if args.target.is_none() && !args.dry_run && pgshift_history::at_head(&client, &dir, &options).await.map_err(apply_error)? {
+        eprintln!("already at head");
+        return Ok(0);
+    }
+    let graph = args.project.graph(config)?;
+    if args.dry_run {
+        let pending = pgshift_history::apply::pending(&client, &graph, args.target.as_deref(), &options)
+            .await
+            .map_err(apply_error)?;
+        if pending.is_empty() {
+            eprintln!("already at head; nothing would be applied");
+        }
+        let mut out = String::new();
+        for id in pending {
+            let message = graph.get(&id).map(|f| f.message.as_str()).unwrap_or_default();
+            out.push_str(&format!("would apply {id} {message}\n"));
+        }
+        print(&out)?;
+        return Ok(0);
+    }
+    let report = pgshift_history::upgrade(&client, &graph, args.target.as_deref(), &options).await.map_err(apply_error)?;
+    eprintln!("{}", report.summary());
+    Ok(0)
+}
+
+/// Arguments of `pgshift downgrade`.
+#[derive(Debug, Args)]
+pub struct DowngradeArgs {
+    /// How far: a revision (id or prefix) to go back to, `-N` to undo N revisions, or `base`
+    /// to undo all.
+    #[arg(allow_hyphen_values = true)]
+    pub target: String,
+    /// How long to wait for another run's migration lock, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub lock_wait: u64,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// Run `pgshift downgrade`.
+pub async fn downgrade(args: &DowngradeArgs, config: &Config) -> Result<u8, CliError> {
+    let graph = args.project.graph(config)?;
+    let spec = args.target.trim();
+    let target = if spec == "base" {
+        DowngradeTarget::Base
+    } else if let Some(n) = spec.strip_prefix('-') {
+        let steps = n.parse::<usize>().map_err(|_| {
+            CliError::usage(format!("`{spec}` is not a downgrade target"))
+                .hint("use a revision id, -N (e.g. -1) to undo N revisions, or base")
+        })?;
+        DowngradeTarget::Steps(steps)
+    } else {
+        DowngradeTarget::Revision(graph.resolve(spec).map_err(history_error)?)
+    };
+    let mut options = options(config);
+    options.lock_wait = Duration::from_secs(args.lock_wait);
+    let client = args.project.connect(config).await?;
+    let report = pgshift_history::downgrade(&client, &graph, &target, &options).await.map_err(apply_error)?;
+    eprintln!("{}", report.summary());
+    Ok(0)
+}
+
+/// Arguments of `pgshift stamp` and `pgshift accept-edit`.
+#[derive(Debug, Args)]
+pub struct RevisionArgs {
+    /// The revision: an id, a unique prefix, `head` (or `base` for stamp).
+    pub revision: String,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// Run `pgshift stamp`: set the ledger to REV and its ancestors without running SQL.
+pub async fn stamp(args: &RevisionArgs, config: &Config) -> Result<u8, CliError> {
+    let graph = args.project.graph(config)?;
+    let client = args.project.connect(config).await?;
+    let report = pgshift_history::stamp(&client, &graph, &args.revision, &options(config)).await.map_err(apply_error)?;
+    eprintln!("{}", report.summary());
+    Ok(0)
+}
+
+/// Run `pgshift accept-edit`: record the edited file of an applied revision as reviewed.
+pub async fn accept_edit(args: &RevisionArgs, config: &Config) -> Result<u8, CliError> {
+    let graph = args.project.graph(config)?;
+    let client = args.project.connect(config).await?;
+    let report =
+        pgshift_history::accept_edit(&client, &graph, &args.revision, &options(config)).await.map_err(apply_error)?;
+    eprintln!("{}", report.summary());
+    Ok(0)
+}

@@ -1,0 +1,643 @@
+//! The apply engine: upgrade, downgrade, stamp and accept-edit on a live database.
+//!
+//! Owns: the advisory lock (taken with `pg_try_advisory_lock` until `lock_wait`, released on
+//! every path by [`with_lock`], which runs the body and then unlocks whatever it returned);
+//! verifying the ledger against the files (unknown applied revisions, edited applied files
+//! with a line diff, harmless edits recorded); running sections (consecutive transactional
+//! sections in one transaction together with the ledger writes, each starting with
+//! `SET LOCAL lock_timeout`; `no transaction` statements one by one in autocommit, each
+//! followed by a progress update so that a failed run resumes at the failed statement);
+//! retrying on `lock_not_available` (55P03) with jittered exponential backoff; and mapping a
+//! failing statement to its file:line:column.
+//!
+//! Limits: a `no transaction` statement that succeeds just before the process dies, before its
+//! progress row is written, runs again on the next run (write such statements idempotently,
+//! e.g. `IF NOT EXISTS`). Downgrades record no progress: a failed `-- down: no transaction`
+//! section starts again from its first statement.
+//!
+//! Must not: parse files or plan (that is `file` and `graph`), or build SQL for the ledger
+//! (that is `ledger`). A cancelled future (dropped mid-run) cannot unlock: the session lock
+//! then lasts until the connection closes.
+
+// `ApplyError::Statement` carries everything the user needs to see (file, line, statement,
+// detail, hint, applied revisions); it is built once per failed run, so its size is fine.
+#![allow(clippy::result_large_err)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use pgshift_catalog::quote;
+use tokio_postgres::error::ErrorPosition;
+use tokio_postgres::Client;
+
+use crate::error::{HistoryError, RevisionRef};
+use crate::file::{Direction, MigrationFile, Statement};
+use crate::graph::{DowngradeTarget, RevisionGraph};
+use crate::ledger::{raw_sha256, AppliedRevision, Ledger, LedgerReadError, LogEntry};
+use crate::revision::RevisionId;
+
+/// How the engine applies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplyOptions {
+    /// The schema of the ledger tables (default `public`).
+    pub ledger_schema: String,
+    /// How long to wait for the advisory lock (default 60 s).
+    pub lock_wait: Duration,
+    /// `lock_timeout` for each transaction and each `no transaction` statement (default `5s`).
+    pub lock_timeout: String,
+    /// How many times a statement failing with `lock_not_available` is retried (default 5).
+    pub lock_retries: u32,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            ledger_schema: "public".to_owned(),
+            lock_wait: Duration::from_secs(60),
+            lock_timeout: "5s".to_owned(),
+            lock_retries: 5,
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplyReport {
+    /// `up`, `down`, `stamp` or `accept-edit`.
+    pub action: &'static str,
+    /// The revisions applied, undone, stamped or accepted, in the order it happened.
+    pub revisions: Vec<RevisionId>,
+}
+
+impl ApplyReport {
+    /// Whether nothing had to be done.
+    pub fn nothing_to_do(&self) -> bool {
+        self.revisions.is_empty()
+    }
+
+    /// One line for people, e.g. `applied 2 revision(s): a, b` or `already at head`.
+    pub fn summary(&self) -> String {
+        let list = self.revisions.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", ");
+        match (self.action, self.revisions.is_empty()) {
+            ("up", true) => "already at head".to_owned(),
+            ("up", false) => format!("applied {} revision(s): {list}", self.revisions.len()),
+            ("down", true) => "nothing to downgrade".to_owned(),
+            ("down", false) => format!("undid {} revision(s): {list}", self.revisions.len()),
+            ("stamp", true) => "the ledger already matches".to_owned(),
+            ("stamp", false) => format!("stamped (ledger rows changed for): {list}"),
+            (_, true) => "nothing to accept: the file matches the ledger".to_owned(),
+            (_, false) => format!("accepted the edit of {list}"),
+        }
+    }
+}
+
+/// Where a database stands against the files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    /// Applied revisions (from the ledger).
+    pub applied: BTreeSet<RevisionId>,
+    /// The applied revisions without an applied child: what the database is "at".
+    pub current: Vec<RevisionId>,
+    /// Applied revisions that no file declares (the database is ahead of the files).
+    pub unknown: Vec<RevisionId>,
+    /// What `upgrade` would apply, in order.
+    pub pending: Vec<RevisionId>,
+}
+
+/// What can go wrong while applying.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The files or a revision spec (not the database).
+    #[error(transparent)]
+    History(#[from] HistoryError),
+    /// A query of the engine itself failed (connection, permissions, ledger).
+    #[error("{context}: {}", db_text(source))]
+    Db {
+        /// What the engine was doing.
+        context: String,
+        /// The driver error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// The ledger holds something unreadable.
+    #[error(transparent)]
+    Ledger(#[from] LedgerReadError),
+    /// Another session held the advisory lock for all of `lock_wait`.
+    #[error("another pgshift run holds the migration lock{} and did not release it within {} s; wait for it to finish, or raise --lock-wait", holder.map(|p| format!(" (backend pid {p})")).unwrap_or_default(), waited.as_secs())]
+    LockTimeout {
+        /// How long we waited.
+        waited: Duration,
+        /// The pid of the backend holding the lock, if it could be found.
+        holder: Option<i32>,
+    },
+    /// An applied migration's file has changed since it was applied.
+    #[error("revision {revision} ({}) was edited after it was applied:\n{diff}\nan applied migration is never run again, so this edit would not reach this database; revert the edit, or once reviewed run `pgshift accept-edit {revision}`", path.display())]
+    Edited {
+        /// The revision.
+        revision: RevisionId,
+        /// Its file.
+        path: PathBuf,
+        /// A unified line diff from the ledger's copy to the file.
+        diff: String,
+    },
+    /// A downgrade would pass revisions without a down section.
+    #[error("cannot downgrade: {} ha{} no `-- down` section:{}\nadd a down section, or stamp the database instead", if revisions.len() == 1 { "this revision" } else { "these revisions" }, if revisions.len() == 1 { "s" } else { "ve" }, revisions.iter().map(|r| format!("\n  {r}")).collect::<String>())]
+    NoDown {
+        /// The revisions without a down section.
+        revisions: Vec<RevisionRef>,
+    },
+    /// `accept-edit` of a revision the ledger does not hold.
+    #[error("revision {revision} is not applied to this database, so there is no edit to accept; `pgshift upgrade` applies it")]
+    NotApplied {
+        /// The revision.
+        revision: RevisionId,
+    },
+    /// A migration statement failed; its transaction was rolled back.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Statement {
+        /// The revision it belongs to.
+        revision: RevisionId,
+        /// Its file.
+        path: PathBuf,
+        /// The file line of the error (of the statement when the server gave no position).
+        line: usize,
+        /// The column, in characters, 1-based.
+        column: usize,
+        /// The statement's text.
+        statement: String,
+        /// The server's message.
+        message: String,
+        /// The server's detail.
+        detail: Option<String>,
+        /// The server's hint.
+        hint: Option<String>,
+        /// SQLSTATE.
+        code: String,
+        /// The revisions this run applied before the failure (committed).
+        applied: Vec<RevisionId>,
+    },
+}
+
+fn db_text(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
+fn db(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> ApplyError {
+    let context = context.into();
+    move |source| ApplyError::Db { context, source }
+}
+
+/// Run `body` holding the ledger's advisory lock, and release it whatever `body` returns.
+/// The body is a future that has not started (futures are lazy), so nothing of it runs
+/// before the lock is held.
+pub async fn with_lock<T>(
+    client: &Client,
+    ledger: &Ledger,
+    options: &ApplyOptions,
+    body: impl Future<Output = Result<T, ApplyError>>,
+) -> Result<T, ApplyError> {
+    acquire(client, ledger, options).await?;
+    let result = body.await;
+    let unlock = client.execute("SELECT pg_advisory_unlock($1)", &[&ledger.lock_key()]).await;
+    match (result, unlock) {
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(db("cannot release the migration lock")(e)),
+        (Ok(v), Ok(_)) => Ok(v),
+    }
+}
+
+async fn acquire(client: &Client, ledger: &Ledger, options: &ApplyOptions) -> Result<(), ApplyError> {
+    let key = ledger.lock_key();
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(20);
+    loop {
+        let got: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+            .await
+            .map_err(db("cannot take the migration lock"))?
+            .get(0);
+        if got {
+            return Ok(());
+        }
+        let waited = start.elapsed();
+        if waited >= options.lock_wait {
+            let holder = lock_holder(client, key).await;
+            return Err(ApplyError::LockTimeout { waited, holder });
+        }
+        let left = options.lock_wait - waited;
+        tokio::time::sleep(jitter(pause).min(left)).await;
+        pause = (pause * 2).min(Duration::from_millis(250));
+    }
+}
+
+async fn lock_holder(client: &Client, key: i64) -> Option<i32> {
+    let bits = key as u64;
+    let (hi, lo) = ((bits >> 32) as i64, (bits & 0xffff_ffff) as i64);
+    let sql = "SELECT l.pid FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid \
+               WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+               AND l.classid::int8 = $1 AND l.objid::int8 = $2 LIMIT 1";
+    client.query_opt(sql, &[&hi, &lo]).await.ok().flatten().and_then(|row| row.try_get(0).ok())
+}
+
+/// `d` times a random factor in [0.5, 1.5).
+fn jitter(d: Duration) -> Duration {
+    let mut b = [0u8; 2];
+    let r = if getrandom::fill(&mut b).is_ok() { f64::from(u16::from_le_bytes(b)) / 65536.0 } else { 0.5 };
+    d.mul_f64(0.5 + r)
+}
+
+fn now_unix() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or_default()
+}
+
+/// A file's text and the sha256 of its bytes.
+pub(crate) fn read_text(path: &Path) -> Result<(String, String), HistoryError> {
+    let bytes = std::fs::read(path).map_err(|source| HistoryError::Read { path: path.to_owned(), source })?;
+    let raw = raw_sha256(&bytes);
+    Ok((String::from_utf8_lossy(&bytes).into_owned(), raw))
+}
+
+/// The ledger row a file gives.
+pub(crate) fn row_of(file: &MigrationFile) -> Result<AppliedRevision, HistoryError> {
+    let (content, raw) = read_text(&file.path)?;
+    Ok(AppliedRevision { revision: file.revision.clone(), checksum: file.checksum.to_hex(), raw_sha256: raw, content })
+}
+
+fn file_of<'g>(graph: &'g RevisionGraph, id: &RevisionId) -> Result<&'g MigrationFile, ApplyError> {
+    graph.get(id).ok_or_else(|| ApplyError::History(HistoryError::UnknownRevision { spec: id.to_string() }))
+}
+
+/// Statements of one direction grouped into runs: consecutive transactional sections form
+/// one group; each `no transaction` section is its own. Indexes count statements across the
+/// direction's sections, in order.
+pub(crate) struct Group<'a> {
+    pub transactional: bool,
+    pub statements: Vec<(usize, &'a Statement)>,
+}
+
+pub(crate) fn groups(file: &MigrationFile, direction: Direction) -> Vec<Group<'_>> {
+    let mut out: Vec<Group<'_>> = Vec::new();
+    let mut index = 0;
+    for section in file.sections(direction) {
+        let join = section.transactional && out.last().is_some_and(|g| g.transactional);
+        if !join {
+            out.push(Group { transactional: section.transactional, statements: Vec::new() });
+        }
+        if let Some(group) = out.last_mut() {
+            for st in &section.statements {
+                group.statements.push((index, st));
+                index += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Read the ledger and check it against the files: unknown applied revisions and edited
+/// files are errors; a harmless edit (same checksum, other bytes) is recorded.
+async fn verified(
+    client: &Client,
+    graph: &RevisionGraph,
+    ledger: &Ledger,
+) -> Result<BTreeMap<RevisionId, AppliedRevision>, ApplyError> {
+    ledger.ensure(client).await.map_err(db("cannot create the ledger tables"))?;
+    let mut rows = ledger.read(client).await?;
+    let applied: BTreeSet<RevisionId> = rows.keys().cloned().collect();
+    graph.check_applied(&applied)?;
+    for row in rows.values_mut() {
+        let file = file_of(graph, &row.revision)?;
+        let current = row_of(file)?;
+        if current.checksum != row.checksum {
+            let diff = similar::TextDiff::from_lines(&row.content, &current.content)
+                .unified_diff()
+                .context_radius(2)
+                .header("applied", &file.path.display().to_string())
+                .to_string();
+            return Err(ApplyError::Edited { revision: row.revision.clone(), path: file.path.clone(), diff });
+        }
+        if current.raw_sha256 != row.raw_sha256 {
+            client
+                .batch_execute(&ledger.update_revision_sql(&current))
+                .await
+                .map_err(db("cannot update the ledger"))?;
+            *row = current;
+        }
+    }
+    Ok(rows)
+}
+
+/// Where the database stands: applied, current heads, unknown, pending. Does not lock or
+/// create anything.
+pub async fn status(client: &Client, graph: &RevisionGraph, options: &ApplyOptions) -> Result<Status, ApplyError> {
+    let ledger = Ledger::new(&options.ledger_schema);
+    let applied: BTreeSet<RevisionId> = ledger.read(client).await?.into_keys().collect();
+    let unknown = applied.iter().filter(|id| !graph.contains(id)).cloned().collect();
+    Ok(Status {
+        current: graph.heads_of(&applied),
+        pending: graph.plan_upgrade(&applied, None)?,
+        unknown,
+        applied,
+    })
+}
+
+/// What `upgrade` to `target` would apply now (for `--dry-run`); does not lock.
+pub async fn pending(
+    client: &Client,
+    graph: &RevisionGraph,
+    target: Option<&str>,
+    options: &ApplyOptions,
+) -> Result<Vec<RevisionId>, ApplyError> {
+    let target = upgrade_target(graph, target)?;
+    let ledger = Ledger::new(&options.ledger_schema);
+    let applied: BTreeSet<RevisionId> = ledger.read(client).await?.into_keys().collect();
+    graph.check_applied(&applied)?;
+    Ok(graph.plan_upgrade(&applied, target.as_ref())?)
+}
+
+fn upgrade_target(graph: &RevisionGraph, target: Option<&str>) -> Result<Option<RevisionId>, HistoryError> {
+    match target {
+        Some(spec) => graph.resolve(spec).map(Some),
+        None if graph.is_empty() => Ok(None),
+        None => graph.single_head().map(Some),
+    }
+}
+
+/// Apply every revision up to `target` (`head`, an id or a prefix; the single head when
+/// `None`), under the advisory lock.
+pub async fn upgrade(
+    client: &Client,
+    graph: &RevisionGraph,
+    target: Option<&str>,
+    options: &ApplyOptions,
+) -> Result<ApplyReport, ApplyError> {
+    let target = upgrade_target(graph, target)?;
+    let ledger = Ledger::new(&options.ledger_schema);
+    with_lock(client, &ledger, options, async {
+        let rows = verified(client, graph, &ledger).await?;
+        let applied: BTreeSet<RevisionId> = rows.keys().cloned().collect();
+        let plan = graph.plan_upgrade(&applied, target.as_ref())?;
+        let mut done = Vec::new();
+        for id in plan {
+            let file = file_of(graph, &id)?;
+            run_revision(client, &ledger, file, Direction::Up, options, &done).await?;
+            done.push(id);
+        }
+        Ok(ApplyReport { action: "up", revisions: done })
+    })
+    .await
+}
+
+/// Undo applied revisions down to `target`, children first, under the advisory lock.
+pub async fn downgrade(
+    client: &Client,
+    graph: &RevisionGraph,
+    target: &DowngradeTarget,
+    options: &ApplyOptions,
+) -> Result<ApplyReport, ApplyError> {
+    let ledger = Ledger::new(&options.ledger_schema);
+    with_lock(client, &ledger, options, async {
+        let rows = verified(client, graph, &ledger).await?;
+        let applied: BTreeSet<RevisionId> = rows.keys().cloned().collect();
+        let plan = graph.plan_downgrade(&applied, target)?;
+        let missing: Vec<RevisionRef> = plan
+            .iter()
+            .filter(|id| graph.get(id).is_some_and(|f| !f.has_down()))
+            .filter_map(|id| graph.reference(id))
+            .collect();
+        if !missing.is_empty() {
+            return Err(ApplyError::NoDown { revisions: missing });
+        }
+        let mut done = Vec::new();
+        for id in plan {
+            let file = file_of(graph, &id)?;
+            run_revision(client, &ledger, file, Direction::Down, options, &done).await?;
+            done.push(id);
+        }
+        Ok(ApplyReport { action: "down", revisions: done })
+    })
+    .await
+}
+
+/// Set the ledger to exactly `rev` and its ancestors (`base`: nothing) without running any
+/// migration SQL; one `stamp` log row per revision added or removed.
+pub async fn stamp(client: &Client, graph: &RevisionGraph, rev: &str, options: &ApplyOptions) -> Result<ApplyReport, ApplyError> {
+    let wanted = if rev.trim() == "base" { BTreeSet::new() } else { graph.ancestors(&graph.resolve(rev)?) };
+    let ledger = Ledger::new(&options.ledger_schema);
+    with_lock(client, &ledger, options, async {
+        ledger.ensure(client).await.map_err(db("cannot create the ledger tables"))?;
+        let rows = ledger.read(client).await?;
+        let started = Some(now_unix());
+        let mut sql = Vec::new();
+        let mut changed = Vec::new();
+        for (id, row) in rows.iter().rev() {
+            if !wanted.contains(id) {
+                sql.push(ledger.delete_revision_sql(id));
+                sql.push(ledger.log_sql(&LogEntry { revision: id, direction: "stamp", checksum: Some(&row.checksum), started_unix: started }));
+                changed.push(id.clone());
+            }
+        }
+        for id in graph.ordered().iter().filter(|id| wanted.contains(*id) && !rows.contains_key(*id)) {
+            let row = row_of(file_of(graph, id)?)?;
+            sql.push(ledger.insert_revision_sql(&row));
+            sql.push(ledger.log_sql(&LogEntry { revision: id, direction: "stamp", checksum: Some(&row.checksum), started_unix: started }));
+            changed.push(id.clone());
+        }
+        if !sql.is_empty() {
+            run_ledger_transaction(client, &sql.join(";\n")).await?;
+        }
+        Ok(ApplyReport { action: "stamp", revisions: changed })
+    })
+    .await
+}
+
+/// Record the current file of an applied revision as reviewed: its checksum, bytes and text
+/// replace the ledger's (log `accept-edit`).
+pub async fn accept_edit(
+    client: &Client,
+    graph: &RevisionGraph,
+    rev: &str,
+    options: &ApplyOptions,
+) -> Result<ApplyReport, ApplyError> {
+    let id = graph.resolve(rev)?;
+    let ledger = Ledger::new(&options.ledger_schema);
+    with_lock(client, &ledger, options, async {
+        ledger.ensure(client).await.map_err(db("cannot create the ledger tables"))?;
+        let rows = ledger.read(client).await?;
+        let Some(old) = rows.get(&id) else { return Err(ApplyError::NotApplied { revision: id.clone() }) };
+        let row = row_of(file_of(graph, &id)?)?;
+        if row.checksum == old.checksum && row.raw_sha256 == old.raw_sha256 {
+            return Ok(ApplyReport { action: "accept-edit", revisions: Vec::new() });
+        }
+        let log = LogEntry { revision: &id, direction: "accept-edit", checksum: Some(&row.checksum), started_unix: Some(now_unix()) };
+        let sql = format!("{};\n{}", ledger.update_revision_sql(&row), ledger.log_sql(&log));
+        run_ledger_transaction(client, &sql).await?;
+        Ok(ApplyReport { action: "accept-edit", revisions: vec![id.clone()] })
+    })
+    .await
+}
+
+async fn run_ledger_transaction(client: &Client, sql: &str) -> Result<(), ApplyError> {
+    let result = client.batch_execute(&format!("BEGIN;\n{sql};\nCOMMIT")).await;
+    if result.is_err() {
+        let _ = client.batch_execute("ROLLBACK").await;
+    }
+    result.map_err(db("cannot write the ledger"))
+}
+
+/// A failure inside a run of statements.
+enum Failure<'a> {
+    /// A migration statement failed.
+    Statement(&'a Statement, tokio_postgres::Error),
+    /// Anything else (BEGIN, ledger writes, COMMIT).
+    Other(tokio_postgres::Error),
+}
+
+fn is_lock_not_available(e: &tokio_postgres::Error) -> bool {
+    e.as_db_error().is_some_and(|db| db.code().code() == "55P03")
+}
+
+/// Run one revision's sections of `direction` and record it in the ledger.
+async fn run_revision(
+    client: &Client,
+    ledger: &Ledger,
+    file: &MigrationFile,
+    direction: Direction,
+    options: &ApplyOptions,
+    done_before: &[RevisionId],
+) -> Result<(), ApplyError> {
+    let up = direction == Direction::Up;
+    let started = Some(now_unix());
+    let finish = if up {
+        let row = row_of(file)?;
+        let log = LogEntry { revision: &file.revision, direction: "up", checksum: Some(&row.checksum), started_unix: started };
+        format!("{};\n{}", ledger.insert_revision_sql(&row), ledger.log_sql(&log))
+    } else {
+        let checksum = file.checksum.to_hex();
+        let log = LogEntry { revision: &file.revision, direction: "down", checksum: Some(&checksum), started_unix: started };
+        format!("{};\n{}", ledger.delete_revision_sql(&file.revision), ledger.log_sql(&log))
+    };
+    let skip = if up {
+        ledger.progress(client, &file.revision).await.map_err(db("cannot read the ledger's progress"))?
+    } else {
+        0
+    };
+    let fail = |failure: Failure<'_>| match failure {
+        Failure::Statement(st, e) => statement_error(file, st, e, done_before),
+        Failure::Other(e) => db(format!("applying revision {} failed", file.revision))(e),
+    };
+    let groups = groups(file, direction);
+    let mut finished = false;
+    for (gi, group) in groups.iter().enumerate() {
+        let last = gi + 1 == groups.len();
+        let todo: Vec<&Statement> = group.statements.iter().filter(|(i, _)| *i >= skip).map(|(_, s)| *s).collect();
+        if group.transactional {
+            if todo.is_empty() && !last {
+                continue;
+            }
+            let tail = if last {
+                finished = true;
+                finish.clone()
+            } else if up {
+                let end = group.statements.last().map_or(0, |(i, _)| i + 1);
+                ledger.set_progress_sql(&file.revision, end)
+            } else {
+                String::new()
+            };
+            retrying(options, || transaction(client, options, &todo, &tail)).await.map_err(fail)?;
+        } else {
+            for (i, st) in group.statements.iter().filter(|(i, _)| *i >= skip) {
+                retrying(options, || autocommit(client, options, st)).await.map_err(fail)?;
+                if up {
+                    client
+                        .batch_execute(&ledger.set_progress_sql(&file.revision, i + 1))
+                        .await
+                        .map_err(db("cannot record progress in the ledger"))?;
+                }
+            }
+        }
+    }
+    if !finished {
+        retrying(options, || transaction(client, options, &[], &finish)).await.map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// Run `attempt` again while it fails with `lock_not_available`, up to `lock_retries` times,
+/// sleeping 200 ms, 400 ms, … (jittered) in between.
+async fn retrying<'a, F, Fut>(options: &ApplyOptions, mut attempt: F) -> Result<(), Failure<'a>>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), Failure<'a>>>,
+{
+    let mut pause = Duration::from_millis(200);
+    let mut retries = 0;
+    loop {
+        match attempt().await {
+            Err(Failure::Statement(_, ref e)) if is_lock_not_available(e) && retries < options.lock_retries => {
+                retries += 1;
+                tokio::time::sleep(jitter(pause)).await;
+                pause = (pause * 2).min(Duration::from_secs(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// One transaction: `SET LOCAL lock_timeout`, the statements, then `tail` (ledger writes).
+async fn transaction<'a>(client: &Client, options: &ApplyOptions, statements: &[&'a Statement], tail: &str) -> Result<(), Failure<'a>> {
+    let begin = format!("BEGIN;\nSET LOCAL lock_timeout = {}", quote::literal(&options.lock_timeout));
+    client.batch_execute(&begin).await.map_err(Failure::Other)?;
+    let body = async {
+        for st in statements {
+            client.batch_execute(&st.sql).await.map_err(|e| Failure::Statement(st, e))?;
+        }
+        if !tail.is_empty() {
+            client.batch_execute(tail).await.map_err(Failure::Other)?;
+        }
+        client.batch_execute("COMMIT").await.map_err(Failure::Other)
+    };
+    let result = body.await;
+    if result.is_err() {
+        // Nothing of the group stays; the connection is usable again.
+        let _ = client.batch_execute("ROLLBACK").await;
+    }
+    result
+}
+
+/// One `no transaction` statement with the session's `lock_timeout` set around it.
+async fn autocommit<'a>(client: &Client, options: &ApplyOptions, st: &'a Statement) -> Result<(), Failure<'a>> {
+    let set = format!("SET lock_timeout = {}", quote::literal(&options.lock_timeout));
+    client.batch_execute(&set).await.map_err(Failure::Other)?;
+    let result = client.batch_execute(&st.sql).await.map_err(|e| Failure::Statement(st, e));
+    let reset = client.batch_execute("RESET lock_timeout").await;
+    result?;
+    reset.map_err(Failure::Other)
+}
+
+fn statement_error(file: &MigrationFile, st: &Statement, e: tokio_postgres::Error, applied: &[RevisionId]) -> ApplyError {
+    let Some(dbe) = e.as_db_error() else {
+        return db(format!("applying revision {} failed", file.revision))(e);
+    };
+    let (line, column) = match dbe.position() {
+        Some(ErrorPosition::Original(pos)) => st.position((*pos as usize).saturating_sub(1)),
+        _ => (st.line, st.column),
+    };
+    ApplyError::Statement {
+        revision: file.revision.clone(),
+        path: file.path.clone(),
+        line,
+        column,
+        statement: st.sql.clone(),
+        message: dbe.message().to_owned(),
+        detail: dbe.detail().map(str::to_owned),
+        hint: dbe.hint().map(str::to_owned),
+        code: dbe.code().code().to_owned(),
+        applied: applied.to_vec(),
+    }
+}
