@@ -87,6 +87,13 @@ impl Node {
 
 /// Every node of the build script of `catalog`, unordered.
 pub fn nodes(catalog: &Catalog) -> Vec<Node> {
+    nodes_with(catalog, &|_| true)
+}
+
+/// Every node of `catalog`, with SQL only for the objects `want` accepts (the others carry
+/// their dependencies only): building the dependency graph of a large schema, or rendering the
+/// few objects a migration creates, must not render the whole schema.
+pub fn nodes_with(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool) -> Vec<Node> {
     let mut nodes = Vec::new();
     for schema in catalog.schemas.values() {
         let mut node = Node::new(
@@ -94,63 +101,79 @@ pub fn nodes(catalog: &Catalog) -> Vec<Node> {
             ObjectRef::Schema { name: schema.name.clone() },
             BTreeSet::new(),
         );
-        node.sql.push(format!("CREATE SCHEMA IF NOT EXISTS {}", ident(&schema.name)));
-        push_comment(&mut node.sql, "SCHEMA", &ident(&schema.name), &schema.comment);
+        if want(&node.object) {
+            node.sql.push(format!("CREATE SCHEMA IF NOT EXISTS {}", ident(&schema.name)));
+            push_comment(&mut node.sql, "SCHEMA", &ident(&schema.name), &schema.comment);
+        }
         nodes.push(node);
     }
     for ext in catalog.extensions.values() {
         let deps = BTreeSet::from([ObjectRef::Schema { name: ext.schema.clone() }]);
         let mut node = Node::new(Rank::Extension, ObjectRef::Extension { name: ext.name.clone() }, deps);
-        node.sql.push(extension_sql(ext));
-        push_comment(&mut node.sql, "EXTENSION", &ident(&ext.name), &ext.comment);
+        if want(&node.object) {
+            node.sql.push(extension_sql(ext));
+            push_comment(&mut node.sql, "EXTENSION", &ident(&ext.name), &ext.comment);
+        }
         nodes.push(node);
     }
     for ty in catalog.types.values() {
         let mut node = Node::new(Rank::Type, ObjectRef::Type { name: ty.name.clone() }, with_schema(&ty.depends_on, &ty.name));
-        node.sql.extend(type_sql(ty));
+        if want(&node.object) {
+            node.sql.extend(type_sql(ty));
+        }
         nodes.push(node);
     }
     for f in catalog.functions.values() {
         let deps = with_schema(&f.depends_on, &QualName::new(&f.key.schema, ""));
         let mut node = Node::new(Rank::Function, ObjectRef::Function { key: f.key.clone() }, deps);
-        node.sql.push(function_sql(f));
-        let what = if f.kind == RoutineKind::Procedure { "PROCEDURE" } else { "FUNCTION" };
-        push_comment(&mut node.sql, what, &f.key.sql(), &f.comment);
+        if want(&node.object) {
+            node.sql.push(function_sql(f));
+            let what = if f.kind == RoutineKind::Procedure { "PROCEDURE" } else { "FUNCTION" };
+            push_comment(&mut node.sql, what, &f.key.sql(), &f.comment);
+        }
         nodes.push(node);
     }
     for seq in catalog.sequences.values() {
         let object = ObjectRef::Sequence { name: seq.name.clone() };
         let mut node = Node::new(Rank::Sequence, object.clone(), with_schema(&BTreeSet::new(), &seq.name));
-        node.sql.push(sequence_sql(seq));
-        push_comment(&mut node.sql, "SEQUENCE", &seq.name.sql(), &seq.comment);
+        if want(&node.object) {
+            node.sql.push(sequence_sql(seq));
+            push_comment(&mut node.sql, "SEQUENCE", &seq.name.sql(), &seq.comment);
+        }
         nodes.push(node);
         if let Some((table, column)) = &seq.owned_by {
             let deps = BTreeSet::from([object.clone(), ObjectRef::Table { name: table.clone() }]);
             let mut owned = Node::new(Rank::SequenceOwnedBy, object, deps);
             owned.primary = false;
-            owned.sql.push(format!(
-                "ALTER SEQUENCE {} OWNED BY {}.{}",
-                seq.name.sql(),
-                table.sql(),
-                ident(column)
-            ));
+            if want(&owned.object) {
+                owned.sql.push(format!(
+                    "ALTER SEQUENCE {} OWNED BY {}.{}",
+                    seq.name.sql(),
+                    table.sql(),
+                    ident(column)
+                ));
+            }
             nodes.push(owned);
         }
     }
     for table in catalog.tables.values() {
-        table_nodes(table, &mut nodes);
+        table_nodes(table, want, &mut nodes);
     }
     for view in catalog.views.values() {
         let mut node = Node::new(Rank::View, ObjectRef::View { name: view.name.clone() }, with_schema(&view.depends_on, &view.name));
-        node.sql.extend(view_sql(view));
+        if want(&node.object) {
+            node.sql.extend(view_sql(view));
+        }
         nodes.push(node);
     }
     for index in catalog.indexes.values() {
         let mut deps = index.depends_on.clone();
         deps.insert(relation_ref(catalog, &index.table));
         let mut node = Node::new(Rank::Index, ObjectRef::Index { name: index.name.clone() }, deps);
-        node.sql.push(index.definition.clone());
-        push_comment(&mut node.sql, "INDEX", &index.name.sql(), &index.comment);
+        if want(&node.object) {
+            node.sql.push(index.definition.clone());
+            push_comment(&mut node.sql, "INDEX", &index.name.sql(), &index.comment);
+        }
         nodes.push(node);
     }
     nodes
@@ -279,7 +302,7 @@ pub fn column_sql(col: &Column) -> String {
     s
 }
 
-fn table_nodes(table: &Table, nodes: &mut Vec<Node>) {
+fn table_nodes(table: &Table, want: &dyn Fn(&ObjectRef) -> bool, nodes: &mut Vec<Node>) {
     let name = table.name.sql();
     let object = ObjectRef::Table { name: table.name.clone() };
     let mut deps = with_schema(&table.depends_on, &table.name);
@@ -295,58 +318,60 @@ fn table_nodes(table: &Table, nodes: &mut Vec<Node>) {
     }
     let mut node = Node::new(Rank::Table, object.clone(), deps);
 
-    let mut elements: Vec<String> = Vec::new();
-    if table.partition_of.is_none() {
-        elements.extend(table.columns.iter().filter(|c| c.local).map(column_sql));
-    }
-    let inline_checks = table.constraints.values().filter(|c| c.is_inline() && c.validated);
-    elements.extend(
-        inline_checks.map(|c| format!("CONSTRAINT {} {}", ident(&c.name), c.definition)),
-    );
-    let unlogged = if table.unlogged { "UNLOGGED " } else { "" };
-    let mut sql = format!("CREATE {unlogged}TABLE {name}");
-    match &table.partition_of {
-        Some(p) => {
-            sql.push_str(&format!(" PARTITION OF {}", p.parent.sql()));
-            if !elements.is_empty() {
-                sql.push_str(&format!(" (\n    {}\n)", elements.join(",\n    ")));
-            }
-            sql.push_str(&format!(" {}", p.bound));
+    if want(&object) {
+        let mut elements: Vec<String> = Vec::new();
+        if table.partition_of.is_none() {
+            elements.extend(table.columns.iter().filter(|c| c.local).map(column_sql));
         }
-        None => {
-            if elements.is_empty() {
-                sql.push_str(" (\n)");
-            } else {
-                sql.push_str(&format!(" (\n    {}\n)", elements.join(",\n    ")));
+        let inline_checks = table.constraints.values().filter(|c| c.is_inline() && c.validated);
+        elements.extend(
+            inline_checks.map(|c| format!("CONSTRAINT {} {}", ident(&c.name), c.definition)),
+        );
+        let unlogged = if table.unlogged { "UNLOGGED " } else { "" };
+        let mut sql = format!("CREATE {unlogged}TABLE {name}");
+        match &table.partition_of {
+            Some(p) => {
+                sql.push_str(&format!(" PARTITION OF {}", p.parent.sql()));
+                if !elements.is_empty() {
+                    sql.push_str(&format!(" (\n    {}\n)", elements.join(",\n    ")));
+                }
+                sql.push_str(&format!(" {}", p.bound));
             }
-            if !table.inherits.is_empty() {
-                let parents: Vec<String> = table.inherits.iter().map(QualName::sql).collect();
-                sql.push_str(&format!(" INHERITS ({})", parents.join(", ")));
+            None => {
+                if elements.is_empty() {
+                    sql.push_str(" (\n)");
+                } else {
+                    sql.push_str(&format!(" (\n    {}\n)", elements.join(",\n    ")));
+                }
+                if !table.inherits.is_empty() {
+                    let parents: Vec<String> = table.inherits.iter().map(QualName::sql).collect();
+                    sql.push_str(&format!(" INHERITS ({})", parents.join(", ")));
+                }
             }
         }
-    }
-    if let TableKind::Partitioned { key } = &table.kind {
-        sql.push_str(&format!(" PARTITION BY {key}"));
-    }
-    if !table.options.is_empty() {
-        let opts: Vec<String> = table.options.iter().map(|o| reloption(o)).collect();
-        sql.push_str(&format!(" WITH ({})", opts.join(", ")));
-    }
-    node.sql.push(sql);
-    if table.rls_enabled {
-        node.sql.push(format!("ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"));
-    }
-    if table.rls_forced {
-        node.sql.push(format!("ALTER TABLE {name} FORCE ROW LEVEL SECURITY"));
-    }
-    push_comment(&mut node.sql, "TABLE", &name, &table.comment);
-    for col in &table.columns {
-        let target = format!("{name}.{}", ident(&col.name));
-        push_comment(&mut node.sql, "COLUMN", &target, &col.comment);
-    }
-    for c in table.constraints.values().filter(|c| c.is_inline() && c.validated) {
-        let target = format!("{} ON {name}", ident(&c.name));
-        push_comment(&mut node.sql, "CONSTRAINT", &target, &c.comment);
+        if let TableKind::Partitioned { key } = &table.kind {
+            sql.push_str(&format!(" PARTITION BY {key}"));
+        }
+        if !table.options.is_empty() {
+            let opts: Vec<String> = table.options.iter().map(|o| reloption(o)).collect();
+            sql.push_str(&format!(" WITH ({})", opts.join(", ")));
+        }
+        node.sql.push(sql);
+        if table.rls_enabled {
+            node.sql.push(format!("ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"));
+        }
+        if table.rls_forced {
+            node.sql.push(format!("ALTER TABLE {name} FORCE ROW LEVEL SECURITY"));
+        }
+        push_comment(&mut node.sql, "TABLE", &name, &table.comment);
+        for col in &table.columns {
+            let target = format!("{name}.{}", ident(&col.name));
+            push_comment(&mut node.sql, "COLUMN", &target, &col.comment);
+        }
+        for c in table.constraints.values().filter(|c| c.is_inline() && c.validated) {
+            let target = format!("{} ON {name}", ident(&c.name));
+            push_comment(&mut node.sql, "CONSTRAINT", &target, &c.comment);
+        }
     }
     nodes.push(node);
 
@@ -359,8 +384,10 @@ fn table_nodes(table: &Table, nodes: &mut Vec<Node>) {
         deps.insert(object.clone());
         let cref = ObjectRef::Constraint { table: table.name.clone(), name: c.name.clone() };
         let mut node = Node::new(rank, cref, deps);
-        node.sql.push(format!("ALTER TABLE {name} ADD CONSTRAINT {} {}", ident(&c.name), c.definition));
-        push_comment(&mut node.sql, "CONSTRAINT", &format!("{} ON {name}", ident(&c.name)), &c.comment);
+        if want(&node.object) {
+            node.sql.push(format!("ALTER TABLE {name} ADD CONSTRAINT {} {}", ident(&c.name), c.definition));
+            push_comment(&mut node.sql, "CONSTRAINT", &format!("{} ON {name}", ident(&c.name)), &c.comment);
+        }
         nodes.push(node);
     }
     for t in table.triggers.values() {

@@ -36,12 +36,18 @@ pub struct Diff {
     pub changes: Vec<Change>,
     /// Drops and adds that look like renames, and the flag that would make each one.
     pub rename_candidates: Vec<RenameCandidate>,
-    /// The source catalog as the changes after the renames see it (equal to the source when
-    /// nothing is renamed): drops are rendered from it.
-    pub source: Catalog,
+    /// The source catalog as the changes after the renames see it, when renames were applied
+    /// (see [`Diff::source`]); drops are rendered from it.
+    pub renamed_source: Option<Catalog>,
 }
 
 impl Diff {
+    /// The catalog the changes apply to: the source after the renames, or `original` (the
+    /// source the diff was made from) when nothing was renamed.
+    pub fn source<'a>(&'a self, original: &'a Catalog) -> &'a Catalog {
+        self.renamed_source.as_ref().unwrap_or(original)
+    }
+
     /// True when the two catalogs are the same.
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
@@ -50,15 +56,22 @@ impl Diff {
 
 /// The changes that turn a database holding `source` into one holding `target`.
 pub fn diff(source: &Catalog, target: &Catalog, options: &DiffOptions) -> Diff {
-    let mut source = source.clone();
-    let renamed = rename::apply(&mut source, target, &options.renames);
-    let mut found = compare::compare(&source, target);
-    let candidates = rename::candidates(&source, target, &found);
+    // The source is cloned only to apply renames to it.
+    let mut renamed_source = None;
+    let mut renamed = Vec::new();
+    if !options.renames.is_empty() {
+        let mut copy = source.clone();
+        renamed = rename::apply(&mut copy, target, &options.renames);
+        renamed_source = Some(copy);
+    }
+    let source = renamed_source.as_ref().unwrap_or(source);
+    let mut found = compare::compare(source, target);
+    let candidates = rename::candidates(source, target, &found);
     rename::mark_candidates(&mut found.changes, &candidates);
 
-    let source_graph = Graph::of(&source);
+    let source_graph = Graph::of(source);
     let target_graph = Graph::of(target);
-    recreate_dependents(&source, target, &source_graph, &mut found);
+    recreate_dependents(source, target, &source_graph, &mut found);
 
     // What the source loses: dropped objects and what belongs to a dropped relation.
     let dropped: BTreeSet<ObjectRef> =
@@ -85,7 +98,7 @@ pub fn diff(source: &Catalog, target: &Catalog, options: &DiffOptions) -> Diff {
     let order = schedule::schedule(&items, &source_graph, &target_graph);
     let mut slots: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
     let changes = order.into_iter().filter_map(|i| slots[i].take()).collect();
-    Diff { changes, rename_candidates: candidates, source }
+    Diff { changes, rename_candidates: candidates, renamed_source }
 }
 
 /// Add drop+create pairs for everything that stands on a dropped or recreated object, and for

@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pgshift_catalog::render::{nodes, order, Node};
+use pgshift_catalog::render::{nodes_with, order, Node};
 use pgshift_catalog::{Catalog, ObjectRef};
 
 /// What an item does, for the scheduler.
@@ -57,7 +57,8 @@ pub struct Graph {
 impl Graph {
     /// The graph of `catalog`.
     pub fn of(catalog: &Catalog) -> Graph {
-        let nodes: Vec<Node> = nodes(catalog);
+        // Dependencies only: no SQL is rendered for the graph.
+        let nodes: Vec<Node> = nodes_with(catalog, &|_| false);
         let mut position = BTreeMap::new();
         for (pos, i) in order(&nodes).into_iter().enumerate() {
             position.insert((nodes[i].object.clone(), nodes[i].primary), pos);

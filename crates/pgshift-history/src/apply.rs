@@ -25,7 +25,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use pgshift_catalog::quote;
@@ -257,16 +257,14 @@ fn now_unix() -> f64 {
 }
 
 /// A file's text and the sha256 of its bytes.
-pub(crate) fn read_text(path: &Path) -> Result<(String, String), HistoryError> {
-    let bytes = std::fs::read(path).map_err(|source| HistoryError::Read { path: path.to_owned(), source })?;
-    let raw = raw_sha256(&bytes);
-    Ok((String::from_utf8_lossy(&bytes).into_owned(), raw))
-}
-
-/// The ledger row a file gives.
+/// The ledger row a file gives (from the text it was parsed from: no file is read again).
 pub(crate) fn row_of(file: &MigrationFile) -> Result<AppliedRevision, HistoryError> {
-    let (content, raw) = read_text(&file.path)?;
-    Ok(AppliedRevision { revision: file.revision.clone(), checksum: file.checksum.to_hex(), raw_sha256: raw, content })
+    Ok(AppliedRevision {
+        revision: file.revision.clone(),
+        checksum: file.checksum.to_hex(),
+        raw_sha256: raw_sha256(file.text.as_bytes()),
+        content: file.text.clone(),
+    })
 }
 
 fn file_of<'g>(graph: &'g RevisionGraph, id: &RevisionId) -> Result<&'g MigrationFile, ApplyError> {

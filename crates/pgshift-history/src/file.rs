@@ -119,6 +119,10 @@ pub struct MigrationFile {
     pub sections: Vec<Section>,
     /// The checksum of its normal form (see [`crate::checksum`]).
     pub checksum: Checksum,
+    /// The text it was parsed from. The ledger keeps it (to show what changed when an applied
+    /// file is edited) with its sha256, so applying never reads the file again: migrations
+    /// embedded in a binary have no file to read.
+    pub text: String,
 }
 
 impl MigrationFile {
@@ -515,6 +519,7 @@ impl<'a> Parser<'a> {
             message,
             sections: parsed,
             checksum: Checksum::of_normal_form(normal.text()),
+            text: self.text.to_owned(),
         })
     }
 

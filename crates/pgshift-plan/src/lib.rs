@@ -120,15 +120,15 @@ pub fn hazard_line(h: &Hazard) -> String {
     }
 }
 
-/// The steps that carry out `diff` (made from a source catalog to `target`) on a database
-/// holding that source.
-pub fn plan(target: &Catalog, diff: &Diff, options: &PlanOptions) -> Result<Plan, PlanError> {
-    let source = &diff.source;
+/// The steps that carry out `diff` (made from `source` to `target`) on a database holding
+/// `source`.
+pub fn plan(source: &Catalog, target: &Catalog, diff: &Diff, options: &PlanOptions) -> Result<Plan, PlanError> {
+    let source = diff.source(source);
     let missing = sql::missing_backfills(source, diff, options);
     if !missing.is_empty() {
         return Err(PlanError::MissingBackfill { columns: missing });
     }
-    let ctx = sql::Context::new(source, target, options);
+    let ctx = sql::Context::new(source, target, diff, options);
     let mut steps = Vec::new();
     for change in &diff.changes {
         steps.extend(ctx.steps(change));

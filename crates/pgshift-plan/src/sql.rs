@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use pgshift_catalog::quote::{ident, literal, reloption};
-use pgshift_catalog::render::{column_sql, nodes, sequence_options};
+use pgshift_catalog::render::{column_sql, nodes_with, sequence_options};
 use pgshift_catalog::*;
 use pgshift_diff::{Change, ChangeKind, Diff, EnumColumn, TableAction};
 
@@ -45,10 +45,12 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    /// Index the target's creation statements by object.
-    pub fn new(source: &'a Catalog, target: &'a Catalog, options: &'a PlanOptions) -> Self {
+    /// Index the target's creation statements of the objects `diff` creates.
+    pub fn new(source: &'a Catalog, target: &'a Catalog, diff: &Diff, options: &'a PlanOptions) -> Self {
+        let created: std::collections::BTreeSet<&ObjectRef> =
+            diff.changes.iter().filter(|c| c.kind == ChangeKind::Create).map(|c| &c.object).collect();
         let mut create = BTreeMap::new();
-        for n in nodes(target) {
+        for n in nodes_with(target, &|o| created.contains(o)) {
             if n.primary {
                 create.insert(n.object, n.sql);
             }

@@ -18,6 +18,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("pgshift-testkit", &["pgshift-scratch"]),
     ("pgshift-diff", &["pgshift-catalog"]),
     ("pgshift-plan", &["pgshift-catalog", "pgshift-diff"]),
+    ("pgshift-macros", &[]),
+    ("pgshift", &["pgshift-history", "pgshift-macros"]),
     ("pgshift-cli", &["pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan", "pgshift-history"]),
 ];
 

@@ -79,7 +79,7 @@ pub async fn run(args: &DiffArgs, config: &Config) -> Result<u8, CliError> {
         diff = pgshift_diff::diff(&from, &to, &diff_options);
     }
     let plan = loop {
-        match pgshift_plan::plan(&to, &diff, &plan_options) {
+        match pgshift_plan::plan(&from, &to, &diff, &plan_options) {
             Ok(plan) => break plan,
             Err(PlanError::MissingBackfill { columns }) if interactive => {
                 for (table, column) in columns {

@@ -156,7 +156,7 @@ pub async fn migrate(
     if std::env::var("PGSHIFT_DEBUG_DIFF").is_ok() {
         eprintln!("{changes:#?}");
     }
-    let plan = plan(to, &changes, p).map_err(|e| format!("plan refused: {e}"))?;
+    let plan = plan(from, to, &changes, p).map_err(|e| format!("plan refused: {e}"))?;
     if let Some(c) = changes.changes.iter().find(|c| pgshift_plan::unsupported(c)) {
         if allow_unsupported {
             return Ok((plan.to_sql(), true));
@@ -219,7 +219,7 @@ pub async fn run_case(case: &Case) -> Result<(String, String), String> {
     let back = db_with(&case.b, "b.sql").await?;
     let mut down_plan = PlanOptions::default();
     let down_diff = DiffOptions::default();
-    if let Err(PlanError::MissingBackfill { columns }) = plan(&cat_a, &diff(&cat_b, &cat_a, &down_diff), &down_plan) {
+    if let Err(PlanError::MissingBackfill { columns }) = plan(&cat_b, &cat_a, &diff(&cat_b, &cat_a, &down_diff), &down_plan) {
         for col in columns {
             down_plan.backfills.insert(col, "NULL".to_owned());
         }
