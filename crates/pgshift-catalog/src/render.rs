@@ -467,9 +467,7 @@ fn view_sql(view: &View) -> Vec<String> {
     sql
 }
 
-/// Deterministic topological order (Kahn's algorithm, ready nodes taken by rank then
-/// identity). A dependency cycle cannot happen in a catalog read from a database; if one is
-/// ever fed in, the smallest remaining node is emitted to break it rather than looping.
+/// Deterministic topological order of the nodes (ready nodes taken by rank then identity).
 pub fn order(nodes: &[Node]) -> Vec<usize> {
     let mut primary: BTreeMap<&ObjectRef, usize> = BTreeMap::new();
     for (i, n) in nodes.iter().enumerate() {
@@ -477,28 +475,40 @@ pub fn order(nodes: &[Node]) -> Vec<usize> {
             primary.insert(&n.object, i);
         }
     }
-    let mut waiting_on: Vec<usize> = vec![0; nodes.len()];
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    let mut before: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
     for (i, n) in nodes.iter().enumerate() {
         for dep in &n.deps {
             if let Some(&j) = primary.get(dep) {
                 if j != i {
-                    waiting_on[i] += 1;
-                    dependents[j].push(i);
+                    before[i].push(j);
                 }
             }
         }
     }
-    let key = |i: usize| (nodes[i].rank, &nodes[i].object, i);
-    let mut ready: BTreeSet<(Rank, &ObjectRef, usize)> =
-        (0..nodes.len()).filter(|&i| waiting_on[i] == 0).map(key).collect();
-    let mut done = vec![false; nodes.len()];
-    let mut out = Vec::with_capacity(nodes.len());
-    while out.len() < nodes.len() {
+    topological(&before, |i| (nodes[i].rank, &nodes[i].object, i))
+}
+
+/// Kahn's algorithm over `0..before.len()`, where `before[i]` lists what must come before `i`;
+/// among the items ready at a time, the smallest `key` goes first, so the order is
+/// deterministic. A dependency cycle cannot happen in a catalog read from a database; if one is
+/// ever fed in, the smallest remaining item is taken to break it rather than looping.
+pub fn topological<K: Ord>(before: &[impl AsRef<[usize]>], key: impl Fn(usize) -> K) -> Vec<usize> {
+    let n = before.len();
+    let mut waiting: Vec<usize> = before.iter().map(|b| b.as_ref().len()).collect();
+    let mut after: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, b) in before.iter().enumerate() {
+        for &j in b.as_ref() {
+            after[j].push(i);
+        }
+    }
+    let mut ready: BTreeSet<(K, usize)> = (0..n).filter(|&i| waiting[i] == 0).map(|i| (key(i), i)).collect();
+    let mut done = vec![false; n];
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
         let next = match ready.pop_first() {
-            Some((_, _, i)) => i,
-            None => match (0..nodes.len()).filter(|&i| !done[i]).map(key).min() {
-                Some((_, _, i)) => i,
+            Some((_, i)) => i,
+            None => match (0..n).filter(|&i| !done[i]).map(|i| (key(i), i)).min() {
+                Some((_, i)) => i,
                 None => break,
             },
         };
@@ -507,10 +517,10 @@ pub fn order(nodes: &[Node]) -> Vec<usize> {
         }
         done[next] = true;
         out.push(next);
-        for &d in &dependents[next] {
-            waiting_on[d] = waiting_on[d].saturating_sub(1);
-            if waiting_on[d] == 0 && !done[d] {
-                ready.insert(key(d));
+        for &d in &after[next] {
+            waiting[d] = waiting[d].saturating_sub(1);
+            if waiting[d] == 0 && !done[d] {
+                ready.insert((key(d), d));
             }
         }
     }

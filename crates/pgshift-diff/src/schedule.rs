@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pgshift_catalog::render::{nodes_with, order, Node};
+use pgshift_catalog::render::{nodes_with, order, topological, Node};
 use pgshift_catalog::{Catalog, ObjectRef};
 
 /// What an item does, for the scheduler.
@@ -171,38 +171,6 @@ pub fn schedule(items: &[Item], source: &Graph, target: &Graph) -> Vec<usize> {
         };
         (it.phase, pos, i)
     };
-    let mut waiting: Vec<usize> = before.iter().map(BTreeSet::len).collect();
-    let mut after: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
-    for (i, b) in before.iter().enumerate() {
-        for &j in b {
-            after[j].push(i);
-        }
-    }
-    let mut ready: BTreeSet<(Phase, usize, usize)> =
-        (0..items.len()).filter(|&i| waiting[i] == 0).map(key).collect();
-    let mut done = vec![false; items.len()];
-    let mut out = Vec::with_capacity(items.len());
-    while out.len() < items.len() {
-        let next = match ready.pop_first() {
-            Some((_, _, i)) => i,
-            // A cycle: take the first remaining item rather than loop (cannot happen for
-            // catalogs read from a database; kept total for odd input).
-            None => match (0..items.len()).filter(|&i| !done[i]).map(key).min() {
-                Some((_, _, i)) => i,
-                None => break,
-            },
-        };
-        if done[next] {
-            continue;
-        }
-        done[next] = true;
-        out.push(next);
-        for &d in &after[next] {
-            waiting[d] = waiting[d].saturating_sub(1);
-            if waiting[d] == 0 && !done[d] {
-                ready.insert(key(d));
-            }
-        }
-    }
-    out
+    let before: Vec<Vec<usize>> = before.into_iter().map(|b| b.into_iter().collect()).collect();
+    topological(&before, key)
 }
