@@ -54,6 +54,8 @@ enum Command {
     History(commands::revisions::ViewArgs),
     /// List the head revisions.
     Heads(commands::revisions::ViewArgs),
+    /// Write a revision that joins heads (all of them by default) into one.
+    Merge(commands::revisions::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -87,5 +89,6 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Current(args) => commands::revisions::current(args, &config).await,
         Command::History(args) => commands::revisions::history(args, &config).await,
         Command::Heads(args) => commands::revisions::heads(args, &config).await,
+        Command::Merge(args) => commands::revisions::merge(args, &config).await,
     }
 }

@@ -1,13 +1,14 @@
 //! `pgshift current`, `history` and `heads`: read-only views of the revision graph and of
-//! where a database stands, as text or `--json` (the JSON shapes are defined here).
+//! where a database stands, as text or `--json` (the JSON shapes are defined here); and
+//! `pgshift merge`, which writes the revision that joins several heads.
 //!
-//! Must not: write anything (`current` reads the ledger without creating it).
+//! Must not: write to a database (`current` reads the ledger without creating it).
 
 use clap::Args;
-use pgshift_history::{RevisionGraph, RevisionId};
+use pgshift_history::{Draft, MigrationFile, RevisionGraph, RevisionId};
 use serde::Serialize;
 
-use super::migrate::{apply_error, options, ProjectArgs};
+use super::migrate::{apply_error, history_error, options, ProjectArgs};
 use super::{json, print};
 use crate::config::Config;
 use crate::error::CliError;
@@ -117,5 +118,41 @@ pub async fn heads(args: &ViewArgs, config: &Config) -> Result<u8, CliError> {
     if heads.len() > 1 {
         eprintln!("hint: {} heads; run `pgshift merge` to join them", heads.len());
     }
+    Ok(0)
+}
+
+/// Arguments of `pgshift merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The merge revision's message.
+    #[arg(short, long, default_value = "merge heads")]
+    pub message: String,
+    /// Revisions to merge (default: every head).
+    pub revisions: Vec<String>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// Run `pgshift merge`: write a revision whose parents are the given revisions (every head by
+/// default), with no SQL of its own, so that the history has one head again. Prints its path.
+pub async fn merge(args: &MergeArgs, config: &Config) -> Result<u8, CliError> {
+    let graph = args.project.graph(config)?;
+    let parents: Vec<RevisionId> = if args.revisions.is_empty() {
+        graph.heads()
+    } else {
+        args.revisions.iter().map(|spec| graph.resolve(spec)).collect::<Result<_, _>>().map_err(history_error)?
+    };
+    if parents.len() < 2 {
+        return Err(CliError::usage(format!("nothing to merge: {} head(s)", parents.len()))
+            .hint("merge joins two or more heads; `pgshift heads` lists them"));
+    }
+    let draft = Draft::new(parents, &args.message);
+    let path = args.project.dir(config).join(draft.file_name());
+    let text = draft.render();
+    // The draft must read back as the revision it is (the same parser every command uses).
+    MigrationFile::parse(&path, &text).map_err(history_error)?;
+    std::fs::write(&path, text)
+        .map_err(|e| CliError::usage(format!("cannot write {}", path.display())).caused_by(&e))?;
+    print(&format!("{}\n", path.display()))?;
     Ok(0)
 }
