@@ -77,7 +77,7 @@ pub fn diff(source: &Catalog, target: &Catalog, options: &DiffOptions) -> Diff {
     let dropped: BTreeSet<ObjectRef> =
         found.changes.iter().filter(|c| c.kind == ChangeKind::Drop).map(|c| c.object.clone()).collect();
     let replaces = |object: &ObjectRef| {
-        dropped.contains(object) || parent_of(&source, object).is_some_and(|p| dropped.contains(&p))
+        dropped.contains(object) || parent_of(source, object).is_some_and(|p| dropped.contains(&p))
     };
     let mut items = Vec::new();
     let mut changes = Vec::new();
