@@ -38,44 +38,15 @@ REPLAY_RUNS=${REPLAY_RUNS:-10}
 ALEMBIC_PINS=(alembic==1.20.1 SQLAlchemy==2.0.58 "psycopg[binary]==3.3.9")
 
 # --- tools -----------------------------------------------------------------------------------
-if ! command -v hyperfine >/dev/null 2>&1; then
-    sudo=""
-    [[ $(id -u) -eq 0 ]] || sudo="sudo"
-    $sudo apt-get install -y hyperfine >&2 || { $sudo apt-get update >&2 && $sudo apt-get install -y hyperfine >&2; }
-fi
-PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3 || true)}
-[[ -n $PYTHON ]] || { echo "python3 is required" >&2; exit 2; }
+source "$root/bench/lib.sh"
+bench_install hyperfine
 venv="$out/venv-apply"
-[[ -x $venv/bin/python ]] || "$PYTHON" -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check "${ALEMBIC_PINS[@]}" >&2
+bench_venv "$venv" "${ALEMBIC_PINS[@]}"
 alembic="$venv/bin/alembic"
 
-# The server's bindir: PGSHIFT_PG_BINDIR, else pg_config --bindir, else the newest installed.
-bindir=${PGSHIFT_PG_BINDIR:-}
-if [[ -z $bindir ]] && command -v pg_config >/dev/null; then bindir=$(pg_config --bindir); fi
-if [[ -z $bindir || ! -x $bindir/psql ]]; then
-    bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
-fi
-psql="$bindir/psql"
-[[ -x $psql ]] || { echo "no psql in '$bindir'" >&2; exit 2; }
+bench_bindir
 
-# --- build -----------------------------------------------------------------------------------
-cargo build --release -p pgshift-cli >&2
-pgshift="$root/target/release/pgshift"
-
-admin_url=$("$pgshift" scratch url)
-
-# Replace the database part of a postgresql:// URL, keeping user, host and query parameters:
-# postgresql://pgshift@/postgres?host=/run&port=5432 -> postgresql://pgshift@/DB?host=/run&port=5432
-db_url() {
-    local url=$1 db=$2
-    if [[ $url =~ ^([A-Za-z][A-Za-z0-9+.-]*://[^/?]*)(/[^?]*)?(\?.*)?$ ]]; then
-        printf '%s/%s%s\n' "${BASH_REMATCH[1]}" "$db" "${BASH_REMATCH[3]}"
-    else
-        echo "cannot parse scratch URL: $url" >&2
-        return 1
-    fi
-}
+bench_build
 
 db_pg=pgshift_bench_apply_pg
 db_al=pgshift_bench_apply_al
@@ -85,12 +56,7 @@ url_al=$(db_url "$admin_url" "$db_al")
 # SQLAlchemy with psycopg 3 over the unix socket: postgresql+psycopg://user@/db?host=DIR&port=N
 sa_url="postgresql+psycopg://${url_al#postgresql://}"
 
-cleanup() {
-    "$psql" -q -X -d "$admin_url" -c "SET client_min_messages = warning" \
-        -c "DROP DATABASE IF EXISTS $db_pg WITH (FORCE)" -c "DROP DATABASE IF EXISTS $db_al WITH (FORCE)" \
-        -c "DROP DATABASE IF EXISTS $db_sql WITH (FORCE)" >&2 || true
-}
-trap cleanup EXIT
+created+=("$db_pg" "$db_al" "$db_sql")
 
 # The statement hyperfine's --prepare runs: an empty database.
 recreate() { # recreate DB: the psql command line that drops and creates DB
@@ -164,7 +130,7 @@ fi
 python3 - "$out/apply_head.json" "$out/apply_replay.json" >"$out/apply_summary.md" <<'EOF'
 import json, sys
 def ms(r):
-    return f"{r['mean'] * 1000:,.1f} ms ± {r['stddev'] * 1000:,.1f}"
+    return f"{r['mean'] * 1000:,.1f} ms ± {(r['stddev'] or 0) * 1000:,.1f}"
 print("| case | pgshift (mean ± σ) | Alembic (mean ± σ) | pgshift / Alembic | target | met |")
 print("| --- | ---: | ---: | ---: | ---: | --- |")
 for path, case, target in ((sys.argv[1], "at head", 50), (sys.argv[2], "replay", 5)):
@@ -176,7 +142,7 @@ python3 - "$out/apply_replay.json" >>"$out/apply_summary.md" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
 if len(r) > 2:
-    print(f"\nThe same SQL alone (psql -1 -f, one transaction): {r[2]['mean'] * 1000:,.1f} ms ± {r[2]['stddev'] * 1000:,.1f};"
+    print(f"\nThe same SQL alone (psql -1 -f, one transaction): {r[2]['mean'] * 1000:,.1f} ms ± {(r[2]['stddev'] or 0) * 1000:,.1f};"
           f" pgshift spends {(r[0]['mean'] - r[2]['mean']) * 1000:,.1f} ms more, Alembic {(r[1]['mean'] - r[2]['mean']) * 1000:,.1f} ms more.")
 EOF
 cat "$out/apply_summary.md"

@@ -44,67 +44,16 @@ MIGRA_PINS=(migra==3.0.1663481299 schemainspect==3.1.1663587362 sqlbag==0.1.1617
 ALEMBIC_PINS=(alembic==1.20.1 SQLAlchemy==2.0.58 psycopg2-binary==2.9.13)
 
 # --- tools -----------------------------------------------------------------------------------
-missing=()
-command -v hyperfine >/dev/null 2>&1 || missing+=(hyperfine)
-[[ -x /usr/bin/time ]] || missing+=(time)
-if ((${#missing[@]})); then
-    echo "installing: ${missing[*]}" >&2
-    sudo=""
-    [[ $(id -u) -eq 0 ]] || sudo="sudo"
-    $sudo apt-get install -y "${missing[@]}" >&2 || {
-        $sudo apt-get update >&2
-        $sudo apt-get install -y "${missing[@]}" >&2
-    }
-fi
-PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3 || true)}
-[[ -n $PYTHON ]] || { echo "python3 is required" >&2; exit 2; }
-
-venv() { # venv DIR PINS...: create DIR if needed and install the pins (a no-op when present)
-    local dir=$1
-    shift
-    [[ -x $dir/bin/python ]] || "$PYTHON" -m venv "$dir"
-    "$dir/bin/pip" install -q --disable-pip-version-check "$@" >&2
-}
-venv "$out/venv" "${MIGRA_PINS[@]}"
-venv "$out/venv-alembic" "${ALEMBIC_PINS[@]}"
+source "$root/bench/lib.sh"
+bench_install hyperfine time
+bench_venv "$out/venv" "${MIGRA_PINS[@]}"
+bench_venv "$out/venv-alembic" "${ALEMBIC_PINS[@]}"
 migra="$out/venv/bin/migra"
 alembic_py="$out/venv-alembic/bin/python"
 
-# The server's bindir: PGSHIFT_PG_BINDIR, else pg_config --bindir, else the newest installed.
-bindir=${PGSHIFT_PG_BINDIR:-}
-if [[ -z $bindir ]] && command -v pg_config >/dev/null; then bindir=$(pg_config --bindir); fi
-if [[ -z $bindir || ! -x $bindir/psql ]]; then
-    bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
-fi
-psql="$bindir/psql"
-[[ -x $psql ]] || { echo "no psql in '$bindir'" >&2; exit 2; }
+bench_bindir
 
-# --- build -----------------------------------------------------------------------------------
-cargo build --release -p pgshift-cli >&2
-pgshift="$root/target/release/pgshift"
-
-admin_url=$("$pgshift" scratch url)
-
-# Replace the database part of a postgresql:// URL, keeping user, host and query parameters:
-# postgresql://pgshift@/postgres?host=/run&port=5432 -> postgresql://pgshift@/DB?host=/run&port=5432
-db_url() {
-    local url=$1 db=$2
-    if [[ $url =~ ^([A-Za-z][A-Za-z0-9+.-]*://[^/?]*)(/[^?]*)?(\?.*)?$ ]]; then
-        printf '%s/%s%s\n' "${BASH_REMATCH[1]}" "$db" "${BASH_REMATCH[3]}"
-    else
-        echo "cannot parse scratch URL: $url" >&2
-        return 1
-    fi
-}
-
-created=()
-cleanup() {
-    local db
-    for db in "${created[@]}"; do
-        "$psql" -q -X -d "$admin_url" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >&2 || true
-    done
-}
-trap cleanup EXIT
+bench_build
 
 load() { # load DB SQLFILE: (re)create DB and load SQLFILE into it
     local db=$1 sql=$2 url
@@ -248,14 +197,14 @@ cm, cs = statistics.mean(cmp), statistics.stdev(cmp) if len(cmp) > 1 else 0.0
 def t(mean, sd):
     return f"{mean * 1000:,.0f} ms ± {sd * 1000:,.0f}"
 with open(summary, "a") as f:
-    print(f"| {int(n):,} | {t(p['mean'], p['stddev'])} | {t(m['mean'], m['stddev'])} | "
-          f"{t(a['mean'], a['stddev'])} | {t(cm, cs)} | 1/{cm / p['mean']:.1f} | "
+    print(f"| {int(n):,} | {t(p['mean'], (p['stddev'] or 0))} | {t(m['mean'], (m['stddev'] or 0))} | "
+          f"{t(a['mean'], (a['stddev'] or 0))} | {t(cm, cs)} | 1/{cm / p['mean']:.1f} | "
           f"1/{a['mean'] / p['mean']:.1f} | 1/{m['mean'] / p['mean']:.1f} |", file=f)
 b = {r["command"]: r for r in json.load(open(bjs))["results"]}
 ia, ib, d = b["pgshift inspect A"], b["pgshift inspect B"], b["pgshift diff"]
 with open(breakdown, "a") as f:
-    print(f"| {int(n):,} | {t(ia['mean'], ia['stddev'])} | {t(ib['mean'], ib['stddev'])} | "
-          f"{t(d['mean'], d['stddev'])} | {(d['mean'] - ia['mean'] - ib['mean']) * 1000:,.0f} ms |",
+    print(f"| {int(n):,} | {t(ia['mean'], (ia['stddev'] or 0))} | {t(ib['mean'], (ib['stddev'] or 0))} | "
+          f"{t(d['mean'], (d['stddev'] or 0))} | {(d['mean'] - ia['mean'] - ib['mean']) * 1000:,.0f} ms |",
           file=f)
 EOF
 done

@@ -22,56 +22,14 @@ RUNS=${RUNS:-10}
 SEED=${SEED:-1}
 
 # --- tools -----------------------------------------------------------------------------------
-missing=()
-command -v hyperfine >/dev/null 2>&1 || missing+=(hyperfine)
-[[ -x /usr/bin/time ]] || missing+=(time)
-if ((${#missing[@]})); then
-    echo "installing: ${missing[*]}" >&2
-    sudo=""
-    [[ $(id -u) -eq 0 ]] || sudo="sudo"
-    $sudo apt-get install -y "${missing[@]}" >&2 || {
-        $sudo apt-get update >&2
-        $sudo apt-get install -y "${missing[@]}" >&2
-    }
-fi
+source "$root/bench/lib.sh"
+bench_install hyperfine time
 command -v python3 >/dev/null || { echo "python3 is required" >&2; exit 2; }
 
-# The server's bindir: PGSHIFT_PG_BINDIR, else pg_config --bindir, else the newest installed.
-bindir=${PGSHIFT_PG_BINDIR:-}
-if [[ -z $bindir ]] && command -v pg_config >/dev/null; then bindir=$(pg_config --bindir); fi
-if [[ -z $bindir || ! -x $bindir/pg_dump ]]; then
-    bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
-fi
+bench_bindir pg_dump
 pg_dump="$bindir/pg_dump"
-psql="$bindir/psql"
-[[ -x $pg_dump && -x $psql ]] || { echo "no pg_dump/psql in '$bindir'" >&2; exit 2; }
 
-# --- build -----------------------------------------------------------------------------------
-cargo build --release -p pgshift-cli >&2
-pgshift="$root/target/release/pgshift"
-
-admin_url=$("$pgshift" scratch url)
-
-# Replace the database part of a postgresql:// URL, keeping user, host and query parameters:
-# postgresql://pgshift@/postgres?host=/run&port=5432 -> postgresql://pgshift@/DB?host=/run&port=5432
-db_url() {
-    local url=$1 db=$2
-    if [[ $url =~ ^([A-Za-z][A-Za-z0-9+.-]*://[^/?]*)(/[^?]*)?(\?.*)?$ ]]; then
-        printf '%s/%s%s\n' "${BASH_REMATCH[1]}" "$db" "${BASH_REMATCH[3]}"
-    else
-        echo "cannot parse scratch URL: $url" >&2
-        return 1
-    fi
-}
-
-created=()
-cleanup() {
-    local db
-    for db in "${created[@]}"; do
-        "$psql" -q -X -d "$admin_url" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >&2 || true
-    done
-}
-trap cleanup EXIT
+bench_build
 
 server_version=$("$psql" -X -At -d "$admin_url" -c "SHOW server_version")
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" >&2
@@ -117,7 +75,7 @@ n, js, rss_a, rss_b = sys.argv[1:]
 res = json.load(open(js))["results"]
 a, b = res[0], res[1]
 def t(r):
-    return f"{r['mean'] * 1000:.0f} ms ± {r['stddev'] * 1000:.0f}"
+    return f"{r['mean'] * 1000:.0f} ms ± {(r['stddev'] or 0) * 1000:.0f}"
 def mb(path):
     return f"{int(open(path).read().split()[-1]) / 1024:.1f} MiB"
 print(f"| {n} | {t(a)} | {t(b)} | {a['mean'] / b['mean']:.2f} | {mb(rss_a)} | {mb(rss_b)} |")
