@@ -283,14 +283,14 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
     }
     let name = &y.name;
     let object = ObjectRef::Table { name: name.clone() };
-    let mut actions = Vec::new();
-    let mut hazards = Vec::new();
+    // Each action with the hazards that concern it: one change (so one step) per action.
+    let mut actions: Vec<(TableAction, Vec<Hazard>)> = Vec::new();
     if (&x.kind, &x.partition_of, &x.inherits) != (&y.kind, &y.partition_of, &y.inherits) {
         // Columns and constraints move between local and inherited: nothing else is comparable.
         let hazard = Hazard::Unsupported(format!(
             "table {name}: changing partitioning or inheritance (attach, detach, INHERIT) is not planned yet; write it by hand"
         ));
-        f.push(object, ChangeKind::AlterTable { actions }, vec![hazard]);
+        f.push(object, ChangeKind::AlterTable { actions: Vec::new() }, vec![hazard]);
         return;
     }
     let inline = |t: &Table| -> BTreeMap<String, Constraint> {
@@ -299,9 +299,9 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
     let (ix, iy) = (inline(x), inline(y));
     for (cname, cx, cy) in sides(&ix, &iy) {
         match (cx, cy) {
-            (Some(_), None) => actions.push(TableAction::DropCheck { name: cname.clone() }),
+            (Some(_), None) => actions.push((TableAction::DropCheck { name: cname.clone() }, Vec::new())),
             (Some(cx), Some(cy)) if cx.definition != cy.definition => {
-                actions.push(TableAction::DropCheck { name: cname.clone() })
+                actions.push((TableAction::DropCheck { name: cname.clone() }, Vec::new()))
             }
             _ => {}
         }
@@ -312,20 +312,20 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
     let (x, y) = (&local(x), &local(y));
     for c in &x.columns {
         if y.column(&c.name).is_none() {
-            actions.push(TableAction::DropColumn { name: c.name.clone() });
-            hazards.push(Hazard::Destructive(format!("column {name}.{} is dropped with its data", quote::ident(&c.name))));
+            actions.push((TableAction::DropColumn { name: c.name.clone() }, Vec::new()));
+            attach(&mut actions, Hazard::Destructive(format!("column {name}.{} is dropped with its data", quote::ident(&c.name))));
             reshaped = true;
         }
     }
     for c in &y.columns {
         if x.column(&c.name).is_none() {
+            actions.push((TableAction::AddColumn { column: Box::new(c.clone()) }, Vec::new()));
             if c.not_null && c.default.is_none() && c.identity.is_none() && c.generated.is_none() {
-                hazards.push(Hazard::DataDependent(format!(
+                attach(&mut actions, Hazard::DataDependent(format!(
                     "NOT NULL column {name}.{} has no default: existing rows need a backfill value",
                     quote::ident(&c.name)
                 )));
             }
-            actions.push(TableAction::AddColumn { column: Box::new(c.clone()) });
         }
     }
     let mut late = Vec::new();
@@ -333,8 +333,8 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
         let Some(cx) = x.column(&cy.name) else { continue };
         let col = quote::ident(&cy.name);
         if cx.generated != cy.generated {
-            actions.push(TableAction::RegenerateColumn { column: Box::new(cy.clone()) });
-            hazards.push(Hazard::Rewrite(format!("generated column {name}.{col} is dropped and added again")));
+            actions.push((TableAction::RegenerateColumn { column: Box::new(cy.clone()) }, Vec::new()));
+            attach(&mut actions, Hazard::Rewrite(format!("generated column {name}.{col} is dropped and added again")));
             reshaped = true;
             continue;
         }
@@ -342,11 +342,11 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
         // sequence, then the default can use it.
         let mut identity_done = false;
         if let (Some(id), None) = (&cx.identity, &cy.identity) {
-            actions.push(TableAction::SetIdentity { column: Box::new(cy.clone()), was_identity: true });
+            actions.push((TableAction::SetIdentity { column: Box::new(cy.clone()), was_identity: true }, Vec::new()));
             identity_done = true;
             if let Some(seq) = b_sequences.get(&id.sequence) {
                 if seq.owned_by.as_ref().is_some_and(|(t, c)| t == name && c == &cy.name) {
-                    actions.push(TableAction::CreateOwnedSequence { sequence: Box::new(seq.clone()) });
+                    actions.push((TableAction::CreateOwnedSequence { sequence: Box::new(seq.clone()) }, Vec::new()));
                     let obj = ObjectRef::Sequence { name: id.sequence.clone() };
                     f.changes.retain(|c| !(c.object == obj && c.kind == ChangeKind::Create));
                 }
@@ -355,22 +355,22 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
         let retyped = (&cx.data_type, &cx.collation) != (&cy.data_type, &cy.collation);
         if retyped {
             if cx.default.is_some() {
-                actions.push(TableAction::SetDefault { column: cy.name.clone(), default: None });
+                actions.push((TableAction::SetDefault { column: cy.name.clone(), default: None }, Vec::new()));
             }
-            actions.push(TableAction::AlterColumnType { column: Box::new(cy.clone()), from_type: cx.data_type.clone() });
+            actions.push((TableAction::AlterColumnType { column: Box::new(cy.clone()), from_type: cx.data_type.clone() }, Vec::new()));
             if !widens(&cx.data_type, &cy.data_type) || cx.collation != cy.collation {
-                hazards.push(Hazard::Rewrite(format!(
+                attach(&mut actions, Hazard::Rewrite(format!(
                     "column {name}.{col} changes type {} -> {}: the table may be rewritten under an ACCESS EXCLUSIVE lock",
                     cx.data_type, cy.data_type
                 )));
-                hazards.push(Hazard::DataDependent(format!("every value of {name}.{col} must convert to {}", cy.data_type)));
+                attach(&mut actions, Hazard::DataDependent(format!("every value of {name}.{col} must convert to {}", cy.data_type)));
             }
             reshaped = true;
             if cy.default.is_some() {
-                actions.push(TableAction::SetDefault { column: cy.name.clone(), default: cy.default.clone() });
+                actions.push((TableAction::SetDefault { column: cy.name.clone(), default: cy.default.clone() }, Vec::new()));
             }
         } else if cx.default != cy.default {
-            actions.push(TableAction::SetDefault { column: cy.name.clone(), default: cy.default.clone() });
+            actions.push((TableAction::SetDefault { column: cy.name.clone(), default: cy.default.clone() }, Vec::new()));
         }
         if cx.identity != cy.identity && !identity_done {
             if let (None, Some(id)) = (&cx.identity, &cy.identity) {
@@ -380,27 +380,27 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
                     s.owned_by.as_ref().is_some_and(|(t, c)| t == name && c == &cy.name)
                 });
                 if owned {
-                    actions.push(TableAction::DropOwnedSequence { sequence: id.sequence.clone() });
+                    actions.push((TableAction::DropOwnedSequence { sequence: id.sequence.clone() }, Vec::new()));
                     let seq = ObjectRef::Sequence { name: id.sequence.clone() };
                     f.changes.retain(|c| !(c.object == seq && c.kind == ChangeKind::Drop));
                 }
             }
-            actions.push(TableAction::SetIdentity { column: Box::new(cy.clone()), was_identity: cx.identity.is_some() });
+            actions.push((TableAction::SetIdentity { column: Box::new(cy.clone()), was_identity: cx.identity.is_some() }, Vec::new()));
         }
         if cx.not_null != cy.not_null {
+            late.push((TableAction::SetNotNull { column: cy.name.clone(), not_null: cy.not_null }, Vec::new()));
             if cy.not_null {
-                hazards.push(Hazard::DataDependent(format!("{name}.{col} becomes NOT NULL: no row may hold NULL")));
+                attach(&mut late, Hazard::DataDependent(format!("{name}.{col} becomes NOT NULL: no row may hold NULL")));
             }
-            late.push(TableAction::SetNotNull { column: cy.name.clone(), not_null: cy.not_null });
         }
         if cx.comment != cy.comment {
-            late.push(TableAction::ColumnComment { column: cy.name.clone(), comment: cy.comment.clone() });
+            late.push((TableAction::ColumnComment { column: cy.name.clone(), comment: cy.comment.clone() }, Vec::new()));
         }
     }
     actions.extend(late);
     for c in &y.columns {
         if x.column(&c.name).is_none() && c.comment.is_some() {
-            actions.push(TableAction::ColumnComment { column: c.name.clone(), comment: c.comment.clone() });
+            actions.push((TableAction::ColumnComment { column: c.name.clone(), comment: c.comment.clone() }, Vec::new()));
         }
     }
     for (cname, cx, cy) in sides(&ix, &iy) {
@@ -412,11 +412,11 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
         let cobject = ObjectRef::Constraint { table: name.clone(), name: cname.clone() };
         match (add, cx, cy) {
             (true, _, Some(cy)) => {
-                hazards.push(Hazard::DataDependent(format!(
+                actions.push((TableAction::AddCheck { constraint: Box::new(cy.clone()) }, Vec::new()));
+                attach(&mut actions, Hazard::DataDependent(format!(
                     "new check {} on {name}: every existing row must satisfy it",
                     quote::ident(cname)
                 )));
-                actions.push(TableAction::AddCheck { constraint: Box::new(cy.clone()) });
                 // The comment of a check added in place is set after it.
                 f.comment(cobject, &None, &cy.comment);
             }
@@ -425,30 +425,30 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
         }
     }
     if x.rls_enabled != y.rls_enabled {
-        actions.push(TableAction::SetRowSecurity { enabled: y.rls_enabled });
+        actions.push((TableAction::SetRowSecurity { enabled: y.rls_enabled }, Vec::new()));
     }
     if x.rls_forced != y.rls_forced {
-        actions.push(TableAction::SetForceRowSecurity { forced: y.rls_forced });
+        actions.push((TableAction::SetForceRowSecurity { forced: y.rls_forced }, Vec::new()));
     }
     if x.options != y.options {
         let key = |o: &String| o.split_once('=').map(|(k, _)| k.to_owned()).unwrap_or_else(|| o.clone());
         let set: Vec<String> = y.options.iter().filter(|o| !x.options.contains(o)).cloned().collect();
         let reset: Vec<String> =
             x.options.iter().map(key).filter(|k| !y.options.iter().any(|o| &key(o) == k)).collect();
-        actions.push(TableAction::SetOptions { set, reset });
+        actions.push((TableAction::SetOptions { set, reset }, Vec::new()));
     }
     if x.unlogged != y.unlogged {
-        actions.push(TableAction::SetLogged { unlogged: y.unlogged });
-        hazards.push(Hazard::Rewrite(format!("table {name} changes logged/unlogged: the table is rewritten")));
+        actions.push((TableAction::SetLogged { unlogged: y.unlogged }, Vec::new()));
+        attach(&mut actions, Hazard::Rewrite(format!("table {name} changes logged/unlogged: the table is rewritten")));
     }
     if x.comment != y.comment {
-        actions.push(TableAction::Comment { comment: y.comment.clone() });
+        actions.push((TableAction::Comment { comment: y.comment.clone() }, Vec::new()));
     }
     if reshaped {
         f.reshaped.insert(object.clone());
     }
-    if !actions.is_empty() || !hazards.is_empty() {
-        f.push(object, ChangeKind::AlterTable { actions }, hazards);
+    for (action, hazards) in actions {
+        f.push(object.clone(), ChangeKind::AlterTable { actions: vec![action] }, hazards);
     }
 
     // Constraints kept outside the table definition, triggers and policies: by name.
@@ -502,6 +502,13 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
             }
             (None, None) => {}
         }
+    }
+}
+
+/// Put a hazard on the action just pushed (the one it concerns).
+fn attach(actions: &mut [(TableAction, Vec<Hazard>)], hazard: Hazard) {
+    if let Some((_, hazards)) = actions.last_mut() {
+        hazards.push(hazard);
     }
 }
 

@@ -156,6 +156,10 @@ fn recreate_dependents(source: &Catalog, target: &Catalog, graph: &Graph, found:
             found.changes.push(Change { object, kind: ChangeKind::Create, hazards: Vec::new() });
         }
     }
+    // A table change whose only action went to a recreated check has nothing left to do.
+    found.changes.retain(|c| {
+        !matches!(&c.kind, ChangeKind::AlterTable { actions } if actions.is_empty()) || !c.hazards.is_empty()
+    });
     // Children of dropped relations never need their own drop statement.
     let all_dropped: BTreeSet<ObjectRef> =
         found.changes.iter().filter(|c| c.kind == ChangeKind::Drop).map(|c| c.object.clone()).collect();

@@ -344,18 +344,22 @@ pub fn candidates(source: &Catalog, target: &Catalog, found: &crate::compare::Fo
             }
         }
     }
-    let mut seen = BTreeSet::new();
+    // A table's actions come as one change each: gather them per table.
+    let mut per_table: std::collections::BTreeMap<&QualName, Vec<&TableAction>> = std::collections::BTreeMap::new();
     for change in &found.changes {
-        let ChangeKind::AlterTable { actions } = &change.kind else { continue };
-        let ObjectRef::Table { name } = &change.object else { continue };
-        let (Some(x), Some(y)) = (source.tables.get(name), target.tables.get(name)) else { continue };
-        for a in actions {
+        if let (ObjectRef::Table { name }, ChangeKind::AlterTable { actions }) = (&change.object, &change.kind) {
+            per_table.entry(name).or_default().extend(actions);
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (name, actions) in per_table {
+        let Some(x) = source.tables.get(name) else { continue };
+        for a in &actions {
             let TableAction::DropColumn { name: gone } = a else { continue };
             let Some(old) = x.column(gone) else { continue };
-            for b in actions {
+            for b in &actions {
                 let TableAction::AddColumn { column } = b else { continue };
                 if column.data_type == old.data_type && seen.insert((name.clone(), gone.clone(), column.name.clone())) {
-                    let _ = y;
                     let from = format!("{}.{}", name.sql(), ident(gone));
                     let to = format!("{}.{}", name.sql(), ident(&column.name));
                     out.push(RenameCandidate {
