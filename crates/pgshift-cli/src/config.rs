@@ -25,6 +25,15 @@ pub struct Config {
     pub ignore_schemas: Vec<String>,
     /// The migrations directory (default `migrations`), relative to the working directory.
     pub migrations_dir: Option<PathBuf>,
+    /// The desired schema's directory of `.sql` files (default `schema`).
+    pub schema_dir: Option<PathBuf>,
+    /// Foreign objects we reference, as `.sql` (default `externals`): loaded first, never owned.
+    pub externals_dir: Option<PathBuf>,
+    /// Reference data files (default `data`).
+    pub data_dir: Option<PathBuf>,
+    /// Schemas owned whole: every object in them is ours, and unknown ones are drift.
+    #[serde(default)]
+    pub own_schemas: Vec<String>,
     /// The schema of the ledger tables (default `public`).
     pub ledger_schema: Option<String>,
     /// `lock_timeout` for each migration transaction (default `5s`).
@@ -62,6 +71,26 @@ impl Config {
     /// The environment variable that holds the database URL.
     pub fn database_url_env(&self) -> &str {
         self.database_url_env.as_deref().unwrap_or("DATABASE_URL")
+    }
+
+    /// The migrations directory.
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.migrations_dir.clone().unwrap_or_else(|| PathBuf::from("migrations"))
+    }
+
+    /// The desired schema's directory.
+    pub fn schema_dir(&self) -> PathBuf {
+        self.schema_dir.clone().unwrap_or_else(|| PathBuf::from("schema"))
+    }
+
+    /// The externals directory.
+    pub fn externals_dir(&self) -> PathBuf {
+        self.externals_dir.clone().unwrap_or_else(|| PathBuf::from("externals"))
+    }
+
+    /// The reference data directory.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(|| PathBuf::from("data"))
     }
 
     /// Scratch server settings: environment first (`PGSHIFT_SCRATCH_URL`, `PGSHIFT_PG_BINDIR`),

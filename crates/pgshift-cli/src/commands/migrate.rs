@@ -34,10 +34,7 @@ pub struct ProjectArgs {
 impl ProjectArgs {
     /// The migrations directory.
     pub fn dir(&self, config: &Config) -> PathBuf {
-        self.migrations
-            .clone()
-            .or_else(|| config.migrations_dir.clone())
-            .unwrap_or_else(|| PathBuf::from("migrations"))
+        self.migrations.clone().unwrap_or_else(|| config.migrations_dir())
     }
 
     /// The revision graph of the migrations directory (exit 2 on any file problem).
