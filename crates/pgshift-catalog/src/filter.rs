@@ -5,8 +5,14 @@
 //! (`"Project"`, `"odd.name*"`). A name without glob characters is therefore an exact match.
 //! The filter decides for top-level objects (tables, views, sequences, types, functions);
 //! indexes, constraints, triggers and policies follow their table.
+//!
+//! On top of the patterns, a filter may carry an [`OwnedNames`] set (DESIGN.md, ownership rule
+//! 2): then only the objects whose exact names the set holds, or that live in a schema owned
+//! whole, are visible at all. That is how a live database shared with another system is read.
 
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use glob::{MatchOptions, Pattern};
 use serde::{Deserialize, Serialize};
@@ -59,6 +65,12 @@ impl NamePattern {
             }),
             _ => Err(err("expected `name` or `schema.name` (quote a name that holds a dot)")),
         }
+    }
+
+    /// The pattern matching exactly `name` and nothing else.
+    pub fn exact(name: &QualName) -> Self {
+        let exact = |s: &str| Pattern::new(&Pattern::escape(s)).expect("an escaped pattern is valid");
+        NamePattern { raw: name.to_string(), schema: Some(exact(&name.schema)), name: exact(&name.name) }
     }
 
     /// Whether the pattern matches this qualified name.
@@ -135,6 +147,51 @@ pub struct ObjectFilter {
     pub include: Vec<NamePattern>,
     /// Never objects matching one of these.
     pub exclude: Vec<NamePattern>,
+    /// When set, only these objects exist for the command (ownership).
+    pub owned: Option<Arc<OwnedNames>>,
+}
+
+/// The exact names of the objects a project owns (see the module docs).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OwnedNames {
+    /// Top-level objects: tables, views, sequences, types, functions (by name, any overload).
+    pub objects: HashSet<QualName>,
+    /// Schemas we created.
+    pub schemas: BTreeSet<String>,
+    /// Extensions we created.
+    pub extensions: BTreeSet<String>,
+    /// Schemas owned whole (`own_schemas`): everything in them is ours.
+    pub whole_schemas: BTreeSet<String>,
+}
+
+impl OwnedNames {
+    /// Whether the top-level object `name` is ours.
+    pub fn owns(&self, name: &QualName) -> bool {
+        self.whole_schemas.contains(&name.schema) || self.objects.contains(name)
+    }
+
+    /// Whether the schema itself is ours.
+    pub fn owns_schema(&self, schema: &str) -> bool {
+        self.whole_schemas.contains(schema) || self.schemas.contains(schema)
+    }
+
+    /// Add every top-level name of `catalog`.
+    pub fn add_catalog(&mut self, catalog: &crate::model::Catalog) {
+        self.schemas.extend(catalog.schemas.keys().cloned());
+        self.extensions.extend(catalog.extensions.keys().cloned());
+        self.objects.extend(catalog.types.keys().cloned());
+        self.objects.extend(catalog.sequences.keys().cloned());
+        self.objects.extend(catalog.tables.keys().cloned());
+        self.objects.extend(catalog.views.keys().cloned());
+        self.objects.extend(catalog.functions.keys().map(|k| QualName::new(k.schema.clone(), k.name.clone())));
+        for table in catalog.tables.values() {
+            for column in &table.columns {
+                if let Some(identity) = &column.identity {
+                    self.objects.insert(identity.sequence.clone());
+                }
+            }
+        }
+    }
 }
 
 /// A serializable description of a filter, for `--json` output and config files.
@@ -163,6 +220,7 @@ impl FilterSpec {
             exclude_schemas: self.exclude_schemas.clone(),
             include: parse(&self.include)?,
             exclude: parse(&self.exclude)?,
+            owned: None,
         })
     }
 }
@@ -179,11 +237,29 @@ impl ObjectFilter {
             && !self.exclude_schemas.iter().any(|s| s == schema)
     }
 
+    /// Whether the schema itself (its `CREATE SCHEMA`) may be seen.
+    pub fn allows_schema_object(&self, schema: &str) -> bool {
+        self.allows_schema(schema) && self.owned.as_ref().is_none_or(|o| o.owns_schema(schema))
+    }
+
+    /// Whether the extension `name`, installed in `schema`, may be seen.
+    pub fn allows_extension(&self, name: &str, schema: &str) -> bool {
+        self.allows_schema(schema)
+            && self.owned.as_ref().is_none_or(|o| o.extensions.contains(name) || o.whole_schemas.contains(schema))
+    }
+
     /// Whether this top-level object may be seen.
     pub fn allows(&self, name: &QualName) -> bool {
         self.allows_schema(&name.schema)
             && (self.include.is_empty() || self.include.iter().any(|p| p.matches(name)))
             && !self.exclude.iter().any(|p| p.matches(name))
+            && self.owned.as_ref().is_none_or(|o| o.owns(name))
+    }
+
+    /// This filter, seeing only what `owned` names.
+    pub fn with_owned(mut self, owned: OwnedNames) -> Self {
+        self.owned = Some(Arc::new(owned));
+        self
     }
 }
 

@@ -13,6 +13,6 @@ pub mod model;
 pub mod quote;
 pub mod render;
 
-pub use filter::{FilterSpec, NamePattern, ObjectFilter, PatternError};
+pub use filter::{FilterSpec, NamePattern, ObjectFilter, OwnedNames, PatternError};
 pub use model::*;
 pub use render::{comment_target, drop_sql, render, render_statements, Statement};

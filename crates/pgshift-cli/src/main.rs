@@ -11,6 +11,7 @@ mod commands;
 mod config;
 mod connect;
 mod error;
+mod project;
 mod source;
 
 use std::path::PathBuf;
@@ -33,6 +34,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Write the next migration: from the history's head to schema/, verified before it is written.
+    New(commands::new::NewArgs),
     /// Print the migration SQL from one schema to another (databases or SQL files).
     Diff(commands::diff::DiffArgs),
     /// Print a schema (a database, or SQL files loaded into a scratch database) as canonical SQL.
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<u8, CliError> {
     let config = config::Config::load(cli.config.as_deref())?;
     match &cli.command {
+        Command::New(args) => commands::new::run(args, &config).await,
         Command::Diff(args) => commands::diff::run(args, &config).await,
         Command::Inspect(args) => commands::inspect::run(args, &config).await,
         Command::Scratch(cmd) => commands::scratch::run(cmd, &config).await,

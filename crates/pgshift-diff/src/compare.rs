@@ -91,6 +91,9 @@ pub fn compare(a: &Catalog, b: &Catalog) -> Found {
                     f.push(object, ChangeKind::AlterSequence { to: Box::new(y.clone()) }, Vec::new());
                 }
             }
+            // A sequence owned by a column that goes away goes with it (DROP TABLE / DROP
+            // COLUMN drop it); dropping it first would fail on the column's default.
+            (Some(x), None) if owner_dropped(x, b) => {}
             (Some(_), None) => f.drop(object, Vec::new()),
             (Some(x), Some(y)) => {
                 if (&x.options, &x.owned_by, x.unlogged) != (&y.options, &y.owned_by, y.unlogged) {
@@ -274,6 +277,13 @@ fn enum_columns(source: &Catalog, target: &Catalog, ty: &QualName) -> Vec<EnumCo
         }
     }
     out
+}
+
+/// Whether `seq` is owned by a column that `b` no longer has.
+fn owner_dropped(seq: &Sequence, b: &Catalog) -> bool {
+    seq.owned_by
+        .as_ref()
+        .is_some_and(|(table, column)| b.tables.get(table).is_none_or(|t| !t.columns.iter().any(|c| &c.name == column)))
 }
 
 fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Table, y: &Table, f: &mut Found) {

@@ -42,6 +42,19 @@ pub enum RenameRequest {
 }
 
 impl RenameRequest {
+    /// The same rename the other way round (for a down migration).
+    pub fn reversed(&self) -> RenameRequest {
+        match self {
+            RenameRequest::Table { from, to } => RenameRequest::Table { from: to.clone(), to: from.clone() },
+            RenameRequest::EnumLabel { ty, from, to } => {
+                RenameRequest::EnumLabel { ty: ty.clone(), from: to.clone(), to: from.clone() }
+            }
+            RenameRequest::Column { table, from, to } => {
+                RenameRequest::Column { table: table.clone(), from: to.clone(), to: from.clone() }
+            }
+        }
+    }
+
     /// Parse `OLD=NEW` where both are `schema.table` or both `schema.table.column` (quote a part
     /// with `"` to keep its case or a dot), or `schema.type:OLD=NEW` for an enum label.
     pub fn parse(spec: &str) -> Result<RenameRequest, String> {

@@ -63,13 +63,13 @@ pub fn build(mut rows: Rows, filter: &ObjectFilter) -> Catalog {
 
     for r in &rows.schemas {
         let name: String = r.get(1);
-        if filter.allows_schema(&name) {
+        if filter.allows_schema_object(&name) {
             cat.schemas.insert(name.clone(), Schema { name, comment: r.get(2) });
         }
     }
     for r in &rows.extensions {
         let ext = Extension { name: r.get(0), schema: r.get(1), version: r.get(2), comment: r.get(3) };
-        if filter.allows_schema(&ext.schema) {
+        if filter.allows_extension(&ext.name, &ext.schema) {
             cat.extensions.insert(ext.name.clone(), ext);
         }
     }

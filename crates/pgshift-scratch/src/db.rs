@@ -16,9 +16,6 @@ use crate::server::ScratchServer;
 pub const SCRATCH_PREFIX: &str = "pgshift_s_";
 
 /// Quotes an SQL identifier (doubles embedded `"`).
-pub(crate) fn quote_ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
 
 /// A fresh unique scratch database name.
 pub(crate) fn new_name() -> String {
@@ -47,16 +44,16 @@ pub(crate) fn scratch_pid(name: &str) -> Option<u32> {
 pub(crate) fn create_sql(name: &str, template: &str) -> String {
     format!(
         "CREATE DATABASE {} TEMPLATE {}",
-        quote_ident(name),
-        quote_ident(template)
+        pgshift_catalog::quote::ident(name),
+        pgshift_catalog::quote::ident(template)
     )
 }
 
 pub(crate) fn drop_sql(name: &str, version_num: u32) -> String {
     if version_num >= 130000 {
-        format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name))
+        format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pgshift_catalog::quote::ident(name))
     } else {
-        format!("DROP DATABASE IF EXISTS {}", quote_ident(name))
+        format!("DROP DATABASE IF EXISTS {}", pgshift_catalog::quote::ident(name))
     }
 }
 
@@ -101,6 +98,41 @@ impl ScratchDb {
     /// Connects to this database.
     pub async fn connect(&self) -> Result<tokio_postgres::Client, ScratchError> {
         self.server.connect(&self.name).await
+    }
+
+    /// Keep this database under `name` (`ALTER DATABASE … RENAME`) instead of dropping it:
+    /// how a loaded schema or a replayed history becomes a cached template. Every connection
+    /// to it must be closed first. Returns `Ok(false)` when `name` already exists (another
+    /// process cached the same thing first); then this database is dropped.
+    pub async fn keep_as(mut self, name: &str) -> Result<bool, ScratchError> {
+        let client = self.server.connect(self.server.admin_dbname()).await?;
+        let sql = format!(
+            "ALTER DATABASE {} RENAME TO {}",
+            pgshift_catalog::quote::ident(&self.name),
+            pgshift_catalog::quote::ident(name)
+        );
+        // A connection that was just closed may still be ending on the server side.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut result = client.batch_execute(&sql).await;
+        while let Err(e) = &result {
+            if e.code() != Some(&tokio_postgres::error::SqlState::OBJECT_IN_USE) || std::time::Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            result = client.batch_execute(&sql).await;
+        }
+        match result {
+            Ok(()) => {
+                self.dropped = true;
+                Ok(true)
+            }
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {
+                self.dropped = true;
+                self.server.drop_database(&self.name).await?;
+                Ok(false)
+            }
+            Err(e) => Err(ScratchError::query(sql, self.server.url(self.server.admin_dbname()), e)),
+        }
     }
 
     /// `DROP DATABASE ... WITH (FORCE)` now, reporting errors.
@@ -151,6 +183,6 @@ mod tests {
         assert!(a.len() < 63);
         assert_eq!(scratch_pid(&a), Some(std::process::id()));
         assert_eq!(scratch_pid("pgshift_s_x_1"), None);
-        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(pgshift_catalog::quote::ident("a\"b"), "\"a\"\"b\"");
     }
 }

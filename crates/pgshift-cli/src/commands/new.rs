@@ -1,0 +1,119 @@
+//! `pgshift new "message"`: autogenerate the next migration from `schema/`, verify it, write it.
+//!
+//! The history is replayed to its single head and `externals/` + `schema/` loaded, both on
+//! scratch databases cached as templates; the diff becomes a migration with up and down
+//! sections and hazards as comments; the file is written only after it has been replayed on
+//! a fresh copy of the head and gives exactly the desired schema. Never touches any database
+//! but scratch ones.
+
+use clap::Args;
+use pgshift_plan::PlanError;
+
+use super::{decide, json, print};
+use crate::config::Config;
+use crate::error::CliError;
+use crate::project::{project_error, workspace};
+
+/// Arguments of `pgshift new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// What the migration does, in a few words (its file name is made from it).
+    pub message: String,
+    /// Write a migration with empty up and down sections, for a hand-written (data) change.
+    #[arg(long)]
+    pub empty: bool,
+    /// Treat a drop and an add as a rename: schema.old=schema.new, or schema.table.old=schema.table.new (repeatable).
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rename: Vec<String>,
+    /// SQL expression filling a new NOT NULL column in existing rows: schema.table.column=EXPR (repeatable).
+    #[arg(long, value_name = "TABLE.COLUMN=EXPR")]
+    pub backfill: Vec<String>,
+    /// Print the result (file, summary) as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Run `pgshift new`.
+pub async fn run(args: &NewArgs, config: &Config) -> Result<u8, CliError> {
+    if args.empty {
+        let project = crate::project::project(config)?;
+        let graph = project.graph().map_err(project_error)?;
+        let parent = if graph.is_empty() { None } else { Some(graph.single_head().map_err(super::migrate::history_error)?) };
+        let draft = pgshift_project::autogen::empty(parent.as_ref(), &args.message);
+        let ws_path = write_plain(&project.migrations_dir, &draft)?;
+        return report(args, Some(&ws_path), &pgshift_project::autogen::Summary::default(), true);
+    }
+    let (mut diff_options, mut plan_options) = decide::options(&args.rename, &args.backfill)?;
+    let ws = workspace(config).await?;
+    let prepared = pgshift_project::autogen::prepare(&ws).await.map_err(project_error)?;
+    decide::check_renames(&diff_options, &prepared.history.catalog, &prepared.desired)?;
+    let interactive = decide::interactive(args.json);
+    let diff = decide::renames(&mut diff_options, interactive, |o| prepared.diff(o))?;
+    if diff.changes.is_empty() {
+        eprintln!("schema and history agree: nothing to write");
+        return report(args, None, &pgshift_project::autogen::Summary::default(), false);
+    }
+    decide::warn_unsupported(&diff);
+    let up = decide::plan(&prepared.history.catalog, &prepared.desired, &diff, &mut plan_options, interactive)?;
+    let down_diff = prepared.diff_down(&diff_options);
+    let down = match pgshift_plan::plan(&prepared.desired, &prepared.history.catalog, &down_diff, &plan_options) {
+        Ok(plan) => Some(plan),
+        Err(PlanError::MissingBackfill { columns }) => {
+            let names: Vec<String> = columns.iter().map(|(t, c)| format!("{t}.{}", pgshift_catalog::quote::ident(c))).collect();
+            eprintln!(
+                "warning: no down section: undoing this migration re-adds NOT NULL column(s) {} with no value for existing rows; \
+                 pass --backfill for them to get one",
+                names.join(", ")
+            );
+            None
+        }
+    };
+    let draft = pgshift_project::autogen::draft(prepared.parent.as_ref(), &args.message, &up, down.as_ref());
+    pgshift_project::autogen::verify(&ws, &prepared, &draft).await.map_err(project_error)?;
+    let path = pgshift_project::autogen::write(&ws, &draft).map_err(project_error)?;
+    let summary = pgshift_project::autogen::summary(&diff.changes);
+    for cand in &diff.rename_candidates {
+        eprintln!("rename candidate: {} → {} (pass {} to make it a rename)", cand.from, cand.to, cand.flag);
+    }
+    report(args, Some(&path), &summary, false)
+}
+
+fn write_plain(dir: &std::path::Path, draft: &pgshift_history::Draft) -> Result<std::path::PathBuf, CliError> {
+    std::fs::create_dir_all(dir).map_err(|e| CliError::usage(format!("cannot create {}", dir.display())).caused_by(&e))?;
+    let path = dir.join(draft.file_name());
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, draft.render().as_bytes()))
+        .map_err(|e| CliError::usage(format!("cannot write {}", path.display())).caused_by(&e))?;
+    Ok(path)
+}
+
+fn report(args: &NewArgs, path: Option<&std::path::Path>, summary: &pgshift_project::autogen::Summary, empty: bool) -> Result<u8, CliError> {
+    if args.json {
+        print(&json(&serde_json::json!({
+            "file": path.map(|p| p.display().to_string()),
+            "summary": summary,
+        }))?)?;
+        return Ok(0);
+    }
+    let Some(path) = path else { return Ok(0) };
+    let mut text = String::new();
+    for (what, list) in [("create", &summary.created), ("alter", &summary.altered), ("rename", &summary.renamed), ("drop", &summary.dropped)] {
+        for item in list {
+            text.push_str(&format!("  {what:<6} {item}\n"));
+        }
+    }
+    for h in &summary.hazards {
+        text.push_str(&format!("  ! {h}\n"));
+    }
+    eprint!("{text}");
+    if empty {
+        eprintln!("wrote an empty migration: fill in its up and down sections");
+    } else {
+        eprintln!("verified on a scratch database: replaying the history with it gives the desired schema");
+    }
+    print(&format!("{}\n", path.display()))?;
+    Ok(0)
+}

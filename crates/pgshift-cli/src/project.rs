@@ -1,0 +1,63 @@
+//! The project as the configuration describes it, and the project workflows' errors as the
+//! user sees them (shared by `new`, `check`, `status` and `adopt`).
+
+use pgshift_catalog::FilterSpec;
+use pgshift_project::{Project, ProjectError, Workspace};
+
+use crate::commands::migrate::{apply_error, history_error};
+use crate::commands::scratch_error;
+use crate::config::Config;
+use crate::error::CliError;
+
+/// The project of `config`.
+pub fn project(config: &Config) -> Result<Project, CliError> {
+    let filter = FilterSpec {
+        exclude_schemas: config.ignore_schemas.clone(),
+        exclude: config.ignore.clone(),
+        ..FilterSpec::default()
+    }
+    .compile()
+    .map_err(|e| CliError::usage(format!("pgshift.toml: ignore: {e}")).hint("patterns are `name` or `schema.name`; `*` and `?` are globs"))?;
+    Ok(Project {
+        schema_dir: config.schema_dir(),
+        externals_dir: config.externals_dir(),
+        migrations_dir: config.migrations_dir(),
+        own_schemas: config.own_schemas.clone(),
+        filter,
+        ledger_schema: config.ledger_schema.clone().unwrap_or_else(|| "public".to_owned()),
+    })
+}
+
+/// The project of `config` on the scratch server.
+pub async fn workspace(config: &Config) -> Result<Workspace, CliError> {
+    Workspace::open(project(config)?, &config.scratch()).await.map_err(project_error)
+}
+
+/// A workflow error as the user sees it.
+pub fn project_error(e: ProjectError) -> CliError {
+    match e {
+        ProjectError::Schema(e) => CliError::usage(format!("the desired schema does not load: {e}"))
+            .hint("fix the statement at that line; schema/ loads in file-name order after externals/ into an empty database"),
+        ProjectError::Externals(e) => CliError::usage(format!("externals/ does not load: {e}"))
+            .hint("externals/ declares the foreign objects we reference (CREATE TABLE … of their shape); it loads first"),
+        ProjectError::Scratch(e) => scratch_error(e),
+        ProjectError::Inspect(e) => CliError::database("could not read a scratch database's catalog").caused_by(&e),
+        ProjectError::History(e) => history_error(e),
+        ProjectError::Apply { context, source } => {
+            // Replays run on scratch databases only: the engine's hints about the live
+            // database do not apply.
+            let inner = apply_error(source);
+            let mut err = CliError { message: context, causes: vec![inner.message], hint: None, code: inner.code };
+            err.causes.extend(inner.causes);
+            err.hint("fix the migration file named above (it replays on an empty database); nothing was written")
+        }
+        ProjectError::Db { context, source } => CliError::database(context).caused_by(&source),
+        ProjectError::Io { path, source } => CliError::usage(format!("{}: {source}", path.display())),
+        ProjectError::Plan(e) => CliError::usage(e.to_string())
+            .hint("pass --backfill schema.table.column=EXPR (the expression may use the row's other columns)"),
+        e @ ProjectError::Verify { .. } => CliError::usage(e.to_string()).hint(
+            "nothing was written; this is a pgshift bug worth reporting with the schema involved, or write the migration by hand with `pgshift new --empty`",
+        ),
+        ProjectError::Refused(m) => CliError::usage(m),
+    }
+}

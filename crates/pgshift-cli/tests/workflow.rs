@@ -1,0 +1,197 @@
+//! The autogenerate workflow as a user lives in it, in a database shared with an auth service:
+//! `pgshift new` (twice, drops, refusals, `--empty`), then `upgrade` of a live database that
+//! holds the auth service's objects and rows.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use pgshift_testkit::TestDb;
+use tokio_postgres::Client;
+
+/// The auth service's objects, as they are in the shared database.
+const AUTH_SERVICE: &str = r#"
+CREATE TYPE "SubscriptionStatus" AS ENUM ('ACTIVE', 'CANCELED');
+CREATE TABLE "User" (id text PRIMARY KEY, email text NOT NULL, status "SubscriptionStatus");
+CREATE TABLE "Project" (id text PRIMARY KEY, owner_id text REFERENCES "User");
+CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, migration_name varchar(255) NOT NULL);
+CREATE SEQUENCE user_seq;
+INSERT INTO "User" VALUES ('u1', 'a@example.com', 'ACTIVE'), ('u2', 'b@example.com', NULL);
+INSERT INTO "Project" VALUES ('p1', 'u1');
+INSERT INTO _prisma_migrations VALUES ('1', 'init');
+"#;
+
+/// What we reference of it (externals/).
+const EXTERNALS: &str = r#"CREATE TABLE "User" (id text PRIMARY KEY, email text NOT NULL);"#;
+
+const SCHEMA_V1: &str = r#"
+CREATE TYPE subscriptionstatus AS ENUM ('active', 'canceled');
+CREATE TABLE plan (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tier text NOT NULL UNIQUE,
+    price numeric(10,2) NOT NULL CHECK (price >= 0),
+    status subscriptionstatus NOT NULL DEFAULT 'active'
+);
+CREATE TABLE subscription (
+    id serial PRIMARY KEY,
+    user_id text NOT NULL REFERENCES "User",
+    plan_id bigint NOT NULL REFERENCES plan
+);
+CREATE TABLE scratchpad (id int);
+"#;
+
+/// v2: an enum label, a NOT NULL column with a backfill, a dropped table.
+const SCHEMA_V2: &str = r#"
+CREATE TYPE subscriptionstatus AS ENUM ('active', 'paused', 'canceled');
+CREATE TABLE plan (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tier text NOT NULL UNIQUE,
+    price numeric(10,2) NOT NULL CHECK (price >= 0),
+    status subscriptionstatus NOT NULL DEFAULT 'active',
+    slug text NOT NULL
+);
+CREATE TABLE subscription (
+    id serial PRIMARY KEY,
+    user_id text NOT NULL REFERENCES "User",
+    plan_id bigint NOT NULL REFERENCES plan
+);
+"#;
+
+fn pgshift(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pgshift"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .current_dir(dir)
+        .output()
+        .expect("run pgshift")
+}
+
+fn ok(out: &Output) -> (String, String) {
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+    assert_eq!(out.status.code(), Some(0), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    (stdout, stderr)
+}
+
+fn project(schema: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("schema")).unwrap();
+    std::fs::create_dir_all(dir.path().join("externals")).unwrap();
+    std::fs::write(dir.path().join("externals/auth.sql"), EXTERNALS).unwrap();
+    std::fs::write(dir.path().join("schema/app.sql"), schema).unwrap();
+    dir
+}
+
+fn migrations(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(dir.join("migrations")) {
+        Ok(rd) => rd.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
+fn read_migration(dir: &Path, stdout: &str) -> String {
+    let path = dir.join(stdout.trim());
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+async fn count(client: &Client, sql: &str) -> i64 {
+    client.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+#[tokio::test]
+async fn new_twice_then_changes_then_upgrade_of_a_shared_database() {
+    let dir = project(SCHEMA_V1);
+    let d = dir.path();
+
+    // First migration: everything of schema/, nothing of the externals.
+    let (stdout, stderr) = ok(&pgshift(d, &["new", "initial"]));
+    assert!(stderr.contains("verified on a scratch database"), "{stderr}");
+    let first = read_migration(d, &stdout);
+    assert!(first.contains("CREATE TABLE public.plan"), "{first}");
+    assert!(first.contains("REFERENCES public.\"User\"(id)"), "{first}");
+    assert!(!first.contains("CREATE TABLE public.\"User\""), "externals must never be created:\n{first}");
+    assert!(first.contains("-- down\n"), "{first}");
+
+    // Second `new` in a row: nothing to write.
+    let (stdout, stderr) = ok(&pgshift(d, &["new", "again"]));
+    assert!(stdout.is_empty() && stderr.contains("schema and history agree"), "{stdout}{stderr}");
+    assert_eq!(migrations(d).len(), 1);
+
+    // The live database: the auth service's objects and rows, then our first migration.
+    let t = TestDb::with_sql(AUTH_SERVICE).await;
+    let url = t.db.url();
+    ok(&pgshift(d, &["upgrade", "--database-url", &url]));
+    t.client
+        .batch_execute(
+            "INSERT INTO plan (tier, price) VALUES ('Basic', 5), ('Pro', 20);
+             INSERT INTO subscription (user_id, plan_id) SELECT 'u1', id FROM plan;
+             INSERT INTO scratchpad VALUES (1);",
+        )
+        .await
+        .unwrap();
+
+    // v2 without a backfill value: refused, with the flag to pass, nothing written.
+    std::fs::write(d.join("schema/app.sql"), SCHEMA_V2).unwrap();
+    let out = pgshift(d, &["new", "second"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--backfill public.plan.slug="), "{stderr}");
+    assert_eq!(migrations(d).len(), 1);
+
+    let (stdout, stderr) = ok(&pgshift(d, &["new", "second", "--backfill", "public.plan.slug=lower(tier)"]));
+    let second = read_migration(d, &stdout);
+    assert!(second.contains("-- up: no transaction\n"), "{second}");
+    assert!(second.contains("ADD VALUE IF NOT EXISTS 'paused' AFTER 'active'"), "{second}");
+    assert!(second.contains("-- hazard (destructive): table public.scratchpad is dropped"), "{second}");
+    assert!(second.contains("DROP TABLE public.scratchpad"), "{second}");
+    assert!(second.contains("UPDATE public.plan SET slug = lower(tier) WHERE slug IS NULL"), "{second}");
+    assert!(!second.contains("\"User\""), "the foreign table is absent from schema/ but must never be dropped:\n{second}");
+    assert!(!second.contains("_prisma_migrations") && !second.contains("\"Project\""), "{second}");
+    assert!(stderr.contains("drop   table public.scratchpad"), "{stderr}");
+
+    ok(&pgshift(d, &["upgrade", "--database-url", &url]));
+    assert_eq!(count(&t.client, "SELECT count(*) FROM plan WHERE slug = lower(tier)").await, 2);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM subscription").await, 2);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM \"User\"").await, 2);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM \"Project\"").await, 1);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM _prisma_migrations").await, 1);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM pg_type WHERE typname = 'SubscriptionStatus'").await, 1);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM pg_class WHERE relname = 'scratchpad'").await, 0);
+
+    // And back: down sections restore v1 (rows of kept tables survive).
+    ok(&pgshift(d, &["downgrade", "-1", "--database-url", &url]));
+    assert_eq!(count(&t.client, "SELECT count(*) FROM plan").await, 2);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM pg_class WHERE relname = 'scratchpad'").await, 1);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM \"User\"").await, 2);
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn new_refuses_bad_schema_two_heads_and_writes_empty_skeletons() {
+    let dir = project("CREATE TABLE a (id int);\nCREATE TABLE b (id nosuchtype);\n");
+    let d = dir.path();
+    let out = pgshift(d, &["new", "broken"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("schema/app.sql:2:"), "the error names file and line: {stderr}");
+    assert!(stderr.contains("nosuchtype"), "{stderr}");
+    assert!(migrations(d).is_empty());
+
+    std::fs::write(d.join("schema/app.sql"), "CREATE TABLE a (id int);\n").unwrap();
+    let (stdout, _) = ok(&pgshift(d, &["new", "--empty", "backfill data"]));
+    let empty = read_migration(d, &stdout);
+    assert!(empty.contains("-- up\n") && empty.contains("-- down\n"), "{empty}");
+    assert!(stdout.trim().ends_with("_backfill_data.sql"), "{stdout}");
+
+    // Two heads: a second root next to the first.
+    std::fs::write(
+        d.join("migrations/zz_other.sql"),
+        "-- pgshift revision: abcdefabcdef\n-- parents:\n-- message: other\n\n-- up\nSELECT 1;\n",
+    )
+    .unwrap();
+    let out = pgshift(d, &["new", "more"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("pgshift merge"), "{stderr}");
+}

@@ -1,0 +1,1 @@
+CREATE TABLE voice (id int, n serial, name text);

@@ -1,0 +1,1 @@
+INSERT INTO voice (id, name) VALUES (1, 'a');

@@ -1,0 +1,3 @@
+CREATE TABLE keep (id int);
+CREATE TABLE voice (id serial PRIMARY KEY, name text);
+CREATE TABLE plan (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);

@@ -1,0 +1,3 @@
+INSERT INTO keep VALUES (1);
+INSERT INTO voice (name) VALUES ('a'), ('b');
+INSERT INTO plan DEFAULT VALUES;

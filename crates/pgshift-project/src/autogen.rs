@@ -1,0 +1,197 @@
+//! Autogenerate (`pgshift new`): the migration from the history's head to the desired schema.
+//!
+//! Owns: preparing both sides (history replayed to its single head, desired schema loaded;
+//! both from the template cache), turning the up and down plans into a migration [`Draft`]
+//! with each step's hazards as comments right above it, verifying the draft on a fresh copy
+//! of the head's template (up must give the desired schema, down the head's schema again)
+//! before anything is written, and writing the file. The verified database is kept as the
+//! new head's template, so the next `new` replays nothing.
+//!
+//! Must not: ask questions (renames and backfill values come in through the diff and plan
+//! options the caller builds) or touch any database but scratch ones.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use pgshift_catalog::Catalog;
+use pgshift_diff::{Change, ChangeKind, Diff, DiffOptions};
+use pgshift_history::{DowngradeTarget, Direction, Draft, DraftSection, MigrationFile, RevisionGraph, RevisionId};
+use pgshift_plan::{Plan, Step};
+use serde::Serialize;
+
+use crate::owned::subtract;
+use crate::workspace::{Externals, Replayed, Workspace};
+use crate::ProjectError;
+
+/// Both sides of an autogenerate, ready to diff.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// The history.
+    pub graph: RevisionGraph,
+    /// The single head the new revision will follow (`None` for the first migration).
+    pub parent: Option<RevisionId>,
+    /// The externals.
+    pub externals: Externals,
+    /// The history replayed to `parent`.
+    pub history: Replayed,
+    /// The desired schema.
+    pub desired: Catalog,
+}
+
+/// Replay the history to its single head and load the desired schema (both cached).
+pub async fn prepare(ws: &Workspace) -> Result<Prepared, ProjectError> {
+    let graph = ws.project().graph()?;
+    let parent = if graph.is_empty() { None } else { Some(graph.single_head()?) };
+    let externals = ws.externals().await?;
+    let (history, desired) =
+        tokio::try_join!(ws.history(&externals, &graph, parent.as_ref()), ws.desired(&externals))?;
+    Ok(Prepared { graph, parent, externals, history, desired })
+}
+
+impl Prepared {
+    /// The diff from the history to the desired schema.
+    pub fn diff(&self, options: &DiffOptions) -> Diff {
+        pgshift_diff::diff(&self.history.catalog, &self.desired, options)
+    }
+
+    /// The diff back, for the down section: the same renames reversed.
+    pub fn diff_down(&self, options: &DiffOptions) -> Diff {
+        let reversed = DiffOptions { renames: options.renames.iter().map(|r| r.reversed()).collect() };
+        pgshift_diff::diff(&self.desired, &self.history.catalog, &reversed)
+    }
+}
+
+/// What a migration does, in words, for the terminal.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    /// Objects created.
+    pub created: Vec<String>,
+    /// Objects changed in place (or replaced).
+    pub altered: Vec<String>,
+    /// Objects renamed, as `old → new`.
+    pub renamed: Vec<String>,
+    /// Objects dropped.
+    pub dropped: Vec<String>,
+    /// Every hazard, as its comment line.
+    pub hazards: Vec<String>,
+}
+
+/// Summarize `changes`.
+pub fn summary(changes: &[Change]) -> Summary {
+    let mut s = Summary::default();
+    let mut seen = BTreeSet::new();
+    for change in changes {
+        let object = change.object.to_string();
+        for h in &change.hazards {
+            s.hazards.push(format!("{object}: {}", pgshift_plan::hazard_line(h)));
+        }
+        let (list, text) = match &change.kind {
+            ChangeKind::Create => (&mut s.created, object),
+            ChangeKind::Drop => (&mut s.dropped, object),
+            ChangeKind::Rename { from } => (&mut s.renamed, format!("{from} → {object}")),
+            _ => (&mut s.altered, object),
+        };
+        if seen.insert(text.clone()) {
+            list.push(text);
+        }
+    }
+    // An object both dropped and created (recreated around a change) is altered.
+    let recreated: Vec<String> = s.created.iter().filter(|c| s.dropped.contains(c)).cloned().collect();
+    s.created.retain(|c| !recreated.contains(c));
+    s.dropped.retain(|c| !recreated.contains(c));
+    for r in recreated {
+        if !s.altered.contains(&r) {
+            s.altered.push(r);
+        }
+    }
+    s
+}
+
+/// The migration file for `up` (and `down`, when it could be planned).
+pub fn draft(parent: Option<&RevisionId>, message: &str, up: &Plan, down: Option<&Plan>) -> Draft {
+    let mut draft = Draft::new(parent.into_iter().cloned().collect(), message);
+    push_sections(&mut draft, Direction::Up, up);
+    if let Some(down) = down {
+        push_sections(&mut draft, Direction::Down, down);
+    }
+    draft
+}
+
+/// An empty migration for a hand-written (data) change.
+pub fn empty(parent: Option<&RevisionId>, message: &str) -> Draft {
+    let mut draft = Draft::new(parent.into_iter().cloned().collect(), message);
+    draft.sections.push(DraftSection::new(Direction::Up, true, Vec::new()));
+    draft.sections.push(DraftSection::new(Direction::Down, true, Vec::new()));
+    draft
+}
+
+fn push_sections(draft: &mut Draft, direction: Direction, plan: &Plan) {
+    for (transactional, steps) in plan.sections() {
+        let statements = steps.into_iter().map(statement).collect();
+        draft.sections.push(DraftSection::new(direction, transactional, statements));
+    }
+}
+
+/// A step as the reviewer reads it: its hazards and proof query as comments, then the SQL.
+fn statement(step: &Step) -> String {
+    let mut out = String::new();
+    for h in &step.hazards {
+        out.push_str(&format!("-- {}\n", pgshift_plan::hazard_line(h)));
+    }
+    if let Some(proof) = &step.proof {
+        out.push_str(&format!("-- check (must return 0): {proof}\n"));
+    }
+    out.push_str(&step.sql);
+    out
+}
+
+/// Replay the history with `draft` added on a fresh copy of the head's template: up must give
+/// the desired schema and down (when there is one) the head's schema again. On success the
+/// database is kept as the new head's template; on failure nothing is kept.
+pub async fn verify(ws: &Workspace, prepared: &Prepared, draft: &Draft) -> Result<(), ProjectError> {
+    let file_name = draft.file_name();
+    let file = MigrationFile::parse(ws.project().migrations_dir.join(&file_name), &draft.render())?;
+    let has_down = file.has_down();
+    let mut files: Vec<MigrationFile> = prepared.graph.files().cloned().collect();
+    files.push(file);
+    let graph = RevisionGraph::build(files)?;
+    let db = ws.server().create_database(Some(&prepared.history.template)).await?;
+    let up = subtract(ws.replay_into(&db, &graph, &draft.revision).await?, &prepared.externals.catalog);
+    residual(&up, &prepared.desired, &file_name, "up")?;
+    if has_down {
+        let client = db.connect().await?;
+        let options = Workspace::scratch_apply_options();
+        pgshift_history::downgrade(&client, &graph, &DowngradeTarget::Steps(1), &options)
+            .await
+            .map_err(ProjectError::apply(format!("the down section of {file_name} failed on a scratch database")))?;
+        let down = pgshift_inspect::inspect(&client, &Workspace::scratch_filter()).await?;
+        residual(&subtract(down, &prepared.externals.catalog), &prepared.history.catalog, &file_name, "down")?;
+        pgshift_history::upgrade(&client, &graph, Some(draft.revision.as_str()), &options)
+            .await
+            .map_err(ProjectError::apply(format!("re-applying {file_name} after its down section failed")))?;
+    }
+    let template = ws.history_template(&prepared.externals, &graph, Some(&draft.revision));
+    ws.templates().keep(db, &template, &up).await
+}
+
+fn residual(got: &Catalog, want: &Catalog, file: &str, direction: &str) -> Result<(), ProjectError> {
+    let diff = pgshift_diff::diff(got, want, &DiffOptions::default());
+    if diff.changes.is_empty() {
+        return Ok(());
+    }
+    let residual = match pgshift_plan::plan(got, want, &diff, &Default::default()) {
+        Ok(plan) => plan.to_sql(),
+        Err(_) => diff.changes.iter().map(|c| format!("-- {}: {:?}\n", c.object, c.kind)).collect(),
+    };
+    Err(ProjectError::Verify { file: format!("{file} ({direction})"), residual })
+}
+
+/// Write `draft` into the migrations directory (created when missing); never overwrites.
+pub fn write(ws: &Workspace, draft: &Draft) -> Result<PathBuf, ProjectError> {
+    let dir = &ws.project().migrations_dir;
+    std::fs::create_dir_all(dir).map_err(ProjectError::io(dir))?;
+    let path = dir.join(draft.file_name());
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(ProjectError::io(&path))?;
+    std::io::Write::write_all(&mut file, draft.render().as_bytes()).map_err(ProjectError::io(&path))?;
+    Ok(path)
+}

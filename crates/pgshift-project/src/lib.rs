@@ -1,0 +1,149 @@
+//! pgshift-project: the user's project as a whole (DESIGN.md "A user's project").
+//!
+//! Owns: where the project's parts are ([`Project`]), turning `externals/`, `schema/` and the
+//! migration history into catalogs on scratch databases (cached as template databases, see
+//! [`cache`]), which objects the project owns ([`owned`]), and the workflows built on them:
+//! autogenerate ([`autogen`]), drift check ([`check`]), adoption of a database pgshift did
+//! not build ([`adopt`]) and co-tenant awareness ([`cotenant`]).
+//!
+//! Must not: know about terminals, flags or prompts (the CLI asks the questions and passes the
+//! answers in), or write to any database but scratch ones, except the ledger writes of
+//! `adopt` which go through the history engine.
+
+pub mod autogen;
+pub mod cache;
+pub mod owned;
+pub mod workspace;
+
+use std::path::{Path, PathBuf};
+
+use pgshift_catalog::ObjectFilter;
+use pgshift_history::{HistoryError, MigrationFile, RevisionGraph};
+
+pub use workspace::{Externals, Replayed, Workspace};
+
+/// The schema holding the ledger of replayed histories on scratch databases (never inspected).
+pub const SCRATCH_LEDGER_SCHEMA: &str = "pgshift_scratch_ledger";
+
+/// Where a project's parts are, and the settings every workflow needs.
+#[derive(Clone, Debug)]
+pub struct Project {
+    /// `schema/`: the desired state, `.sql` files loaded in file-name order.
+    pub schema_dir: PathBuf,
+    /// `externals/`: the shape of foreign objects we reference; loaded first, never owned.
+    pub externals_dir: PathBuf,
+    /// `migrations/`: the versioned history.
+    pub migrations_dir: PathBuf,
+    /// Schemas owned whole (`own_schemas`).
+    pub own_schemas: Vec<String>,
+    /// The configuration's `ignore` patterns and schemas: never read or touched on a live database.
+    pub filter: ObjectFilter,
+    /// The schema of the ledger tables on live databases.
+    pub ledger_schema: String,
+}
+
+impl Project {
+    /// A project rooted at `dir` with the default layout.
+    pub fn at(dir: impl AsRef<Path>) -> Project {
+        let dir = dir.as_ref();
+        Project {
+            schema_dir: dir.join("schema"),
+            externals_dir: dir.join("externals"),
+            migrations_dir: dir.join("migrations"),
+            own_schemas: Vec::new(),
+            filter: ObjectFilter::all(),
+            ledger_schema: "public".to_owned(),
+        }
+    }
+
+    /// The migration files (none when the directory does not exist yet).
+    pub fn migrations(&self) -> Result<Vec<MigrationFile>, ProjectError> {
+        if !self.migrations_dir.exists() {
+            return Ok(Vec::new());
+        }
+        Ok(pgshift_history::load_dir(&self.migrations_dir)?)
+    }
+
+    /// The revision graph of the migration files.
+    pub fn graph(&self) -> Result<RevisionGraph, ProjectError> {
+        Ok(RevisionGraph::build(self.migrations()?)?)
+    }
+}
+
+/// What can go wrong in a project workflow.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    /// A file of `schema/` does not load (the message names file:line:col).
+    #[error("the desired schema does not load: {0}")]
+    Schema(#[source] pgshift_source::SourceError),
+    /// A file of `externals/` does not load.
+    #[error("the externals do not load: {0}")]
+    Externals(#[source] pgshift_source::SourceError),
+    /// The scratch server failed.
+    #[error(transparent)]
+    Scratch(#[from] pgshift_scratch::ScratchError),
+    /// Reading a catalog failed.
+    #[error(transparent)]
+    Inspect(#[from] pgshift_inspect::InspectError),
+    /// The migration files or graph are wrong.
+    #[error(transparent)]
+    History(#[from] HistoryError),
+    /// Replaying or applying migrations failed.
+    #[error("{context}: {source}")]
+    Apply {
+        /// What was being done.
+        context: String,
+        /// The engine's error.
+        #[source]
+        source: pgshift_history::ApplyError,
+    },
+    /// A database statement of a workflow failed.
+    #[error("{context}: {source}")]
+    Db {
+        /// What was being done.
+        context: String,
+        /// The driver's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The plan cannot be made (e.g. a backfill value is missing).
+    #[error(transparent)]
+    Plan(#[from] pgshift_plan::PlanError),
+    /// A generated migration does not reproduce the desired schema.
+    #[error("the generated migration {file} does not reproduce the desired schema; what is still different:\n{residual}")]
+    Verify {
+        /// The file name it would have had.
+        file: String,
+        /// The SQL that would still be needed.
+        residual: String,
+    },
+    /// Anything else the user must fix, in words.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl ProjectError {
+    pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> ProjectError {
+        let context = context.into();
+        move |source| ProjectError::Db { context, source }
+    }
+
+    pub(crate) fn apply(context: impl Into<String>) -> impl FnOnce(pgshift_history::ApplyError) -> ProjectError {
+        let context = context.into();
+        move |source| ProjectError::Apply { context, source }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> ProjectError {
+        let path = path.into();
+        move |source| ProjectError::Io { path, source }
+    }
+}
