@@ -184,6 +184,7 @@ impl OwnedNames {
         self.objects.extend(catalog.tables.keys().cloned());
         self.objects.extend(catalog.views.keys().cloned());
         self.objects.extend(catalog.functions.keys().map(|k| QualName::new(k.schema.clone(), k.name.clone())));
+        self.objects.extend(catalog.indexes.keys().cloned());
         for table in catalog.tables.values() {
             for column in &table.columns {
                 if let Some(identity) = &column.identity {

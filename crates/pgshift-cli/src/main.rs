@@ -51,6 +51,10 @@ enum Command {
     Stamp(commands::migrate::RevisionArgs),
     /// Record the edited file of an applied migration as reviewed.
     AcceptEdit(commands::migrate::RevisionArgs),
+    /// Check that the history reaches schema/ and that the database holds what its ledger says.
+    Check(commands::check::CheckArgs),
+    /// Where the database stands, other tools' ledgers in it, and name clashes with them.
+    Status(commands::status::StatusArgs),
     /// Print the revisions the database is at.
     Current(commands::revisions::ViewArgs),
     /// List every revision, newest first.
@@ -90,6 +94,8 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Downgrade(args) => commands::migrate::downgrade(args, &config).await,
         Command::Stamp(args) => commands::migrate::stamp(args, &config).await,
         Command::AcceptEdit(args) => commands::migrate::accept_edit(args, &config).await,
+        Command::Check(args) => commands::check::run(args, &config).await,
+        Command::Status(args) => commands::status::run(args, &config).await,
         Command::Current(args) => commands::revisions::current(args, &config).await,
         Command::History(args) => commands::revisions::history(args, &config).await,
         Command::Heads(args) => commands::revisions::heads(args, &config).await,

@@ -4,7 +4,7 @@
 use pgshift_catalog::FilterSpec;
 use pgshift_project::{Project, ProjectError, Workspace};
 
-use crate::commands::migrate::{apply_error, history_error};
+use crate::commands::migrate::{apply_error, history_error, ProjectArgs};
 use crate::commands::scratch_error;
 use crate::config::Config;
 use crate::error::CliError;
@@ -31,6 +31,13 @@ pub fn project(config: &Config) -> Result<Project, CliError> {
 /// The project of `config` on the scratch server.
 pub async fn workspace(config: &Config) -> Result<Workspace, CliError> {
     Workspace::open(project(config)?, &config.scratch()).await.map_err(project_error)
+}
+
+/// The project of `config`, with `--migrations` from `args`, on the scratch server.
+pub async fn workspace_for(config: &Config, args: &ProjectArgs) -> Result<Workspace, CliError> {
+    let mut project = project(config)?;
+    project.migrations_dir = args.dir(config);
+    Workspace::open(project, &config.scratch()).await.map_err(project_error)
 }
 
 /// A workflow error as the user sees it.

@@ -195,3 +195,56 @@ async fn new_refuses_bad_schema_two_heads_and_writes_empty_skeletons() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("pgshift merge"), "{stderr}");
 }
+
+#[tokio::test]
+async fn status_names_co_tenants_and_check_reports_only_owned_drift() {
+    let dir = project(SCHEMA_V1);
+    let d = dir.path();
+    ok(&pgshift(d, &["new", "initial"]));
+    let t = TestDb::with_sql(&format!("{AUTH_SERVICE}\nCREATE TABLE \"SchemaMigration\" (version text);")).await;
+    let url = t.db.url();
+    ok(&pgshift(d, &["upgrade", "--database-url", &url]));
+
+    let (stdout, stderr) = ok(&pgshift(d, &["status", "--database-url", &url]));
+    assert!(stdout.contains("(head)"), "{stdout}");
+    assert!(stdout.contains("public._prisma_migrations (Prisma)"), "{stdout}");
+    assert!(stdout.contains("public.\"SchemaMigration\""), "{stdout}");
+    assert!(
+        stderr.contains("same name modulo case): our type public.subscriptionstatus and the foreign type public.\"SubscriptionStatus\""),
+        "{stderr}"
+    );
+    let (json_out, _) = ok(&pgshift(d, &["status", "--json", "--database-url", &url]));
+    let v: serde_json::Value = serde_json::from_str(&json_out).unwrap();
+    assert_eq!(v["other_ledgers"].as_array().unwrap().len(), 2, "{json_out}");
+
+    let (stdout, _) = ok(&pgshift(d, &["check", "--database-url", &url]));
+    assert!(stdout.contains("history and schema/ agree") && stdout.contains("database matches its revision"), "{stdout}");
+
+    // Drift in owned objects, and changes to foreign ones that must not be reported.
+    t.client
+        .batch_execute(
+            "ALTER TABLE plan ADD COLUMN extra int; CREATE INDEX plan_price_idx ON plan (price);
+             ALTER TABLE subscription DROP CONSTRAINT subscription_plan_id_fkey;
+             ALTER TABLE \"User\" ADD COLUMN z int; CREATE TABLE \"Team\" (id int); DROP TABLE \"Project\";",
+        )
+        .await
+        .unwrap();
+    let out = pgshift(d, &["check", "--database-url", &url]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("index public.plan_price_idx"), "{stdout}");
+    assert!(stdout.contains("ALTER TABLE public.plan DROP COLUMN extra"), "{stdout}");
+    assert!(stdout.contains("ADD CONSTRAINT subscription_plan_id_fkey FOREIGN KEY"), "{stdout}");
+    for foreign in ["\"User\"", "\"Team\"", "\"Project\"", "_prisma_migrations", "SchemaMigration"] {
+        assert!(!stdout.contains(foreign), "foreign object {foreign} reported:\n{stdout}");
+    }
+
+    // A schema change without a migration.
+    std::fs::write(d.join("schema/app.sql"), format!("{SCHEMA_V1}\nCREATE TABLE note (id int);\n")).unwrap();
+    let out = pgshift(d, &["check", "--no-database", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["missing_migration"]["missing"][0], "table public.note", "{v}");
+    assert!(v["drift"].is_null());
+    t.finish().await;
+}

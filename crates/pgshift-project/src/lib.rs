@@ -12,6 +12,8 @@
 
 pub mod autogen;
 pub mod cache;
+pub mod check;
+pub mod cotenant;
 pub mod owned;
 pub mod workspace;
 

@@ -43,6 +43,16 @@ impl ProjectArgs {
         RevisionGraph::build(files).map_err(history_error)
     }
 
+    /// A connection to the target database when one is given or configured.
+    pub async fn connect_if_configured(&self, config: &Config) -> Result<Option<Client>, CliError> {
+        let given = self.database_url.is_some() || std::env::var_os(config.database_url_env()).is_some();
+        if given {
+            self.connect(config).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
     /// A connection to the target database.
     pub async fn connect(&self, config: &Config) -> Result<Client, CliError> {
         let url = match &self.database_url {

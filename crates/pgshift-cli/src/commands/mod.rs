@@ -1,6 +1,7 @@
 //! One module per command; each takes its parsed arguments and the configuration, and writes
 //! data to stdout (progress and warnings to stderr).
 
+pub mod check;
 pub mod decide;
 pub mod diff;
 pub mod inspect;
@@ -8,6 +9,7 @@ pub mod migrate;
 pub mod new;
 pub mod revisions;
 pub mod scratch;
+pub mod status;
 
 use std::io::Write;
 

@@ -1,0 +1,102 @@
+//! `pgshift check`: for CI and operators. (a) Is a migration missing (the history's head
+//! differs from `schema/`)? (b) Does the live database hold what its ledger says (drift in
+//! owned objects)? Each finding comes with the SQL that would fix it; exit 1 on any finding.
+//! Part (b) runs when a database URL is given (`--database-url` or the configured variable).
+
+use clap::Args;
+use pgshift_project::check::{Drift, Finding};
+use serde::Serialize;
+
+use super::migrate::ProjectArgs;
+use super::{json, print};
+use crate::config::Config;
+use crate::error::CliError;
+use crate::project::{project_error, workspace_for};
+
+/// Arguments of `pgshift check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Only compare the history with schema/, even when a database URL is configured.
+    #[arg(long)]
+    pub no_database: bool,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Serialize)]
+struct CheckJson {
+    missing_migration: Option<Finding>,
+    drift: Option<Drift>,
+}
+
+/// Run `pgshift check`.
+pub async fn run(args: &CheckArgs, config: &Config) -> Result<u8, CliError> {
+    let client = if args.no_database { None } else { args.project.connect_if_configured(config).await? };
+    let ws = workspace_for(config, &args.project).await?;
+    let prepared = pgshift_project::autogen::prepare(&ws).await.map_err(project_error)?;
+    let missing = pgshift_project::check::missing_migration(&prepared);
+    let drift = match &client {
+        Some(client) => Some(
+            pgshift_project::check::drift(&ws, client, &prepared.graph, &prepared.externals, &prepared.desired)
+                .await
+                .map_err(project_error)?,
+        ),
+        None => None,
+    };
+    let found = missing.is_some() || drift.as_ref().is_some_and(|d| d.finding.is_some());
+    if args.json {
+        print(&json(&CheckJson { missing_migration: missing, drift })?)?;
+        return Ok(u8::from(found));
+    }
+    let mut out = String::new();
+    match &missing {
+        None => out.push_str("history and schema/ agree\n"),
+        Some(f) => {
+            out.push_str("a migration is missing: schema/ differs from the history's head (run `pgshift new \"…\"`)\n");
+            describe(&mut out, f, "schema/ has", "schema/ no longer has");
+        }
+    }
+    match &drift {
+        None if client.is_none() => out.push_str("no database checked (pass --database-url, or set the configured variable)\n"),
+        None => {}
+        Some(Drift { revision, finding: None }) => {
+            out.push_str(&format!("database matches its revision {}\n", revision.as_deref().unwrap_or("<base>")));
+        }
+        Some(Drift { revision, finding: Some(f) }) => {
+            out.push_str(&format!(
+                "drift: the database differs from its revision {} in objects we own\n",
+                revision.as_deref().unwrap_or("<base>")
+            ));
+            describe(&mut out, f, "the database lacks", "the database has, unknown to the history,");
+        }
+    }
+    print(&out)?;
+    Ok(u8::from(found))
+}
+
+fn describe(out: &mut String, f: &Finding, missing: &str, extra: &str) {
+    for m in &f.missing {
+        out.push_str(&format!("  {missing} {m}\n"));
+    }
+    for e in &f.extra {
+        out.push_str(&format!("  {extra} {e}\n"));
+    }
+    for c in &f.changed {
+        out.push_str(&format!("  changed: {c}\n"));
+    }
+    for r in &f.renamed {
+        out.push_str(&format!("  renamed: {r}\n"));
+    }
+    match &f.sql {
+        Some(sql) => {
+            out.push_str("  fix:\n");
+            for line in sql.lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+        }
+        None => out.push_str("  (the fix needs answers, e.g. a backfill value: see `pgshift new`)\n"),
+    }
+}

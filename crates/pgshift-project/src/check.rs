@@ -1,0 +1,115 @@
+//! `pgshift check`: (a) does the history reach `schema/` (or is a migration missing), and
+//! (b) does a live database hold what its ledger says (drift in owned objects).
+//!
+//! Owns: the findings and the SQL that would fix each. A live database is read only through
+//! the ownership filter (owned at its revision ∪ desired ∪ `own_schemas`, minus `ignore`), so
+//! a foreign object is never reported as drift.
+
+use pgshift_catalog::Catalog;
+use pgshift_diff::{Diff, DiffOptions};
+use pgshift_history::{ApplyOptions, RevisionGraph, RevisionId};
+use serde::Serialize;
+use tokio_postgres::Client;
+
+use crate::autogen::{summary, Prepared};
+use crate::owned::{live_filter, names};
+use crate::workspace::{Externals, Workspace};
+use crate::ProjectError;
+
+/// What differs between two states, and how to fix it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Finding {
+    /// Objects the reference has and the checked side lacks.
+    pub missing: Vec<String>,
+    /// Objects the checked side has and the reference lacks.
+    pub extra: Vec<String>,
+    /// Objects on both sides that differ.
+    pub changed: Vec<String>,
+    /// Renames, as `old → new`.
+    pub renamed: Vec<String>,
+    /// The SQL that turns the checked side into the reference (`None` when it needs answers,
+    /// e.g. a backfill value).
+    pub sql: Option<String>,
+}
+
+impl Finding {
+    /// The finding for turning `from` into `to`; `None` when they agree.
+    pub fn between(from: &Catalog, to: &Catalog) -> Option<Finding> {
+        let diff: Diff = pgshift_diff::diff(from, to, &DiffOptions::default());
+        if diff.changes.is_empty() {
+            return None;
+        }
+        let s = summary(&diff.changes);
+        let sql = pgshift_plan::plan(from, to, &diff, &Default::default()).ok().map(|p| p.to_sql());
+        Some(Finding { missing: s.created, extra: s.dropped, changed: s.altered, renamed: s.renamed, sql })
+    }
+}
+
+/// (a) The history's head against `schema/`: `Some` when a migration is missing.
+pub fn missing_migration(prepared: &Prepared) -> Option<Finding> {
+    Finding::between(&prepared.history.catalog, &prepared.desired)
+}
+
+/// (b) A live database against the revision its ledger names.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Drift {
+    /// The revision the ledger says the database is at (`None`: no ledger, nothing applied).
+    pub revision: Option<String>,
+    /// What differs in owned objects; the SQL turns the live database into that revision.
+    pub finding: Option<Finding>,
+}
+
+/// Compare the live database behind `client` with the history at its ledger's revision.
+pub async fn drift(
+    ws: &Workspace,
+    client: &Client,
+    graph: &RevisionGraph,
+    externals: &Externals,
+    desired: &Catalog,
+) -> Result<Drift, ProjectError> {
+    let at = live_revision(client, graph, &ws.project().ledger_schema).await?;
+    let history = ws.history(externals, graph, at.as_ref()).await?;
+    let live = read_live(ws, client, &[&history.catalog, desired]).await?;
+    Ok(Drift { revision: at.map(|r| r.to_string()), finding: Finding::between(&live, &history.catalog) })
+}
+
+/// The single revision the ledger of the database behind `client` is at (`None` when nothing
+/// is applied). Several current revisions, or revisions no file declares, are errors.
+pub async fn live_revision(client: &Client, graph: &RevisionGraph, ledger_schema: &str) -> Result<Option<RevisionId>, ProjectError> {
+    let options = ApplyOptions { ledger_schema: ledger_schema.to_owned(), ..ApplyOptions::default() };
+    let ledger = pgshift_history::Ledger::new(ledger_schema);
+    let applied: Vec<RevisionId> = ledger
+        .read(client)
+        .await
+        .map_err(|e| ProjectError::apply("cannot read the ledger")(e.into()))?
+        .into_keys()
+        .collect();
+    let unknown: Vec<String> = applied.iter().filter(|id| !graph.contains(id)).map(|id| id.to_string()).collect();
+    if !unknown.is_empty() {
+        return Err(ProjectError::Refused(format!(
+            "the database's ledger names revision(s) that no migration file declares: {}; \
+             update the migrations directory to the version that was deployed",
+            unknown.join(", ")
+        )));
+    }
+    let status = pgshift_history::status(client, graph, &options)
+        .await
+        .map_err(ProjectError::apply("cannot read where the database stands"))?;
+    match status.current.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        many => Err(ProjectError::Refused(format!(
+            "the database is at several revisions ({}); upgrade it to one head first (`pgshift merge`, then `pgshift upgrade`)",
+            many.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// Read the live database's owned objects: the names in `owned_by` plus `own_schemas`, minus
+/// the `ignore` patterns and the ledger.
+pub async fn read_live(ws: &Workspace, client: &Client, owned_by: &[&Catalog]) -> Result<Catalog, ProjectError> {
+    let project = ws.project();
+    let owned = names(owned_by, &project.own_schemas);
+    let filter = live_filter(&project.filter, owned, &project.ledger_schema);
+    Ok(pgshift_inspect::inspect(client, &filter).await?)
+}

@@ -1,0 +1,131 @@
+//! Co-tenant awareness: the other systems that share a database with us.
+//!
+//! Owns: recognizing other tools' migration ledgers (`_prisma_migrations`, `alembic_version`,
+//! …) and finding name clashes between our desired objects and foreign ones: the same name in
+//! the same schema (our `CREATE` would fail, or worse, we would believe we own it), or the same
+//! name modulo case (`subscriptionstatus` beside `"SubscriptionStatus"`: legal, but one unquoted
+//! reference away from a bug). Two set-based catalog queries; nothing is written.
+
+use std::collections::BTreeMap;
+
+use pgshift_catalog::{Catalog, OwnedNames, QualName};
+use serde::Serialize;
+use tokio_postgres::Client;
+
+use crate::ProjectError;
+
+/// Ledger tables of other migration tools, and the tool each belongs to.
+pub const KNOWN_LEDGERS: &[(&str, &str)] = &[
+    ("_prisma_migrations", "Prisma"),
+    ("SchemaMigration", "a Go/Buffalo-style migrator (pop, soda)"),
+    ("alembic_version", "Alembic"),
+    ("flyway_schema_history", "Flyway"),
+    ("schema_version", "Flyway (before 5)"),
+    ("atlas_schema_revisions", "Atlas"),
+    ("schema_migrations", "Rails, golang-migrate or dbmate"),
+    ("_sqlx_migrations", "sqlx"),
+    ("__diesel_schema_migrations", "Diesel"),
+    ("refinery_schema_history", "refinery"),
+    ("seaql_migrations", "SeaORM"),
+    ("django_migrations", "Django"),
+    ("knex_migrations", "Knex"),
+    ("SequelizeMeta", "Sequelize"),
+    ("pgmigrations", "node-pg-migrate"),
+    ("goose_db_version", "goose"),
+    ("databasechangelog", "Liquibase"),
+    ("__EFMigrationsHistory", "Entity Framework"),
+];
+
+/// Another tool's ledger found in the database.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ForeignLedger {
+    /// The table.
+    pub table: String,
+    /// The tool it belongs to.
+    pub tool: String,
+}
+
+/// A desired object whose name clashes with a foreign one.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Clash {
+    /// Our object, as SQL.
+    pub ours: String,
+    /// The foreign object, with its kind.
+    pub theirs: String,
+    /// `same name` or `same name modulo case`.
+    pub kind: String,
+}
+
+/// The foreign ledgers in the database.
+pub async fn foreign_ledgers(client: &Client) -> Result<Vec<ForeignLedger>, ProjectError> {
+    let names: Vec<&str> = KNOWN_LEDGERS.iter().map(|(n, _)| *n).collect();
+    let rows = client
+        .query(
+            "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r', 'p') AND c.relname = ANY($1) \
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' \
+             ORDER BY 1, 2",
+            &[&names],
+        )
+        .await
+        .map_err(ProjectError::db("cannot list the tables of the database"))?;
+    let tools: BTreeMap<&str, &str> = KNOWN_LEDGERS.iter().copied().collect();
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let name = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
+            ForeignLedger { tool: tools.get(name.name.as_str()).copied().unwrap_or("?").to_owned(), table: name.to_string() }
+        })
+        .collect())
+}
+
+/// Clashes between the top-level objects of `desired` and the database's objects that
+/// `owned` does not hold.
+pub async fn clashes(client: &Client, desired: &Catalog, owned: &OwnedNames) -> Result<Vec<Clash>, ProjectError> {
+    let rows = client
+        .query(
+            "SELECT n.nspname, c.relname, CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' \
+                 WHEN 'S' THEN 'sequence' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'c' THEN 'type' \
+                 WHEN 'f' THEN 'foreign table' ELSE 'table' END \
+             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' \
+             UNION ALL \
+             SELECT n.nspname, t.typname, 'type' FROM pg_catalog.pg_type t \
+             JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+             WHERE t.typtype IN ('e', 'd', 'r', 'm') \
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'",
+            &[],
+        )
+        .await
+        .map_err(ProjectError::db("cannot list the objects of the database"))?;
+    let mut by_folded: BTreeMap<(String, String), Vec<(QualName, String)>> = BTreeMap::new();
+    for r in &rows {
+        let name = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        if owned.owns(&name) {
+            continue;
+        }
+        let key = (name.schema.clone(), name.name.to_lowercase());
+        by_folded.entry(key).or_default().push((name, r.get::<_, String>(2)));
+    }
+    let ours = desired
+        .tables
+        .keys()
+        .map(|n| (n, "table"))
+        .chain(desired.views.keys().map(|n| (n, "view")))
+        .chain(desired.sequences.keys().map(|n| (n, "sequence")))
+        .chain(desired.types.keys().map(|n| (n, "type")))
+        .chain(desired.indexes.keys().map(|n| (n, "index")));
+    let mut out = Vec::new();
+    for (name, kind) in ours {
+        let Some(foreign) = by_folded.get(&(name.schema.clone(), name.name.to_lowercase())) else { continue };
+        for (theirs, their_kind) in foreign {
+            out.push(Clash {
+                ours: format!("{kind} {name}"),
+                theirs: format!("{their_kind} {theirs}"),
+                kind: if theirs == name { "same name" } else { "same name modulo case" }.to_owned(),
+            });
+        }
+    }
+    Ok(out)
+}
