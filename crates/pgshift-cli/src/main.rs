@@ -34,6 +34,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Scaffold a project: pgshift.toml, schema/, migrations/, data/, externals/.
+    Init(commands::init::InitArgs),
+    /// Take over a database pgshift did not build (Alembic-managed, create_all, hand-made).
+    Adopt(commands::adopt::AdoptArgs),
     /// Write the next migration: from the history's head to schema/, verified before it is written.
     New(commands::new::NewArgs),
     /// Print the migration SQL from one schema to another (databases or SQL files).
@@ -86,6 +90,8 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<u8, CliError> {
     let config = config::Config::load(cli.config.as_deref())?;
     match &cli.command {
+        Command::Init(args) => commands::init::run(args, &config).await,
+        Command::Adopt(args) => commands::adopt::run(args, &config).await,
         Command::New(args) => commands::new::run(args, &config).await,
         Command::Diff(args) => commands::diff::run(args, &config).await,
         Command::Inspect(args) => commands::inspect::run(args, &config).await,

@@ -425,6 +425,18 @@ pub async fn downgrade(
 /// Set the ledger to exactly `rev` and its ancestors (`base`: nothing) without running any
 /// migration SQL; one `stamp` log row per revision added or removed.
 pub async fn stamp(client: &Client, graph: &RevisionGraph, rev: &str, options: &ApplyOptions) -> Result<ApplyReport, ApplyError> {
+    stamp_as(client, graph, rev, options, "stamp").await
+}
+
+/// [`stamp`], logged with `direction` instead of `stamp`: `pgshift adopt` records
+/// `adopt` (or `adopt alembic=<revision>`) so the log says where the baseline came from.
+pub async fn stamp_as(
+    client: &Client,
+    graph: &RevisionGraph,
+    rev: &str,
+    options: &ApplyOptions,
+    direction: &str,
+) -> Result<ApplyReport, ApplyError> {
     let wanted = if rev.trim() == "base" { BTreeSet::new() } else { graph.ancestors(&graph.resolve(rev)?) };
     let ledger = Ledger::new(&options.ledger_schema);
     with_lock(client, &ledger, options, async {
@@ -436,14 +448,14 @@ pub async fn stamp(client: &Client, graph: &RevisionGraph, rev: &str, options: &
         for (id, row) in rows.iter().rev() {
             if !wanted.contains(id) {
                 sql.push(ledger.delete_revision_sql(id));
-                sql.push(ledger.log_sql(&LogEntry { revision: id, direction: "stamp", checksum: Some(&row.checksum), started_unix: started }));
+                sql.push(ledger.log_sql(&LogEntry { revision: id, direction, checksum: Some(&row.checksum), started_unix: started }));
                 changed.push(id.clone());
             }
         }
         for id in graph.ordered().iter().filter(|id| wanted.contains(*id) && !rows.contains_key(*id)) {
             let row = row_of(file_of(graph, id)?)?;
             sql.push(ledger.insert_revision_sql(&row));
-            sql.push(ledger.log_sql(&LogEntry { revision: id, direction: "stamp", checksum: Some(&row.checksum), started_unix: started }));
+            sql.push(ledger.log_sql(&LogEntry { revision: id, direction, checksum: Some(&row.checksum), started_unix: started }));
             changed.push(id.clone());
         }
         if !sql.is_empty() {

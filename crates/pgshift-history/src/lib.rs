@@ -30,7 +30,7 @@ mod sql;
 
 pub use checksum::Checksum;
 pub use error::{HistoryError, RevisionRef};
-pub use apply::{accept_edit, downgrade, stamp, status, upgrade, ApplyError, ApplyOptions, ApplyReport, Status};
+pub use apply::{accept_edit, downgrade, stamp, stamp_as, status, upgrade, ApplyError, ApplyOptions, ApplyReport, Status};
 pub use fast::{at_head, upgrade_dir};
 pub use file::{list_dir, load_dir, marker, read_header, Header, Direction, Draft, DraftSection, MigrationFile, Section, Statement};
 pub use ledger::Ledger;

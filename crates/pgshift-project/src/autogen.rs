@@ -134,6 +134,11 @@ fn push_sections(draft: &mut Draft, direction: Direction, plan: &Plan) {
 
 /// A step as the reviewer reads it: its hazards and proof query as comments, then the SQL.
 fn statement(step: &Step) -> String {
+    annotated(step, &step.sql)
+}
+
+/// `sql` (a form of `step`'s SQL) under `step`'s hazards and proof query as comments.
+pub(crate) fn annotated(step: &Step, sql: &str) -> String {
     let mut out = String::new();
     for h in &step.hazards {
         out.push_str(&format!("-- {}\n", pgshift_plan::hazard_line(h)));
@@ -141,7 +146,7 @@ fn statement(step: &Step) -> String {
     if let Some(proof) = &step.proof {
         out.push_str(&format!("-- check (must return 0): {proof}\n"));
     }
-    out.push_str(&step.sql);
+    out.push_str(sql);
     out
 }
 

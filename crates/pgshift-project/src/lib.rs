@@ -10,6 +10,7 @@
 //! answers in), or write to any database but scratch ones, except the ledger writes of
 //! `adopt` which go through the history engine.
 
+pub mod adopt;
 pub mod autogen;
 pub mod cache;
 pub mod check;

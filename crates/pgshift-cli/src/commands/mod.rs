@@ -1,9 +1,11 @@
 //! One module per command; each takes its parsed arguments and the configuration, and writes
 //! data to stdout (progress and warnings to stderr).
 
+pub mod adopt;
 pub mod check;
 pub mod decide;
 pub mod diff;
+pub mod init;
 pub mod inspect;
 pub mod migrate;
 pub mod new;
