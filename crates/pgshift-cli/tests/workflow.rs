@@ -248,3 +248,153 @@ async fn status_names_co_tenants_and_check_reports_only_owned_drift() {
     assert!(v["drift"].is_null());
     t.finish().await;
 }
+
+/// Build the history of `SCHEMA_V1` in a project, and return the project.
+fn project_with_history() -> tempfile::TempDir {
+    let dir = project(SCHEMA_V1);
+    ok(&pgshift(dir.path(), &["new", "initial"]));
+    dir
+}
+
+/// Our tables as `create_all` would make them, next to the auth service.
+const CREATE_ALL_V1: &str = r#"
+CREATE TYPE subscriptionstatus AS ENUM ('active', 'canceled');
+CREATE TABLE plan (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tier text NOT NULL UNIQUE,
+    price numeric(10,2) NOT NULL CHECK (price >= 0),
+    status subscriptionstatus NOT NULL DEFAULT 'active'
+);
+CREATE TABLE subscription (
+    id serial PRIMARY KEY,
+    user_id text NOT NULL REFERENCES "User",
+    plan_id bigint NOT NULL REFERENCES plan
+);
+CREATE TABLE scratchpad (id int);
+INSERT INTO plan (tier, price) VALUES ('Basic', 5), ('Pro', 20);
+INSERT INTO subscription (user_id, plan_id) SELECT 'u1', id FROM plan;
+"#;
+
+#[tokio::test]
+async fn adopt_an_alembic_database_stamps_without_ddl_and_only_once() {
+    let dir = project_with_history();
+    let d = dir.path();
+    let t = TestDb::with_sql(&format!(
+        "{AUTH_SERVICE}{CREATE_ALL_V1}CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
+         INSERT INTO alembic_version VALUES ('ae1027a6acf');"
+    ))
+    .await;
+    let url = t.db.url();
+    let out = pgshift(d, &["adopt", "--alembic-revision", "0000aaaa", "--database-url", &url]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("does not match alembic_version, which holds ae1027a6acf"), "{stderr}");
+
+    let (_, stderr) = ok(&pgshift(d, &["adopt", "--database-url", &url]));
+    assert!(stderr.contains("match the history's head") && stderr.contains("no DDL ran"), "{stderr}");
+    assert_eq!(count(&t.client, "SELECT count(*) FROM pgshift_log WHERE direction = 'adopt alembic=ae1027a6acf'").await, 1);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM alembic_version WHERE version_num = 'ae1027a6acf'").await, 1);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM plan").await, 2);
+    let (_, stderr) = ok(&pgshift(d, &["adopt", "--database-url", &url]));
+    assert!(stderr.contains("already adopted"), "{stderr}");
+    let (stdout, _) = ok(&pgshift(d, &["check", "--database-url", &url]));
+    assert!(stdout.contains("database matches its revision"), "{stdout}");
+    assert_eq!(migrations(d).len(), 1, "nothing written");
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn adopt_a_create_all_database_missing_two_columns_writes_a_bridge() {
+    let dir = project(SCHEMA_V1);
+    let d = dir.path();
+    ok(&pgshift(d, &["new", "initial"]));
+    std::fs::write(d.join("schema/app.sql"), format!("{SCHEMA_V1}\nALTER TABLE plan ADD COLUMN note text, ADD COLUMN rank int NOT NULL DEFAULT 0;\n")).unwrap();
+    ok(&pgshift(d, &["new", "note and rank"]));
+    let t = TestDb::with_sql(&format!("{AUTH_SERVICE}{CREATE_ALL_V1}")).await;
+    let url = t.db.url();
+
+    let (stdout, stderr) = ok(&pgshift(d, &["adopt", "--database-url", &url]));
+    assert!(stderr.contains("wrote the bridge"), "{stderr}");
+    let bridge = read_migration(d, &stdout);
+    assert!(bridge.contains("ADD COLUMN IF NOT EXISTS note text"), "{bridge}");
+    assert!(bridge.contains("ADD COLUMN IF NOT EXISTS rank integer DEFAULT 0 NOT NULL"), "{bridge}");
+    assert!(!bridge.contains("TABLE public.\"User\""), "{bridge}");
+    // The ledger is at the head; the bridge is pending and applies with upgrade.
+    let out = pgshift(d, &["check", "--database-url", &url]);
+    assert_eq!(out.status.code(), Some(1));
+    ok(&pgshift(d, &["upgrade", "--database-url", &url]));
+    let (stdout, _) = ok(&pgshift(d, &["check", "--database-url", &url]));
+    assert!(stdout.contains("database matches its revision"), "{stdout}");
+    assert_eq!(count(&t.client, "SELECT count(*) FROM plan WHERE rank = 0 AND note IS NULL").await, 2);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM subscription").await, 2);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM \"User\"").await, 2);
+
+    // On a fresh database the whole history, bridge included, replays to the same schema.
+    let fresh = TestDb::with_sql("CREATE TABLE \"User\" (id text PRIMARY KEY, email text NOT NULL);").await;
+    ok(&pgshift(d, &["upgrade", "--database-url", &fresh.db.url()]));
+    let (stdout, _) = ok(&pgshift(d, &["check", "--database-url", &fresh.db.url()]));
+    assert!(stdout.contains("database matches its revision"), "{stdout}");
+    fresh.finish().await;
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn adopt_without_history_writes_a_baseline_then_new_continues_from_it() {
+    let dir = project(SCHEMA_V2);
+    let d = dir.path();
+    let t = TestDb::with_sql(&format!("{AUTH_SERVICE}{CREATE_ALL_V1}")).await;
+    let url = t.db.url();
+    let (stdout, stderr) = ok(&pgshift(d, &["adopt", "--database-url", &url]));
+    assert!(stderr.contains("wrote the baseline"), "{stderr}");
+    let baseline = read_migration(d, &stdout);
+    // Ours by name: plan and subscription are declared in schema/; scratchpad is not (not ours).
+    assert!(baseline.contains("CREATE TABLE public.plan") && baseline.contains("CREATE TABLE public.subscription"), "{baseline}");
+    assert!(!baseline.contains("scratchpad") && !baseline.contains("TABLE public.\"User\"") && !baseline.contains("_prisma"), "{baseline}");
+    let (stdout, _) = ok(&pgshift(d, &["new", "to v2", "--backfill", "public.plan.slug=lower(tier)"]));
+    let next = read_migration(d, &stdout);
+    assert!(next.contains("ADD VALUE IF NOT EXISTS 'paused'"), "{next}");
+    assert!(!next.contains("scratchpad"), "a table we never owned is never dropped:\n{next}");
+    ok(&pgshift(d, &["upgrade", "--database-url", &url]));
+    assert_eq!(count(&t.client, "SELECT count(*) FROM plan WHERE slug IS NOT NULL").await, 2);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM pg_class WHERE relname = 'scratchpad'").await, 1);
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn init_scaffolds_and_from_db_writes_only_the_objects_asked_for() {
+    let t = TestDb::with_sql(&format!("{AUTH_SERVICE}{CREATE_ALL_V1}")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let url = t.db.url();
+    ok(&pgshift(
+        d,
+        &["init", "--from-db", &url, "--exclude", "\"User\"", "--exclude", "\"Project\"", "--exclude", "_prisma_migrations", "--exclude", "\"SubscriptionStatus\"", "--exclude", "user_seq"],
+    ));
+    for path in ["pgshift.toml", "schema/README.md", "migrations/README.md", "data/README.md", "externals/README.md", "schema/schema.sql"] {
+        assert!(d.join(path).exists(), "{path}");
+    }
+    let schema = std::fs::read_to_string(d.join("schema/schema.sql")).unwrap();
+    assert!(schema.contains("CREATE TABLE public.plan") && !schema.contains("_prisma"), "{schema}");
+    // The config parses (every key commented out) and a second init keeps every file.
+    std::fs::write(d.join("schema/schema.sql"), "-- mine\n").unwrap();
+    let (_, stderr) = ok(&pgshift(d, &["init"]));
+    assert!(stderr.contains("kept"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(d.join("schema/schema.sql")).unwrap(), "-- mine\n");
+    ok(&pgshift(d, &["heads"]));
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn a_ledger_naming_unknown_revisions_is_a_clear_error() {
+    let dir = project_with_history();
+    let d = dir.path();
+    let t = TestDb::with_sql(AUTH_SERVICE).await;
+    let url = t.db.url();
+    ok(&pgshift(d, &["upgrade", "--database-url", &url]));
+    t.client.batch_execute("INSERT INTO pgshift_revisions VALUES ('0123456789ab', 'x', 'x', 'x')").await.unwrap();
+    let out = pgshift(d, &["check", "--database-url", &url]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("0123456789ab") && stderr.contains("no migration file declares"), "{stderr}");
+    t.finish().await;
+}
