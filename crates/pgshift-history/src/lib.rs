@@ -23,6 +23,7 @@ pub mod error;
 pub mod file;
 pub mod fast;
 pub mod graph;
+pub mod guard;
 pub mod ledger;
 pub mod revision;
 pub mod script;

@@ -84,6 +84,7 @@ fn draft() -> impl Strategy<Value = Draft> {
             revision,
             parents: parents.into_iter().collect(),
             message: message.split_whitespace().collect::<Vec<_>>().join(" "),
+            generated: false,
             sections,
         })
 }

@@ -8,6 +8,7 @@ fn a_rendered_revision() {
         revision: RevisionId::new("3f9a1c2b7d01").unwrap(),
         parents: vec![RevisionId::new("1a82735db431").unwrap(), RevisionId::new("2b82735db431").unwrap()],
         message: "add usage multiplier\nto ttsmodel".to_owned(),
+        generated: false,
         sections: vec![
             DraftSection::new(
                 Direction::Up,

@@ -126,6 +126,7 @@ pub async fn adopt(
     }
     let plan = pgshift_plan::plan(&live, &prepared.history.catalog, &diff, plan_options)?;
     let mut draft = Draft::new(vec![head.clone()], "bridge an adopted database to the history's head");
+    draft.generated = true;
     let statements = plan.steps.iter().map(|s| crate::autogen::annotated(s, &idempotent(s))).collect();
     draft.sections.push(DraftSection::new(Direction::Up, true, statements));
     draft.sections.push(DraftSection::new(Direction::Down, true, Vec::new()));

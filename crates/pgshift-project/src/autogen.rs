@@ -110,6 +110,7 @@ pub fn summary(changes: &[Change]) -> Summary {
 /// The migration file for `up` (and `down`, when it could be planned).
 pub fn draft(parent: Option<&RevisionId>, message: &str, up: &Plan, down: Option<&Plan>) -> Draft {
     let mut draft = Draft::new(parent.into_iter().cloned().collect(), message);
+    draft.generated = true;
     push_sections(&mut draft, Direction::Up, up);
     if let Some(down) = down {
         push_sections(&mut draft, Direction::Down, down);

@@ -76,6 +76,7 @@ pub fn options(config: &Config) -> ApplyOptions {
     if let Some(timeout) = &config.lock_timeout {
         o.lock_timeout = timeout.clone();
     }
+    o.own_schemas = config.own_schemas.clone();
     o
 }
 
@@ -106,7 +107,7 @@ pub fn apply_error(e: ApplyError) -> CliError {
         ApplyError::Ledger(l) => CliError::database(l.to_string()).hint("inspect the ledger tables (pgshift_revisions)"),
         e @ ApplyError::LockTimeout { .. } => CliError::database(e.to_string())
             .hint("another deploy is migrating this database; wait for it, or raise --lock-wait"),
-        e @ (ApplyError::Edited { .. } | ApplyError::NoDown { .. } | ApplyError::NotApplied { .. }) => {
+        e @ (ApplyError::Edited { .. } | ApplyError::NoDown { .. } | ApplyError::NotApplied { .. } | ApplyError::NotOwned { .. }) => {
             CliError::usage(e.to_string())
         }
         ApplyError::Statement { revision, path, line, column, statement, message, detail, hint, code, applied } => {
