@@ -441,3 +441,18 @@ async fn a_generated_migration_never_touches_a_foreign_object_even_when_edited_t
     assert_eq!(count(&t.client, "SELECT count(*) FROM pg_class WHERE relname = 'note'").await, 1);
     t.finish().await;
 }
+
+#[tokio::test]
+async fn externals_that_do_not_match_the_foreign_objects_are_warned_about() {
+    let dir = project_with_history();
+    let d = dir.path();
+    // The real "User" has no `email`, and its id is an integer.
+    let t = TestDb::with_sql("CREATE TABLE \"User\" (id text PRIMARY KEY, name text);").await;
+    let url = t.db.url();
+    ok(&pgshift(d, &["upgrade", "--database-url", &url]));
+    let (_, stderr) = ok(&pgshift(d, &["check", "--database-url", &url]));
+    assert!(stderr.contains("column public.\"User\".email is declared in externals/ but the table has no such column"), "{stderr}");
+    let (_, stderr) = ok(&pgshift(d, &["status", "--database-url", &url]));
+    assert!(stderr.contains("externals/ does not match the database"), "{stderr}");
+    t.finish().await;
+}

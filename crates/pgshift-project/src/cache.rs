@@ -25,6 +25,9 @@ pub const TEMPLATE_PREFIX: &str = "pgshift_t_";
 /// How many templates of one kind are kept; the oldest beyond that are dropped.
 const KEEP: usize = 16;
 
+/// A template used this recently is never evicted (another process may be about to copy it).
+const RECENT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// Version of the cache format: bump it when what goes into a template or its catalog changes.
 const FORMAT: &str = "pgshift-template-v1";
 
@@ -91,6 +94,11 @@ impl Templates {
         if let Some(path) = self.catalog_path(name) {
             if let Ok(text) = std::fs::read_to_string(&path) {
                 if let Ok(catalog) = serde_json::from_str(&text) {
+                    // The file's mtime is the template's last use (see `evict`).
+                    let _ = std::fs::File::options()
+                        .append(true)
+                        .open(&path)
+                        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
                     return Ok(catalog);
                 }
             }
@@ -117,8 +125,10 @@ impl Templates {
         }
     }
 
-    /// Drop the oldest templates of `name`'s kind beyond [`KEEP`] (best effort: a template in
-    /// use by another process is left for next time).
+    /// Drop the oldest templates of `name`'s kind beyond [`KEEP`], except those used in the
+    /// last [`RECENT`] (best effort: a template in use by another process is left for next
+    /// time). Without a catalog directory (an external scratch server) there is no record of
+    /// use, so nothing is evicted.
     async fn evict(&self, name: &str) {
         let Some(kind) = name.strip_prefix(TEMPLATE_PREFIX).and_then(|r| r.get(..2)) else { return };
         let Ok(client) = self.server.connect(self.server.admin_dbname()).await else { return };
@@ -134,11 +144,18 @@ impl Templates {
         };
         for row in rows {
             let old: String = row.get(0);
+            let Some(path) = self.catalog_path(&old) else { return };
+            let recent = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age < RECENT);
+            if recent {
+                continue;
+            }
             let sql = format!("DROP DATABASE IF EXISTS {}", pgshift_catalog::quote::ident(&old));
             if client.batch_execute(&sql).await.is_ok() {
-                if let Some(path) = self.catalog_path(&old) {
-                    let _ = std::fs::remove_file(path);
-                }
+                let _ = std::fs::remove_file(path);
             }
         }
     }

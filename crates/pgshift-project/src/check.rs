@@ -113,3 +113,54 @@ pub async fn read_live(ws: &Workspace, client: &Client, owned_by: &[&Catalog]) -
     let filter = live_filter(&project.filter, owned, &project.ledger_schema);
     Ok(pgshift_inspect::inspect(client, &filter).await?)
 }
+
+/// Where `externals/` does not match the foreign objects of the live database: a declared
+/// table, view, sequence or type that does not exist, a declared column that is missing or has
+/// another type, a declared unique/primary key the table lacks, enum labels that differ. A
+/// foreign object with more than `externals/` declares is fine (declaring the part we use is
+/// the point).
+pub async fn externals_mismatch(client: &Client, externals: &Catalog, base: &pgshift_catalog::ObjectFilter) -> Result<Vec<String>, ProjectError> {
+    let names = names(&[externals], &[]);
+    let live = pgshift_inspect::inspect(client, &base.clone().with_owned(names)).await?;
+    let mut out = Vec::new();
+    for (name, declared) in &externals.tables {
+        let Some(real) = live.tables.get(name) else {
+            out.push(format!("table {name} is declared in externals/ but does not exist in the database"));
+            continue;
+        };
+        for col in &declared.columns {
+            match real.columns.iter().find(|c| c.name == col.name) {
+                None => out.push(format!("column {name}.{} is declared in externals/ but the table has no such column", pgshift_catalog::quote::ident(&col.name))),
+                Some(r) if r.data_type != col.data_type => out.push(format!(
+                    "column {name}.{} is {} in externals/ but {} in the database",
+                    pgshift_catalog::quote::ident(&col.name),
+                    col.data_type,
+                    r.data_type
+                )),
+                Some(_) => {}
+            }
+        }
+        for (cname, c) in &declared.constraints {
+            let same = real.constraints.values().any(|r| r.definition == c.definition);
+            if !same && (c.definition.starts_with("PRIMARY KEY") || c.definition.starts_with("UNIQUE")) {
+                out.push(format!("{name} has no `{}` in the database (externals/ declares it as {cname})", c.definition));
+            }
+        }
+    }
+    for name in externals.views.keys().filter(|n| !live.views.contains_key(*n)) {
+        out.push(format!("view {name} is declared in externals/ but does not exist in the database"));
+    }
+    for name in externals.sequences.keys().filter(|n| !live.sequences.contains_key(*n)) {
+        out.push(format!("sequence {name} is declared in externals/ but does not exist in the database"));
+    }
+    for (name, declared) in &externals.types {
+        match live.types.get(name) {
+            None => out.push(format!("type {name} is declared in externals/ but does not exist in the database")),
+            Some(real) if real.kind != declared.kind => {
+                out.push(format!("type {name} differs: externals/ declares {:?}, the database has {:?}", declared.kind, real.kind))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(out)
+}

@@ -30,6 +30,8 @@ pub struct CheckArgs {
 struct CheckJson {
     missing_migration: Option<Finding>,
     drift: Option<Drift>,
+    /// Where externals/ does not match the foreign objects (warnings, not findings).
+    externals: Vec<String>,
 }
 
 /// Run `pgshift check`.
@@ -46,9 +48,18 @@ pub async fn run(args: &CheckArgs, config: &Config) -> Result<u8, CliError> {
         ),
         None => None,
     };
+    let externals = match &client {
+        Some(client) => pgshift_project::check::externals_mismatch(client, &prepared.externals.catalog, &ws.project().filter)
+            .await
+            .map_err(project_error)?,
+        None => Vec::new(),
+    };
+    for warning in &externals {
+        eprintln!("warning: externals/ does not match the database: {warning}");
+    }
     let found = missing.is_some() || drift.as_ref().is_some_and(|d| d.finding.is_some());
     if args.json {
-        print(&json(&CheckJson { missing_migration: missing, drift })?)?;
+        print(&json(&CheckJson { missing_migration: missing, drift, externals })?)?;
         return Ok(u8::from(found));
     }
     let mut out = String::new();

@@ -29,6 +29,7 @@ struct StatusJson {
     unknown: Vec<String>,
     other_ledgers: Vec<ForeignLedger>,
     clashes: Vec<Clash>,
+    externals: Vec<String>,
 }
 
 /// Run `pgshift status`.
@@ -48,6 +49,9 @@ pub async fn run(args: &StatusArgs, config: &Config) -> Result<u8, CliError> {
     let owned = pgshift_project::owned::names(&[&history.catalog], &ws.project().own_schemas);
     let other_ledgers = pgshift_project::cotenant::foreign_ledgers(&client).await.map_err(project_error)?;
     let clashes = pgshift_project::cotenant::clashes(&client, &desired, &owned).await.map_err(project_error)?;
+    let externals_warnings = pgshift_project::check::externals_mismatch(&client, &externals.catalog, &ws.project().filter)
+        .await
+        .map_err(project_error)?;
     let ids = |v: &[pgshift_history::RevisionId]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
     if args.json {
         let out = StatusJson {
@@ -56,6 +60,7 @@ pub async fn run(args: &StatusArgs, config: &Config) -> Result<u8, CliError> {
             unknown: ids(&status.unknown),
             other_ledgers,
             clashes,
+            externals: externals_warnings,
         };
         return print(&json(&out)?).map(|()| 0);
     }
@@ -80,6 +85,9 @@ pub async fn run(args: &StatusArgs, config: &Config) -> Result<u8, CliError> {
         }
     }
     print(&out)?;
+    for w in &externals_warnings {
+        eprintln!("warning: externals/ does not match the database: {w}");
+    }
     for c in &clashes {
         eprintln!("warning: name clash ({}): our {} and the foreign {}", c.kind, c.ours, c.theirs);
     }
