@@ -456,3 +456,49 @@ async fn externals_that_do_not_match_the_foreign_objects_are_warned_about() {
     assert!(stderr.contains("externals/ does not match the database"), "{stderr}");
     t.finish().await;
 }
+
+#[tokio::test]
+async fn own_schemas_make_unknown_objects_drift_and_ignore_guards_generated_statements() {
+    let dir = project("CREATE SCHEMA app;\nCREATE TABLE app.job (id int PRIMARY KEY);\nCREATE TABLE public.keep (id int);\n");
+    let d = dir.path();
+    std::fs::write(d.join("pgshift.toml"), "own_schemas = [\"app\"]\nignore = [\"public.keep\"]\n").unwrap();
+    ok(&pgshift(d, &["new", "initial"]));
+    let t = TestDb::with_sql(AUTH_SERVICE).await;
+    let url = t.db.url();
+    ok(&pgshift(d, &["upgrade", "--database-url", &url]));
+    let (stdout, _) = ok(&pgshift(d, &["check", "--database-url", &url]));
+    assert!(stdout.contains("database matches its revision"), "{stdout}");
+
+    // An object nobody declared, in a schema we own whole: drift. In public: invisible.
+    t.client.batch_execute("CREATE TABLE app.stray (id int); CREATE TABLE public.stray (id int);").await.unwrap();
+    let out = pgshift(d, &["check", "--database-url", &url]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("table app.stray") && stdout.contains("DROP TABLE app.stray"), "{stdout}");
+    assert!(!stdout.contains("public.stray"), "{stdout}");
+
+    // `public.keep` is ours (the history creates it) but ignored: a generated drop is refused.
+    std::fs::write(d.join("schema/app.sql"), "CREATE SCHEMA app;\nCREATE TABLE app.job (id int PRIMARY KEY);\n").unwrap();
+    let (stdout, _) = ok(&pgshift(d, &["new", "drop keep"]));
+    assert!(read_migration(d, &stdout).contains("DROP TABLE public.keep"));
+    let out = pgshift(d, &["upgrade", "--database-url", &url]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("public.keep"), "{stderr}");
+    assert_eq!(count(&t.client, "SELECT count(*) FROM pg_class WHERE relname = 'keep'").await, 1);
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn a_change_the_planner_cannot_carry_out_is_refused_with_the_residual_and_no_file() {
+    let dir = project("CREATE TABLE base (id int);\nCREATE TABLE child (extra int);\n");
+    let d = dir.path();
+    ok(&pgshift(d, &["new", "initial"]));
+    std::fs::write(d.join("schema/app.sql"), "CREATE TABLE base (id int);\nCREATE TABLE child (extra int) INHERITS (base);\n").unwrap();
+    let out = pgshift(d, &["new", "inherit"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("warning: not planned"), "{stderr}");
+    assert!(stderr.contains("does not reproduce the desired schema"), "{stderr}");
+    assert_eq!(migrations(d).len(), 1, "no half-right file is left behind");
+}

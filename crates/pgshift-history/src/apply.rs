@@ -51,6 +51,8 @@ pub struct ApplyOptions {
     pub lock_retries: u32,
     /// Schemas owned whole (`own_schemas`), for the ownership guard (see [`crate::guard`]).
     pub own_schemas: Vec<String>,
+    /// Name patterns (`ignore`) a generated statement may never alter or drop, owned or not.
+    pub ignore: Vec<String>,
 }
 
 impl Default for ApplyOptions {
@@ -61,6 +63,7 @@ impl Default for ApplyOptions {
             lock_timeout: "5s".to_owned(),
             lock_retries: 5,
             own_schemas: Vec::new(),
+            ignore: Vec::new(),
         }
     }
 }
@@ -448,7 +451,7 @@ fn guard(graph: &RevisionGraph, plan: &[RevisionId], direction: Direction, optio
     if files.is_empty() {
         return Ok(());
     }
-    let owned = crate::guard::Owned::of(graph, &options.own_schemas);
+    let owned = crate::guard::Owned::of(graph, &options.own_schemas).ignoring(&options.ignore);
     for file in files {
         if let Some(t) = crate::guard::check(file, direction, &owned) {
             return Err(ApplyError::NotOwned {

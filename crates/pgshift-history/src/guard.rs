@@ -42,12 +42,13 @@ impl std::fmt::Display for Name {
 pub struct Owned {
     names: HashSet<Name>,
     schemas: HashSet<String>,
+    ignore: Vec<pgshift_catalog::NamePattern>,
 }
 
 impl Owned {
     /// Every name the sections (up and down) of `graph`'s files create, plus `own_schemas`.
     pub fn of(graph: &RevisionGraph, own_schemas: &[String]) -> Owned {
-        let mut owned = Owned { names: HashSet::new(), schemas: own_schemas.iter().cloned().collect() };
+        let mut owned = Owned { names: HashSet::new(), schemas: own_schemas.iter().cloned().collect(), ignore: Vec::new() };
         for file in graph.files() {
             for section in &file.sections {
                 for statement in &section.statements {
@@ -60,8 +61,20 @@ impl Owned {
         owned
     }
 
+    /// The same, with the configuration's `ignore` patterns as an extra guard: a name they
+    /// match is never ours (an unqualified name is matched as if in `public`; patterns that
+    /// do not parse were rejected when the configuration was read).
+    pub fn ignoring(mut self, patterns: &[String]) -> Owned {
+        self.ignore = patterns.iter().filter_map(|p| pgshift_catalog::NamePattern::parse(p).ok()).collect();
+        self
+    }
+
     /// Whether `name` is ours.
     pub fn owns(&self, name: &Name) -> bool {
+        let qualified = pgshift_catalog::QualName::new(name.schema.as_deref().unwrap_or("public"), name.name.as_str());
+        if self.ignore.iter().any(|p| p.matches(&qualified)) {
+            return false;
+        }
         match &name.schema {
             Some(schema) => {
                 self.schemas.contains(schema)

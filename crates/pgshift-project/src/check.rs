@@ -70,7 +70,8 @@ pub async fn drift(
     let at = live_revision(client, graph, &ws.project().ledger_schema).await?;
     let history = ws.history(externals, graph, at.as_ref()).await?;
     let live = read_live(ws, client, &[&history.catalog, desired]).await?;
-    Ok(Drift { revision: at.map(|r| r.to_string()), finding: Finding::between(&live, &history.catalog) })
+    let want = crate::owned::filtered(history.catalog, &ws.project().filter);
+    Ok(Drift { revision: at.map(|r| r.to_string()), finding: Finding::between(&live, &want) })
 }
 
 /// The single revision the ledger of the database behind `client` is at (`None` when nothing

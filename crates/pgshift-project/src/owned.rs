@@ -44,3 +44,19 @@ pub fn live_filter(base: &ObjectFilter, owned: OwnedNames, ledger_schema: &str) 
 
 /// The ledger's tables (see `pgshift_history::Ledger`).
 pub const LEDGER_TABLES: &[&str] = &["pgshift_revisions", "pgshift_log", "pgshift_progress"];
+
+/// `catalog` without the top-level objects `filter` hides (the `ignore` guard applied to a
+/// scratch catalog, so that both sides of a comparison with a live database agree).
+pub fn filtered(mut catalog: Catalog, filter: &ObjectFilter) -> Catalog {
+    catalog.schemas.retain(|k, _| filter.allows_schema_object(k));
+    catalog.extensions.retain(|_, e| filter.allows_extension(&e.name, &e.schema));
+    catalog.types.retain(|k, _| filter.allows(k));
+    catalog.sequences.retain(|k, _| filter.allows(k));
+    catalog.tables.retain(|k, _| filter.allows(k));
+    catalog.views.retain(|k, _| filter.allows(k));
+    catalog.functions.retain(|k, _| filter.allows(&QualName::new(k.schema.clone(), k.name.clone())));
+    let tables = &catalog.tables;
+    let views = &catalog.views;
+    catalog.indexes.retain(|_, i| tables.contains_key(&i.table) || views.contains_key(&i.table));
+    catalog
+}

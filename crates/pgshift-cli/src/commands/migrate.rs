@@ -77,6 +77,7 @@ pub fn options(config: &Config) -> ApplyOptions {
         o.lock_timeout = timeout.clone();
     }
     o.own_schemas = config.own_schemas.clone();
+    o.ignore = config.ignore.clone();
     o
 }
 
