@@ -80,6 +80,9 @@ pub struct TableData {
     pub rows: Vec<Row>,
     /// The files declaring it.
     pub files: Vec<PathBuf>,
+    /// The first row lacking a column that other rows set (its cell holds NULL meanwhile):
+    /// reported by [`DataSet::complete`] after unknown columns, which explain it better.
+    pub incomplete: Option<(RowRef, String)>,
 }
 
 impl TableData {
@@ -94,6 +97,16 @@ impl TableData {
 pub struct DataSet {
     /// The tables.
     pub tables: Vec<TableData>,
+}
+
+impl DataSet {
+    /// Every row gives every column of its table; else the first row that does not.
+    pub fn complete(&self) -> Result<(), RefError> {
+        match self.tables.iter().find_map(|t| t.incomplete.clone().map(|i| (t, i))) {
+            None => Ok(()),
+            Some((t, (row, column))) => Err(RefError::MissingColumn { row, table: t.table.clone(), column }),
+        }
+    }
 }
 
 /// What loading needs besides the directory.
@@ -420,6 +433,7 @@ fn group(files: Vec<FileData>) -> Result<DataSet, RefError> {
                     columns: file.key.clone(),
                     rows: Vec::new(),
                     files: vec![file.path.clone()],
+                    incomplete: None,
                 },
             );
         }
@@ -449,7 +463,9 @@ fn group(files: Vec<FileData>) -> Result<DataSet, RefError> {
                     if table.key.contains(column) {
                         return Err(RefError::MissingKey { row: at, column: column.clone() });
                     }
-                    return Err(RefError::MissingColumn { row: at, table: name.clone(), column: column.clone() });
+                    table.incomplete.get_or_insert_with(|| (at.clone(), column.clone()));
+                    aligned.push(Cell::Null);
+                    continue;
                 };
                 aligned.push(cells.swap_remove(i).1);
             }

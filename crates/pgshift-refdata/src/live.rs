@@ -148,15 +148,37 @@ impl Bound {
 /// Bind every table (unknown and generated columns, references without a foreign key or
 /// primary key to follow are errors here), in table order.
 pub fn bind(data: &DataSet, meta: &BTreeMap<QualName, TableMeta>) -> Result<Vec<Bound>, RefError> {
+    for t in &data.tables {
+        known_columns(t, meta)?;
+    }
+    data.complete()?;
     data.tables.iter().map(|t| bind_table(t, meta)).collect()
 }
 
+/// The table exists and has every declared column, none of them generated.
+fn known_columns(t: &TableData, all: &BTreeMap<QualName, TableMeta>) -> Result<(), RefError> {
+    let Some(meta) = all.get(&t.table) else {
+        return Err(RefError::MissingTable { path: t.files[0].clone(), table: t.table.clone() });
+    };
+    for (i, name) in t.columns.iter().enumerate() {
+        let why = match meta.columns.get(name) {
+            None => "does not exist in",
+            Some(c) if c.generated => "is generated in",
+            Some(_) => continue,
+        };
+        // Name the first row that gives the column.
+        let row = t.rows.iter().find(|r| r.cells[i] != Cell::Null).or(t.rows.first());
+        let row = row.map(|r| r.at.clone()).unwrap_or_else(|| RowRef {
+            file: t.files[0].clone(),
+            origin: "(no rows)".to_owned(),
+            key: String::new(),
+        });
+        return Err(RefError::UnknownColumn { row, table: t.table.clone(), column: name.clone(), why });
+    }
+    Ok(())
+}
+
 fn bind_table(t: &TableData, all: &BTreeMap<QualName, TableMeta>) -> Result<Bound, RefError> {
-    let first = || t.rows.first().map(|r| r.at.clone()).unwrap_or_else(|| RowRef {
-        file: t.files[0].clone(),
-        origin: "(no rows)".to_owned(),
-        key: String::new(),
-    });
     let Some(meta) = all.get(&t.table) else {
         return Err(RefError::MissingTable { path: t.files[0].clone(), table: t.table.clone() });
     };
@@ -169,13 +191,9 @@ fn bind_table(t: &TableData, all: &BTreeMap<QualName, TableMeta>) -> Result<Boun
         unique_key: meta.unique.iter().any(|u| u.len() == t.key.len() && t.key.iter().all(|k| u.contains(k))),
     };
     for (i, name) in t.columns.iter().enumerate() {
-        let at = || t.rows.iter().find(|r| r.cells[i] != Cell::Null).map(|r| r.at.clone()).unwrap_or_else(first);
         let Some(column) = meta.columns.get(name) else {
-            return Err(RefError::UnknownColumn { row: at(), table: t.table.clone(), column: name.clone(), why: "does not exist in" });
+            return Err(RefError::MissingTable { path: t.files[0].clone(), table: t.table.clone() });
         };
-        if column.generated {
-            return Err(RefError::UnknownColumn { row: at(), table: t.table.clone(), column: name.clone(), why: "is generated in" });
-        }
         let reference = t.rows.iter().find_map(|r| match &r.cells[i] {
             Cell::Ref(reference) => Some((r, reference)),
             _ => None,
