@@ -6,6 +6,7 @@ pub mod inspect;
 pub mod migrate;
 pub mod revisions;
 pub mod scratch;
+pub mod seed;
 
 use std::io::Write;
 
