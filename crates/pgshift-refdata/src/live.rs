@@ -250,6 +250,19 @@ fn bind_ref(
             }
         },
     };
+    let unique = target_meta.unique.iter().any(|u| !u.is_empty() && u.iter().all(|c| first.key.iter().any(|(k, _)| k == c)));
+    if !unique {
+        let key: Vec<&str> = first.key.iter().map(|(k, _)| k.as_str()).collect();
+        return Err(bad(
+            at,
+            format!(
+                "a reference must name its row by a unique key, but ({}) is not unique in {}.{}; add a unique constraint on it",
+                key.join(", "),
+                first.table.schema,
+                first.table.name
+            ),
+        ));
+    }
     let mut keys = Vec::new();
     for (k, _) in &first.key {
         let Some(kc) = target_meta.columns.get(k) else {

@@ -3,11 +3,10 @@
 //! `format_type` text; declared values never enter the text: they travel as `text[]`
 //! parameters, one array per source column, and are cast in SQL.
 //!
-//! The declared rows of a table are one relation, `s`:
-//! `(SELECT d.ord, <expr> AS n1, … FROM unnest($1::text[], …) WITH ORDINALITY AS d(c1, …, ord) OFFSET 0) s`
-//! where a plain column is `d.cK::type` and a reference is a subquery on the referenced
-//! table by the reference's key columns. `OFFSET 0` keeps it a relation of its own, so joins on
-//! its columns hash.
+//! The declared rows of a table are one relation, `s`, with typed values `n1`…`nN`:
+//! `SELECT d.ord, d.c1::type AS n1, r2.id AS n2 … FROM unnest($1::text[], …) WITH ORDINALITY
+//! AS d(c1, …, ord) LEFT JOIN <referenced table> r2 ON r2.slug = d.c2::text …`, read from the
+//! parameters (diff, read-only) or materialized once per table into a temporary table (sync).
 //!
 //! Must not: run anything (callers do).
 
@@ -80,24 +79,48 @@ fn table(t: &QualName) -> String {
     quote::qualified(&t.schema, &t.name)
 }
 
-/// The SQL computing a declared column's value from the source arrays.
-fn value(column: &BoundColumn) -> String {
+/// The SQL computing a declared column's value: a cast of its array, or the referenced
+/// table's column from the join `r<i>` (see [`rows`]).
+fn value(i: usize, column: &BoundColumn) -> String {
     match &column.source {
         Source::Plain { array } => format!("d.c{}::{}", array + 1, column.ty),
-        Source::Ref { target, column: target_column, keys } => {
-            let conds: Vec<String> = keys
-                .iter()
-                .map(|(k, array, ty)| format!("r.{} = d.c{}::{ty}", quote::ident(k), array + 1))
-                .collect();
-            format!("(SELECT r.{} FROM {} r WHERE {})", quote::ident(target_column), table(target), conds.join(" AND "))
-        }
+        Source::Ref { column: target_column, .. } => format!("r{}.{}", i + 1, quote::ident(target_column)),
     }
 }
 
-/// The declared rows as relation `s` with columns `ord`, `n1`…`nN`.
-fn source(b: &Bound) -> String {
-    let values: Vec<String> = b.columns.iter().enumerate().map(|(i, c)| format!("{} AS n{}", value(c), i + 1)).collect();
-    format!("(SELECT d.ord, {} FROM {} OFFSET 0) s", values.join(", "), unnest(b.arrays.len()))
+/// `SELECT d.ord, <value> AS n1, … FROM unnest(…) d LEFT JOIN <referenced> r<i> ON …`: the
+/// declared rows with typed, resolved values (a reference's key is unique in its table, so
+/// each join adds at most one row; an unresolved reference is NULL).
+fn rows(b: &Bound) -> String {
+    let values: Vec<String> = b.columns.iter().enumerate().map(|(i, c)| format!("{} AS n{}", value(i, c), i + 1)).collect();
+    let mut out = format!("SELECT d.ord, {} FROM {}", values.join(", "), unnest(b.arrays.len()));
+    for (i, c) in b.columns.iter().enumerate() {
+        if let Source::Ref { target, keys, .. } = &c.source {
+            let conds: Vec<String> = keys
+                .iter()
+                .map(|(k, array, ty)| format!("r{}.{} = d.c{}::{ty}", i + 1, quote::ident(k), array + 1))
+                .collect();
+            out.push_str(&format!(" LEFT JOIN {} r{} ON {}", table(target), i + 1, conds.join(" AND ")));
+        }
+    }
+    out
+}
+
+/// The declared rows as relation `s` (columns `ord`, `n1`…`nN`) from the `text[]`
+/// parameters: for read-only use. `OFFSET 0` keeps it a relation of its own.
+pub fn source(b: &Bound) -> String {
+    format!("({} OFFSET 0) s", rows(b))
+}
+
+/// Materialize the declared rows once, in a transaction, as temporary table `name`; then
+/// [`temp_source`] reads them without parameters.
+pub fn materialize(b: &Bound, name: &str) -> String {
+    format!("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS {}", quote::ident(name), rows(b))
+}
+
+/// The relation `s` over a table made by [`materialize`].
+pub fn temp_source(name: &str) -> String {
+    format!("pg_temp.{} s", quote::ident(name))
 }
 
 /// A form of the value that has equality: json as jsonb, geometric types and xml as text.
@@ -146,7 +169,7 @@ fn text_array(items: Vec<String>) -> String {
 /// The one diff query of a table: declared rows full-joined with the live rows on the key.
 /// Columns: ord (null for a live row nobody declares), absent (no live row), the live key as
 /// text, then per non-key column the old text, the new text and whether it changed.
-pub fn diff(b: &Bound) -> String {
+pub fn diff(b: &Bound, source: &str) -> String {
     let live_key = b.columns[..b.key_len].iter().map(|c| format!("l.{}::text", quote::ident(&c.name))).collect();
     let rest = || b.columns.iter().enumerate().skip(b.key_len);
     let old = rest().map(|(_, c)| format!("l.{}::text", quote::ident(&c.name))).collect();
@@ -159,7 +182,7 @@ pub fn diff(b: &Bound) -> String {
         text_array(old),
         text_array(new),
         changed.join(", "),
-        source(b),
+        source,
         table(&b.table),
         key_join(b),
         any(&changed)
@@ -167,7 +190,7 @@ pub fn diff(b: &Bound) -> String {
 }
 
 /// Update the live rows whose declared columns differ.
-pub fn update(b: &Bound) -> String {
+pub fn update(b: &Bound, source: &str) -> String {
     let sets: Vec<String> = b
         .columns
         .iter()
@@ -179,27 +202,27 @@ pub fn update(b: &Bound) -> String {
         "UPDATE {} AS l SET {} FROM {} WHERE {} AND {}",
         table(&b.table),
         sets.join(", "),
-        source(b),
+        source,
         key_join(b),
         any(&changed(b))
     )
 }
 
 /// Insert the declared rows that have no live row.
-pub fn insert(b: &Bound) -> String {
+pub fn insert(b: &Bound, source: &str) -> String {
     let columns: Vec<String> = b.columns.iter().map(|c| quote::ident(&c.name)).collect();
     let values: Vec<String> = (1..=b.columns.len()).map(|i| format!("s.n{i}")).collect();
     format!(
         "INSERT INTO {t} ({}) SELECT {} FROM {} WHERE NOT EXISTS (SELECT 1 FROM {t} l WHERE {})",
         columns.join(", "),
         values.join(", "),
-        source(b),
+        source,
         key_join(b),
         t = table(&b.table),
     )
 }
 
 /// Delete the live rows that no declared row has the key of.
-pub fn delete(b: &Bound) -> String {
-    format!("DELETE FROM {} AS l WHERE NOT EXISTS (SELECT 1 FROM {} WHERE {})", table(&b.table), source(b), key_join(b))
+pub fn delete(b: &Bound, source: &str) -> String {
+    format!("DELETE FROM {} AS l WHERE NOT EXISTS (SELECT 1 FROM {} WHERE {})", table(&b.table), source, key_join(b))
 }

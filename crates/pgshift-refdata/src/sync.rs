@@ -138,7 +138,7 @@ pub async fn diff(client: &Client, data: &DataSet, prune: bool) -> Result<SeedDi
     let p = prepare(client, data).await?;
     let mut out = SeedDiff { tables: Vec::new(), prune };
     for &i in &p.order {
-        out.tables.push(table_diff(client, &p, i).await?);
+        out.tables.push(table_diff(client, &p, i, None).await?);
     }
     Ok(out)
 }
@@ -184,9 +184,11 @@ async fn sync_in_transaction(client: &Client, p: &Prepared<'_>, prune: bool) -> 
     let mut deleted = vec![Vec::new(); p.bound.len()];
     if prune {
         for &i in p.order.iter().rev() {
-            let d = table_diff(client, p, i).await?;
+            // Before any upsert: references resolve against rows that are live now.
+            let d = table_diff(client, p, i, None).await?;
             if !d.extras.is_empty() {
-                let n = execute(client, &sql::delete(&p.bound[i]), &p.bound[i], "delete from").await?;
+                let b = &p.bound[i];
+                let n = execute(client, &sql::delete(b, &sql::source(b)), Some(b), b, "delete from").await?;
                 expect(n, d.extras.len(), &p.bound[i], "deleted")?;
             }
             deleted[i] = d.extras;
@@ -194,14 +196,19 @@ async fn sync_in_transaction(client: &Client, p: &Prepared<'_>, prune: bool) -> 
     }
     let mut out = SeedDiff { tables: Vec::new(), prune };
     for &i in &p.order {
-        let mut d = table_diff(client, p, i).await?;
+        // The declared rows, typed and with references resolved (the referenced tables are
+        // synced by now), sent and computed once for the diff and the writes.
         let b = &p.bound[i];
+        let temp = format!("pgshift_seed_{i}");
+        execute(client, &sql::materialize(b, &temp), Some(b), b, "load the declared rows of").await?;
+        let mut d = table_diff(client, p, i, Some(&temp)).await?;
+        let source = sql::temp_source(&temp);
         if !d.updates.is_empty() {
-            let n = execute(client, &sql::update(b), b, "update").await?;
+            let n = execute(client, &sql::update(b, &source), None, b, "update").await?;
             expect(n, d.updates.len(), b, "updated")?;
         }
         if !d.inserts.is_empty() {
-            let n = execute(client, &sql::insert(b), b, "insert into").await?;
+            let n = execute(client, &sql::insert(b, &source), None, b, "insert into").await?;
             expect(n, d.inserts.len(), b, "inserted")?;
         }
         if prune {
@@ -212,9 +219,10 @@ async fn sync_in_transaction(client: &Client, p: &Prepared<'_>, prune: bool) -> 
     Ok(out)
 }
 
-async fn execute(client: &Client, statement: &str, b: &Bound, what: &str) -> Result<u64, RefError> {
+/// Run a statement, with the declared rows' arrays as parameters when `params` is given.
+async fn execute(client: &Client, statement: &str, params: Option<&Bound>, b: &Bound, what: &str) -> Result<u64, RefError> {
     client
-        .execute(statement, &b.params())
+        .execute(statement, &params.map(Bound::params).unwrap_or_default())
         .await
         .map_err(db(format!("cannot {what} {}.{}", b.table.schema, b.table.name)))
 }
@@ -231,11 +239,16 @@ fn expect(n: u64, expected: usize, b: &Bound, what: &str) -> Result<(), RefError
     })
 }
 
-async fn table_diff(client: &Client, p: &Prepared<'_>, i: usize) -> Result<TableDiff, RefError> {
+/// The diff query of table `i`, over the parameters or over temporary table `temp`.
+async fn table_diff(client: &Client, p: &Prepared<'_>, i: usize, temp: Option<&str>) -> Result<TableDiff, RefError> {
     let t = &p.data.tables[i];
     let b = &p.bound[i];
+    let (statement, params) = match temp {
+        Some(name) => (sql::diff(b, &sql::temp_source(name)), Vec::new()),
+        None => (sql::diff(b, &sql::source(b)), b.params()),
+    };
     let rows = client
-        .query(&sql::diff(b), &b.params())
+        .query(&statement, &params)
         .await
         .map_err(db(format!("cannot compare the rows of {}.{}", t.table.schema, t.table.name)))?;
     let mut out = TableDiff {
