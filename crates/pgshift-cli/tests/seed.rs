@@ -41,14 +41,20 @@ fn project() -> tempfile::TempDir {
     dir
 }
 
-#[tokio::test]
-async fn seed_diff_sync_check_freeze_prune() {
+/// A fresh database with the project's migrations applied, and the project.
+async fn upgraded() -> (pgshift_scratch::ScratchServer, pgshift_scratch::ScratchDb, tempfile::TempDir) {
     let server = pgshift_testkit::server().await;
     let db = server.create_database(None).await.unwrap();
-    let url = db.url();
     let dir = project();
+    ok(&pgshift(dir.path(), &db.url(), &["upgrade"]));
+    (server, db, dir)
+}
+
+#[tokio::test]
+async fn seed_diff_sync_check_freeze_prune() {
+    let (server, db, dir) = upgraded().await;
+    let url = db.url();
     let p = |args: &[&str]| pgshift(dir.path(), &url, args);
-    ok(&p(&["upgrade"]));
 
     let (stdout, _) = ok(&p(&["seed", "diff", "--json"]));
     let diff: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -64,18 +70,7 @@ async fn seed_diff_sync_check_freeze_prune() {
     assert_eq!(stdout, "");
     ok(&p(&["seed", "check"]));
 
-    // Hand edits on "production".
-    {
-        let client = db.connect().await.unwrap();
-        client
-            .batch_execute(
-                "UPDATE plan SET price_cents = 1499 WHERE tier = 'pro';
-                 DELETE FROM voice WHERE slug = 'af_bella';
-                 INSERT INTO ttsmodel (slug, name) VALUES ('legacy', 'Legacy model');",
-            )
-            .await
-            .unwrap();
-    }
+    common::hand_edit(&db.connect().await.unwrap()).await;
     let (stdout, _) = ok(&p(&["seed", "diff"]));
     assert_eq!(
         stdout,
@@ -120,12 +115,9 @@ async fn seed_diff_sync_check_freeze_prune() {
 
 #[tokio::test]
 async fn seed_refuses_foreign_tables_bad_values_and_two_heads() {
-    let server = pgshift_testkit::server().await;
-    let db = server.create_database(None).await.unwrap();
+    let (_server, db, dir) = upgraded().await;
     let url = db.url();
-    let dir = project();
     let p = |args: &[&str]| pgshift(dir.path(), &url, args);
-    ok(&p(&["upgrade"]));
 
     std::fs::write(dir.path().join("data/accounts.toml"), "table = \"accounts\"\nkey = \"id\"\n[[rows]]\nid = 1\n").unwrap();
     let out = p(&["seed", "sync"]);

@@ -8,6 +8,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use pgshift_catalog::QualName;
+use pgshift_history::apply::db_text;
 
 /// A declared row, as the user can find it: its file, where in the file, and its key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,14 +191,6 @@ pub enum RefError {
     /// Taking or releasing the advisory lock failed.
     #[error(transparent)]
     Lock(#[from] pgshift_history::ApplyError),
-}
-
-/// The server's message and SQLSTATE, or the driver's text.
-pub(crate) fn db_text(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
-    }
 }
 
 /// A closure for `map_err` that wraps a driver error with what was being done.

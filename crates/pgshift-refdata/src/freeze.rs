@@ -108,7 +108,7 @@ fn value(rows: &TableData, b: &Bound, row: usize, i: usize, typed: bool) -> Stri
     let column: &BoundColumn = &b.columns[i];
     let cell = &rows.rows[row].cells[i];
     match (&column.source, cell) {
-        (_, Cell::Null) if typed => format!("NULL::{}", column.ty),
+        (_, Cell::Null) if typed => format!("NULL::{}", crate::sql::cast_type(&column.ty)),
         (_, Cell::Null) => "NULL".to_owned(),
         (Source::Ref { target, column: target_column, .. }, Cell::Ref(r)) => {
             let conds: Vec<String> =
@@ -118,7 +118,7 @@ fn value(rows: &TableData, b: &Bound, row: usize, i: usize, typed: bool) -> Stri
         (Source::Plain { array }, _) => {
             let text = b.arrays[*array][row].as_deref().unwrap_or_default();
             if typed {
-                format!("{}::{}", quote::literal(text), column.ty)
+                format!("{}::{}", quote::literal(text), crate::sql::cast_type(&column.ty))
             } else {
                 quote::literal(text)
             }

@@ -50,6 +50,19 @@ JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
 JOIN pg_attribute fa ON fa.attrelid = fc.oid AND fa.attnum = k.confkey[1] \
 ORDER BY 1, 2, k.conname";
 
+/// The type to cast declared text to: the column type, except that a length-limited string
+/// type loses its limit, because an explicit cast to `varchar(n)` silently truncates while the
+/// write's assignment cast refuses a value that is too long.
+pub fn cast_type(ty: &str) -> &str {
+    if ty.starts_with("character varying(") {
+        "text"
+    } else if ty.starts_with("character(") {
+        "bpchar"
+    } else {
+        ty
+    }
+}
+
 /// `unnest($1::text[], …) WITH ORDINALITY AS d(c1, …, ord)` for `n` arrays.
 fn unnest(n: usize) -> String {
     let params: Vec<String> = (1..=n).map(|i| format!("${i}::text[]")).collect();
@@ -59,14 +72,14 @@ fn unnest(n: usize) -> String {
 
 /// One query casting every array to its type: it fails when any value is not valid input.
 pub fn cast_check(types: &[(String, String)]) -> String {
-    let casts: Vec<String> = types.iter().enumerate().map(|(i, (ty, _))| format!("count(d.c{}::{ty})", i + 1)).collect();
+    let casts: Vec<String> = types.iter().enumerate().map(|(i, (ty, _))| format!("count(d.c{}::{})", i + 1, cast_type(ty))).collect();
     format!("SELECT count(*), {} FROM {}", casts.join(", "), unnest(types.len()))
 }
 
 /// The first (by ordinality) key tuple with no row in `target`.
 pub fn missing_refs(target: &QualName, keys: &[(String, usize, String)]) -> String {
     let conds: Vec<String> =
-        keys.iter().enumerate().map(|(i, (k, _, ty))| format!("r.{} = d.c{}::{ty}", quote::ident(k), i + 1)).collect();
+        keys.iter().enumerate().map(|(i, (k, _, ty))| format!("r.{} = d.c{}::{}", quote::ident(k), i + 1, cast_type(ty))).collect();
     format!(
         "SELECT d.ord FROM {} WHERE NOT EXISTS (SELECT 1 FROM {} r WHERE {}) ORDER BY d.ord LIMIT 1",
         unnest(keys.len()),
@@ -83,7 +96,7 @@ fn table(t: &QualName) -> String {
 /// table's column from the join `r<i>` (see [`rows`]).
 fn value(i: usize, column: &BoundColumn) -> String {
     match &column.source {
-        Source::Plain { array } => format!("d.c{}::{}", array + 1, column.ty),
+        Source::Plain { array } => format!("d.c{}::{}", array + 1, cast_type(&column.ty)),
         Source::Ref { column: target_column, .. } => format!("r{}.{}", i + 1, quote::ident(target_column)),
     }
 }
@@ -98,7 +111,7 @@ fn rows(b: &Bound) -> String {
         if let Source::Ref { target, keys, .. } = &c.source {
             let conds: Vec<String> = keys
                 .iter()
-                .map(|(k, array, ty)| format!("r{}.{} = d.c{}::{ty}", i + 1, quote::ident(k), array + 1))
+                .map(|(k, array, ty)| format!("r{}.{} = d.c{}::{}", i + 1, quote::ident(k), array + 1, cast_type(ty)))
                 .collect();
             out.push_str(&format!(" LEFT JOIN {} r{} ON {}", table(target), i + 1, conds.join(" AND ")));
         }

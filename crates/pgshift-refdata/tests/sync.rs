@@ -35,17 +35,6 @@ async fn first_sync_inserts_everything_then_nothing_changes() {
     t.finish().await;
 }
 
-async fn hand_edit(client: &tokio_postgres::Client) {
-    client
-        .batch_execute(
-            "UPDATE plan SET price_cents = 1499 WHERE tier = 'pro';
-             DELETE FROM voice WHERE slug = 'af_bella';
-             INSERT INTO ttsmodel (slug, name) VALUES ('legacy', 'Legacy model');",
-        )
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn hand_edits_are_diffed_restored_and_pruned() {
     let t = TestDb::with_sql(common::SCHEMA).await;
@@ -54,7 +43,7 @@ async fn hand_edits_are_diffed_restored_and_pruned() {
     let data = common::load(dir.path()).unwrap();
     pgshift_refdata::sync(&t.client, &data, &options(false)).await.unwrap();
     let declared = common::snapshot(&t.client).await;
-    hand_edit(&t.client).await;
+    common::hand_edit(&t.client).await;
 
     let diff = pgshift_refdata::diff(&t.client, &data, false).await.unwrap();
     assert_eq!(diff.counts(), (1, 1, 1));
@@ -97,7 +86,7 @@ async fn frozen_statements_on_a_copy_give_what_sync_gives() {
         // A first part of the data went in earlier; then hand edits.
         client.batch_execute("INSERT INTO ttsmodel (slug, name) VALUES ('kokoro', 'old name');").await.unwrap();
         pgshift_refdata::sync(&client, &data, &options(false)).await.unwrap();
-        hand_edit(&client).await;
+        common::hand_edit(&client).await;
         client.batch_execute("UPDATE ttsmodel SET parameters = '{\"sample_rate\": 8000}' WHERE slug = 'piper'").await.unwrap();
     }
     let copy = server.create_database(Some(original.name())).await.unwrap();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use pgshift_catalog::QualName;
 use pgshift_history::{HistoryError, MigrationFile};
-use pgshift_refdata::{Cell, DataSet, LoadOptions, RefError, SeedDiff, SyncOptions};
+use pgshift_refdata::{Cell, DataSet, LoadOptions, RefError, RowRef, SeedDiff, SyncOptions};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -311,6 +311,10 @@ fn text_map(pairs: &[(String, Option<String>)]) -> Map<String, Value> {
     pairs.iter().map(|(k, v)| (k.clone(), v.clone().map(Value::String).unwrap_or(Value::Null))).collect()
 }
 
+fn row_json(at: &RowRef, values: Option<Map<String, Value>>, changes: Option<Vec<ChangeJson>>) -> RowJson {
+    RowJson { file: at.file.display().to_string(), row: at.origin.clone(), key: at.key.clone(), values, changes }
+}
+
 fn diff_json(diff: &SeedDiff) -> DiffJson {
     let tables = diff
         .tables
@@ -318,28 +322,14 @@ fn diff_json(diff: &SeedDiff) -> DiffJson {
         .map(|t| TableJson {
             table: name(&t.table),
             key: t.key.clone(),
-            insert: t
-                .inserts
-                .iter()
-                .map(|i| RowJson {
-                    file: i.at.file.display().to_string(),
-                    row: i.at.origin.clone(),
-                    key: i.at.key.clone(),
-                    values: Some(text_map(&i.values)),
-                    changes: None,
-                })
-                .collect(),
+            insert: t.inserts.iter().map(|i| row_json(&i.at, Some(text_map(&i.values)), None)).collect(),
             update: t
                 .updates
                 .iter()
-                .map(|u| RowJson {
-                    file: u.at.file.display().to_string(),
-                    row: u.at.origin.clone(),
-                    key: u.at.key.clone(),
-                    values: None,
-                    changes: Some(
-                        u.changes.iter().map(|c| ChangeJson { column: c.column.clone(), old: c.old.clone(), new: c.new.clone() }).collect(),
-                    ),
+                .map(|u| {
+                    let changes =
+                        u.changes.iter().map(|c| ChangeJson { column: c.column.clone(), old: c.old.clone(), new: c.new.clone() });
+                    row_json(&u.at, None, Some(changes.collect()))
                 })
                 .collect(),
             not_declared: t.extras.iter().map(|e| text_map(&e.key)).collect(),

@@ -2,7 +2,7 @@
 //! TTS models (jsonb parameters) and their voices (FK to the model, unique (slug, model_id),
 //! generated from a JSON list), written into a temporary `data/` directory.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::result_large_err)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -143,4 +143,16 @@ pub async fn snapshot(client: &tokio_postgres::Client) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Hand edits on "production": a changed price, a deleted voice, an extra model.
+pub async fn hand_edit(client: &tokio_postgres::Client) {
+    client
+        .batch_execute(
+            "UPDATE plan SET price_cents = 1499 WHERE tier = 'pro';
+             DELETE FROM voice WHERE slug = 'af_bella';
+             INSERT INTO ttsmodel (slug, name) VALUES ('legacy', 'Legacy model');",
+        )
+        .await
+        .unwrap();
 }
