@@ -67,6 +67,9 @@ enum Command {
     Heads(commands::revisions::ViewArgs),
     /// Write a revision that joins heads (all of them by default) into one.
     Merge(commands::revisions::MergeArgs),
+    /// Reference data from data/: diff, sync, check, freeze into a migration, export.
+    #[command(subcommand)]
+    Seed(commands::seed::SeedCommand),
 }
 
 fn main() -> ExitCode {
@@ -106,5 +109,6 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         Command::History(args) => commands::revisions::history(args, &config).await,
         Command::Heads(args) => commands::revisions::heads(args, &config).await,
         Command::Merge(args) => commands::revisions::merge(args, &config).await,
+        Command::Seed(cmd) => commands::seed::run(cmd, &config).await,
     }
 }

@@ -200,7 +200,8 @@ pub enum ApplyError {
     },
 }
 
-fn db_text(e: &tokio_postgres::Error) -> String {
+/// A driver error in one line: the server's message and SQLSTATE, or the driver's text.
+pub fn db_text(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
         None => e.to_string(),

@@ -21,7 +21,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("pgshift-macros", &[]),
     ("pgshift", &["pgshift-history", "pgshift-macros"]),
     ("pgshift-project", &["pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan", "pgshift-history"]),
-    ("pgshift-cli", &["pgshift-project", "pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan", "pgshift-history"]),
+    ("pgshift-refdata", &["pgshift-catalog", "pgshift-history"]),
+    ("pgshift-cli", &["pgshift-project", "pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan", "pgshift-history", "pgshift-refdata"]),
 ];
 
 /// Crates that belong to the terminal edge only.

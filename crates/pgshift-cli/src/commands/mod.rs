@@ -11,6 +11,7 @@ pub mod migrate;
 pub mod new;
 pub mod revisions;
 pub mod scratch;
+pub mod seed;
 pub mod status;
 
 use std::io::Write;

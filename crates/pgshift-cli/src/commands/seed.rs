@@ -1,0 +1,389 @@
+//! `pgshift seed diff|sync|check|freeze|export`: reference data from `data/` against a
+//! database. Text and `--json` output (the JSON shapes are defined here), exit codes and
+//! hints; everything else is `pgshift_refdata`.
+//!
+//! Must not: decide anything about the data (matching, checks, SQL): that is the library's.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use pgshift_catalog::QualName;
+use pgshift_history::{HistoryError, MigrationFile};
+use pgshift_refdata::{Cell, DataSet, LoadOptions, RefError, RowRef, SeedDiff, SyncOptions};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::migrate::{apply_error, history_error, options, ProjectArgs};
+use super::{json, print};
+use crate::config::Config;
+use crate::project::project_error;
+use crate::error::CliError;
+
+/// The `seed` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SeedCommand {
+    /// Show what `seed sync` would change: rows to insert, to update (old -> new), and live
+    /// rows that no file declares.
+    Diff(ViewArgs),
+    /// Apply the declared rows in one transaction, under the migration lock.
+    Sync(SyncArgs),
+    /// Exit 1 when the database differs from the files (for CI), with the differences.
+    Check(ViewArgs),
+    /// Write the pending changes as a migration file, to go through review and history.
+    Freeze(FreezeArgs),
+    /// Print the declared rows (environment values filled) as JSON.
+    Export(ExportArgs),
+}
+
+/// Where the data files are, and the project.
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// The reference data directory (default: `data_dir` in pgshift.toml, else `data`).
+    #[arg(long = "data", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// Arguments of `seed diff` and `seed check`.
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Count live rows that no file declares as differences (they would be deleted).
+    #[arg(long)]
+    pub prune: bool,
+    #[command(flatten)]
+    pub seed: SeedArgs,
+}
+
+/// Arguments of `seed sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Print the SQL that would make the changes, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Delete live rows that no file declares.
+    #[arg(long)]
+    pub prune: bool,
+    /// How long to wait for another run's migration lock, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub lock_wait: u64,
+    #[command(flatten)]
+    pub seed: SeedArgs,
+}
+
+/// Arguments of `seed freeze`.
+#[derive(Debug, Args)]
+pub struct FreezeArgs {
+    /// The migration's message.
+    pub message: String,
+    /// Also delete live rows that no file declares.
+    #[arg(long)]
+    pub prune: bool,
+    #[command(flatten)]
+    pub seed: SeedArgs,
+}
+
+/// Arguments of `seed export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Print JSON (the only format).
+    #[arg(long)]
+    pub json: bool,
+    /// The reference data directory (default: `data_dir` in pgshift.toml, else `data`).
+    #[arg(long = "data", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+/// Run a `seed` subcommand.
+pub async fn run(command: &SeedCommand, config: &Config) -> Result<u8, CliError> {
+    match command {
+        SeedCommand::Diff(args) => view(args, config, false).await,
+        SeedCommand::Check(args) => view(args, config, true).await,
+        SeedCommand::Sync(args) => sync(args, config).await,
+        SeedCommand::Freeze(args) => freeze(args, config).await,
+        SeedCommand::Export(args) => export(args, config).await,
+    }
+}
+
+/// The tables this project owns (DESIGN.md, ownership rule 1): the tables the history creates
+/// (replayed to its single head) and the ones `schema/` declares, minus the `ignore` patterns.
+/// Both come from the scratch server's template cache, so an unchanged project costs no replay
+/// and no load.
+pub async fn owned_tables(config: &Config) -> Result<BTreeSet<QualName>, CliError> {
+    let ws = crate::project::workspace(config).await?;
+    let graph = ws.project().graph().map_err(project_error)?;
+    let head = if graph.is_empty() { None } else { Some(graph.single_head().map_err(super::migrate::history_error)?) };
+    let externals = ws.externals().await.map_err(project_error)?;
+    let (history, desired) = tokio::try_join!(ws.history(&externals, &graph, head.as_ref()), ws.desired(&externals))
+        .map_err(project_error)?;
+    let filter = &ws.project().filter;
+    let history = pgshift_project::owned::filtered(history.catalog, filter);
+    let desired = pgshift_project::owned::filtered(desired, filter);
+    Ok(history.tables.into_keys().chain(desired.tables.into_keys()).collect())
+}
+
+async fn load(dir: Option<&PathBuf>, config: &Config) -> Result<DataSet, CliError> {
+    let owned = owned_tables(config).await?;
+    let dir = dir.cloned().unwrap_or_else(|| config.data_dir());
+    let env = |name: &str| std::env::var(name).ok();
+    let data = pgshift_refdata::load(&dir, &LoadOptions { owned: &owned, env: &env }).map_err(refdata_error)?;
+    data.complete().map_err(refdata_error)?;
+    Ok(data)
+}
+
+/// A reference data error as the user sees it.
+fn refdata_error(e: RefError) -> CliError {
+    let hint = match &e {
+        RefError::Lock(_) => None,
+        RefError::Db { .. } => {
+            return CliError::database(e.to_string())
+                .hint("check the connection and that the user may read and write the reference tables")
+        }
+        RefError::Read { .. } => Some("create the data directory (or pass --data DIR / set data_dir in pgshift.toml)"),
+        RefError::NotOwned { .. } => Some("only tables declared in the schema directory may hold reference data; declare the table there, or remove the file"),
+        RefError::MissingTable { .. } => Some("run `pgshift upgrade` so the database has the table"),
+        RefError::MissingEnv { .. } => Some("set the variable, or give the value a default: { env = \"NAME\", default = \"…\" }"),
+        RefError::MissingRef { .. } => Some("declare the referenced row in data/, or fix the reference's key; nothing was written"),
+        RefError::Cycle { .. } => Some("break the cycle: declare one side's column without a reference and set it by a migration"),
+        _ => Some("fix the file; nothing was written"),
+    };
+    match e {
+        RefError::Lock(apply) => apply_error(apply),
+        e => {
+            let err = CliError::usage(e.to_string());
+            match hint {
+                Some(h) => err.hint(h),
+                None => err,
+            }
+        }
+    }
+}
+
+async fn diff(args: &SeedArgs, config: &Config, prune: bool) -> Result<(DataSet, SeedDiff), CliError> {
+    let data = load(args.data.as_ref(), config).await?;
+    let client = args.project.connect(config).await?;
+    let diff = pgshift_refdata::diff(&client, &data, prune).await.map_err(refdata_error)?;
+    Ok((data, diff))
+}
+
+/// `seed diff` (exit 0) and `seed check` (exit 1 on differences).
+async fn view(args: &ViewArgs, config: &Config, check: bool) -> Result<u8, CliError> {
+    let (_, diff) = diff(&args.seed, config, args.prune).await?;
+    if args.json {
+        print(&json(&diff_json(&diff))?)?;
+    } else {
+        print(&diff_text(&diff))?;
+        eprintln!("{}", summary(&diff, "would"));
+    }
+    Ok(if check && !diff.is_empty() { 1 } else { 0 })
+}
+
+async fn sync(args: &SyncArgs, config: &Config) -> Result<u8, CliError> {
+    if args.dry_run {
+        let (data, diff) = diff(&args.seed, config, args.prune).await?;
+        let mut out = String::from("-- the changes `pgshift seed sync` would make (it applies them set-based, per table)\n");
+        for statement in pgshift_refdata::freeze::statements(&data, &diff) {
+            out.push_str(&statement);
+            out.push_str(";\n");
+        }
+        print(&out)?;
+        eprintln!("{}", summary(&diff, "would"));
+        return Ok(0);
+    }
+    let data = load(args.seed.data.as_ref(), config).await?;
+    let client = args.seed.project.connect(config).await?;
+    let mut apply = options(config);
+    apply.lock_wait = Duration::from_secs(args.lock_wait);
+    let options = SyncOptions { prune: args.prune, apply };
+    let done = pgshift_refdata::sync(&client, &data, &options).await.map_err(refdata_error)?;
+    print(&diff_text(&done))?;
+    eprintln!("{}", summary(&done, "did"));
+    Ok(0)
+}
+
+async fn freeze(args: &FreezeArgs, config: &Config) -> Result<u8, CliError> {
+    let graph = args.seed.project.graph(config)?;
+    let parents = match graph.single_head() {
+        Ok(head) => vec![head],
+        Err(HistoryError::NoRevisions) => Vec::new(),
+        Err(e) => return Err(history_error(e)),
+    };
+    let (data, diff) = diff(&args.seed, config, args.prune).await?;
+    if diff.is_empty() {
+        eprintln!("nothing to freeze: the database's reference data matches data/");
+        return Ok(0);
+    }
+    let draft = pgshift_refdata::freeze::draft(&data, &diff, parents, &args.message);
+    let path = args.seed.project.dir(config).join(draft.file_name());
+    let text = draft.render();
+    MigrationFile::parse(&path, &text).map_err(history_error)?;
+    std::fs::write(&path, text).map_err(|e| CliError::usage(format!("cannot write {}", path.display())).caused_by(&e))?;
+    print(&format!("{}\n", path.display()))?;
+    eprintln!("{}", summary(&diff, "froze"));
+    Ok(0)
+}
+
+async fn export(args: &ExportArgs, config: &Config) -> Result<u8, CliError> {
+    let data = load(args.data.as_ref(), config).await?;
+    let tables: Vec<ExportTable> = data
+        .tables
+        .iter()
+        .map(|t| ExportTable {
+            table: name(&t.table),
+            key: t.key.clone(),
+            rows: t.rows.iter().map(|r| t.columns.iter().cloned().zip(r.cells.iter().map(cell_json)).collect()).collect(),
+        })
+        .collect();
+    print(&json(&tables)?).map(|()| 0)
+}
+
+fn name(t: &QualName) -> String {
+    format!("{}.{}", t.schema, t.name)
+}
+
+fn cell_json(cell: &Cell) -> Value {
+    match cell {
+        Cell::Null => Value::Null,
+        Cell::Text(s) => Value::String(s.clone()),
+        Cell::Json(v) => v.clone(),
+        Cell::Ref(r) => {
+            let mut m = Map::new();
+            m.insert("ref".to_owned(), Value::String(name(&r.table)));
+            for (k, v) in &r.key {
+                m.insert(k.clone(), Value::String(v.clone()));
+            }
+            Value::Object(m)
+        }
+    }
+}
+
+/// One table of `seed export --json`.
+#[derive(Debug, Serialize)]
+struct ExportTable {
+    table: String,
+    key: Vec<String>,
+    rows: Vec<Map<String, Value>>,
+}
+
+/// `seed diff --json`.
+#[derive(Debug, Serialize)]
+struct DiffJson {
+    changed: bool,
+    prune: bool,
+    tables: Vec<TableJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct TableJson {
+    table: String,
+    key: Vec<String>,
+    insert: Vec<RowJson>,
+    update: Vec<RowJson>,
+    /// Live rows no file declares (deleted when `prune`).
+    not_declared: Vec<Map<String, Value>>,
+}
+
+#[derive(Debug, Serialize)]
+struct RowJson {
+    file: String,
+    row: String,
+    key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    values: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changes: Option<Vec<ChangeJson>>,
+}
+
+#[derive(Debug, Serialize)]
+struct ChangeJson {
+    column: String,
+    old: Option<String>,
+    new: Option<String>,
+}
+
+fn text_map(pairs: &[(String, Option<String>)]) -> Map<String, Value> {
+    pairs.iter().map(|(k, v)| (k.clone(), v.clone().map(Value::String).unwrap_or(Value::Null))).collect()
+}
+
+fn row_json(at: &RowRef, values: Option<Map<String, Value>>, changes: Option<Vec<ChangeJson>>) -> RowJson {
+    RowJson { file: at.file.display().to_string(), row: at.origin.clone(), key: at.key.clone(), values, changes }
+}
+
+fn diff_json(diff: &SeedDiff) -> DiffJson {
+    let tables = diff
+        .tables
+        .iter()
+        .map(|t| TableJson {
+            table: name(&t.table),
+            key: t.key.clone(),
+            insert: t.inserts.iter().map(|i| row_json(&i.at, Some(text_map(&i.values)), None)).collect(),
+            update: t
+                .updates
+                .iter()
+                .map(|u| {
+                    let changes =
+                        u.changes.iter().map(|c| ChangeJson { column: c.column.clone(), old: c.old.clone(), new: c.new.clone() });
+                    row_json(&u.at, None, Some(changes.collect()))
+                })
+                .collect(),
+            not_declared: t.extras.iter().map(|e| text_map(&e.key)).collect(),
+        })
+        .collect();
+    DiffJson { changed: !diff.is_empty(), prune: diff.prune, tables }
+}
+
+fn shown(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("NULL")
+}
+
+fn diff_text(diff: &SeedDiff) -> String {
+    let mut out = String::new();
+    for t in &diff.tables {
+        if t.inserts.is_empty() && t.updates.is_empty() && t.extras.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("{}\n", name(&t.table)));
+        for i in &t.inserts {
+            out.push_str(&format!("  + insert {}\n", i.at));
+            for (column, value) in &i.values[t.key.len()..] {
+                out.push_str(&format!("      {column} = {}\n", shown(value)));
+            }
+        }
+        for u in &t.updates {
+            out.push_str(&format!("  ~ update {}\n", u.at));
+            for c in &u.changes {
+                out.push_str(&format!("      {}: {} -> {}\n", c.column, shown(&c.old), shown(&c.new)));
+            }
+        }
+        for e in &t.extras {
+            let key: Vec<String> = e.key.iter().map(|(k, v)| format!("{k} = {}", shown(v))).collect();
+            let what = if diff.prune { "- delete" } else { "? not declared (kept; --prune deletes it)" };
+            out.push_str(&format!("  {what}: {}\n", key.join(", ")));
+        }
+    }
+    out
+}
+
+/// One line for stderr: what changed, or that nothing did.
+fn summary(diff: &SeedDiff, mode: &str) -> String {
+    let (inserts, updates, extras) = diff.counts();
+    if diff.is_empty() {
+        let kept = if extras > 0 { format!(" ({extras} live row(s) not declared, kept; --prune deletes them)") } else { String::new() };
+        return match mode {
+            "did" => format!("nothing changed: the database already matches data/{kept}"),
+            _ => format!("no differences: the database matches data/{kept}"),
+        };
+    }
+    let deleted = if diff.prune { format!(", {extras} delete(s)") } else if extras > 0 { format!(", {extras} not declared (kept)") } else { String::new() };
+    let verb = match mode {
+        "did" => "applied",
+        "froze" => "froze",
+        _ => "pending",
+    };
+    format!("{verb}: {inserts} insert(s), {updates} update(s){deleted}")
+}
