@@ -68,3 +68,22 @@ pub fn project_error(e: ProjectError) -> CliError {
         ProjectError::Refused(m) => CliError::usage(m),
     }
 }
+
+/// The filter through which the project sees the live database behind `client`: `base`, seeing
+/// only what the history owns at the database's revision and what `schema/` declares, plus
+/// `own_schemas`, never the ledger.
+pub async fn ownership_filter(
+    config: &Config,
+    client: &tokio_postgres::Client,
+    base: &pgshift_catalog::ObjectFilter,
+) -> Result<pgshift_catalog::ObjectFilter, CliError> {
+    let ws = workspace(config).await?;
+    let graph = ws.project().graph().map_err(project_error)?;
+    let at = pgshift_project::check::live_revision(client, &graph, &ws.project().ledger_schema).await.map_err(project_error)?;
+    let externals = ws.externals().await.map_err(project_error)?;
+    let (history, desired) =
+        tokio::try_join!(ws.history(&externals, &graph, at.as_ref()), ws.desired(&externals)).map_err(project_error)?;
+    let owned = pgshift_project::owned::names(&[&history.catalog, &desired], &ws.project().own_schemas);
+    // `base` already holds the configuration's `ignore` patterns (FilterArgs::filter).
+    Ok(pgshift_project::owned::live_filter(base, owned, &ws.project().ledger_schema))
+}

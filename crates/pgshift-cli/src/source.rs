@@ -28,9 +28,18 @@ pub struct FilterArgs {
     /// Never objects matching PATTERN (repeatable).
     #[arg(long, value_name = "PATTERN")]
     pub exclude: Vec<String>,
+    /// In a project (a pgshift.toml here), a live database shows only the project's objects
+    /// (owned at its revision, or declared in schema/); show every object instead.
+    #[arg(long)]
+    pub all_objects: bool,
 }
 
 impl FilterArgs {
+    /// Whether a live database is read through the project's ownership filter.
+    pub fn ownership(&self, config: &Config) -> bool {
+        config.path.is_some() && !self.all_objects
+    }
+
     /// The filter, with the configuration's `ignore` patterns and schemas added.
     pub fn filter(&self, config: &Config) -> Result<ObjectFilter, CliError> {
         let mut exclude = self.exclude.clone();
@@ -47,18 +56,32 @@ impl FilterArgs {
     }
 }
 
-/// Read the schema of `spec`: a database URL, or a `.sql` file or directory.
-pub async fn catalog(spec: &str, filter: &ObjectFilter, config: &Config) -> Result<Catalog, CliError> {
+/// Read the schema of `spec`: a database URL, or a `.sql` file or directory. With `owned`, a
+/// database is read through the project's ownership filter (DESIGN.md, ownership rule 2).
+pub async fn catalog(spec: &str, filter: &ObjectFilter, owned: bool, config: &Config) -> Result<Catalog, CliError> {
     if connect::is_database_url(spec) {
-        from_database(spec, filter).await
+        from_database(spec, filter, owned, config).await
+    } else if owned {
+        // In a project, SQL loads like schema/: after externals/, which are then subtracted.
+        let ws = crate::project::workspace(config).await?;
+        let externals = ws.externals().await.map_err(crate::project::project_error)?;
+        let catalog = ws.sql(&externals, std::path::Path::new(spec)).await.map_err(crate::project::project_error)?;
+        Ok(pgshift_project::owned::filtered(catalog, filter))
     } else {
         from_sql(PathBuf::from(spec), filter, config).await
     }
 }
 
-async fn from_database(url: &str, filter: &ObjectFilter) -> Result<Catalog, CliError> {
+async fn from_database(url: &str, filter: &ObjectFilter, owned: bool, config: &Config) -> Result<Catalog, CliError> {
     let target = connect::parse(url)?;
     let client = connect::connect(&target).await?;
+    let owned_filter;
+    let filter = if owned {
+        owned_filter = crate::project::ownership_filter(config, &client, filter).await?;
+        &owned_filter
+    } else {
+        filter
+    };
     pgshift_inspect::inspect(&client, filter).await.map_err(|e| inspect_error(&target.display, e))
 }
 

@@ -103,11 +103,17 @@ impl Workspace {
 
     /// The desired schema: `externals/` then `schema/` loaded, externals subtracted.
     pub async fn desired(&self, externals: &Externals) -> Result<Catalog, ProjectError> {
-        let files = Source::Sql(self.project.schema_dir.clone()).files().map_err(ProjectError::Schema)?;
+        self.sql(externals, &self.project.schema_dir).await
+    }
+
+    /// The `.sql` file or directory `path` loaded after the externals, externals subtracted
+    /// (cached like the desired schema, which is this for `schema/`).
+    pub async fn sql(&self, externals: &Externals, path: &std::path::Path) -> Result<Catalog, ProjectError> {
+        let files = Source::Sql(path.to_owned()).files().map_err(ProjectError::Schema)?;
         // File names matter: they decide the load order.
         let names: Vec<String> = files
             .iter()
-            .map(|f| f.path.strip_prefix(&self.project.schema_dir).unwrap_or(&f.path).to_string_lossy().into_owned())
+            .map(|f| f.path.strip_prefix(path).unwrap_or(&f.path).to_string_lossy().into_owned())
             .collect();
         let mut parts: Vec<&[u8]> = vec![b"d", externals.key.as_bytes()];
         for (f, name) in files.iter().zip(&names) {
@@ -181,12 +187,16 @@ impl Workspace {
     }
 }
 
-/// The `.sql` files of `dir`, or none when it does not exist.
+/// The `.sql` files of `dir`, or none when it does not exist or holds none (`externals/` is
+/// optional; `pgshift init` creates it with just a README).
 pub fn optional_files(dir: &std::path::Path) -> Result<Vec<SqlFile>, pgshift_source::SourceError> {
     if !dir.exists() {
         return Ok(Vec::new());
     }
-    Source::Sql(dir.to_owned()).files()
+    match Source::Sql(dir.to_owned()).files() {
+        Err(pgshift_source::SourceError::Empty { .. }) => Ok(Vec::new()),
+        other => other,
+    }
 }
 
 enum Loaded {

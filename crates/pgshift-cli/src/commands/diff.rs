@@ -43,8 +43,8 @@ pub async fn run(args: &DiffArgs, config: &Config) -> Result<u8, CliError> {
     let (mut diff_options, mut plan_options) = decide::options(&args.rename, &args.backfill)?;
     // The two inspections are independent: run them at the same time (two connections).
     let (from, to) = tokio::try_join!(
-        source::catalog(&args.from, &filter, config),
-        source::catalog(&args.to, &filter, config)
+        source::catalog(&args.from, &filter, args.filter.ownership(config), config),
+        source::catalog(&args.to, &filter, args.filter.ownership(config), config)
     )?;
     decide::check_renames(&diff_options, &from, &to)?;
     let interactive = decide::interactive(args.json);

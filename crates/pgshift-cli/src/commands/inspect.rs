@@ -33,7 +33,7 @@ pub async fn run(args: &InspectArgs, config: &Config) -> Result<u8, CliError> {
                 .hint("pass a database URL or a .sql file/directory: `pgshift inspect postgresql://…` or `pgshift inspect schema/`")
         })?,
     };
-    let catalog = source::catalog(&spec, &filter, config).await?;
+    let catalog = source::catalog(&spec, &filter, args.filter.ownership(config), config).await?;
     for note in &catalog.diagnostics {
         eprintln!("warning: {note}");
     }

@@ -1,0 +1,260 @@
+//! End to end, in a database shared with a realistic foreign system (an auth service: PascalCase
+//! tables with foreign keys among them, its `_prisma_migrations` and `SchemaMigration` ledgers,
+//! eleven enum types including `"SubscriptionStatus"` beside our `subscriptionstatus`, a
+//! lowercase sequence and trigger function, rows everywhere). After every command of a user's
+//! session — init, new, upgrade, status, check, inspect, diff, downgrade, adopt — the foreign
+//! objects and their rows are exactly as they were, and no output names a foreign object (except
+//! `status`'s co-tenant report, whose job is to name the other ledgers and the name clashes).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use pgshift_testkit::TestDb;
+use tokio_postgres::Client;
+
+const FOREIGN: &str = r#"
+CREATE TYPE "SubscriptionStatus" AS ENUM ('ACTIVE', 'PAST_DUE', 'CANCELED');
+CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
+CREATE TYPE "TeamRole" AS ENUM ('OWNER', 'MEMBER');
+CREATE TYPE "Provider" AS ENUM ('GOOGLE', 'GITHUB', 'EMAIL');
+CREATE TYPE "Locale" AS ENUM ('EN', 'DE');
+CREATE TYPE "Theme" AS ENUM ('LIGHT', 'DARK');
+CREATE TYPE "Currency" AS ENUM ('USD', 'EUR');
+CREATE TYPE "InvoiceStatus" AS ENUM ('DRAFT', 'PAID');
+CREATE TYPE "TokenType" AS ENUM ('ACCESS', 'REFRESH');
+CREATE TYPE "AuditAction" AS ENUM ('LOGIN', 'LOGOUT');
+CREATE TYPE "ProjectVisibility" AS ENUM ('PRIVATE', 'PUBLIC');
+CREATE TABLE "User" (
+    id text PRIMARY KEY, email text NOT NULL UNIQUE, role "Role" NOT NULL DEFAULT 'USER',
+    status "SubscriptionStatus", locale "Locale", theme "Theme", "createdAt" timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE "Account" (id text PRIMARY KEY, "userId" text NOT NULL REFERENCES "User"(id) ON DELETE CASCADE, provider "Provider" NOT NULL);
+CREATE INDEX "Account_userId_idx" ON "Account" ("userId");
+CREATE TABLE "Team" (id text PRIMARY KEY, name text NOT NULL, "ownerId" text REFERENCES "User"(id));
+CREATE TABLE "Membership" (
+    "userId" text REFERENCES "User"(id), "teamId" text REFERENCES "Team"(id), role "TeamRole" NOT NULL,
+    PRIMARY KEY ("userId", "teamId")
+);
+CREATE TABLE "Project" (id text PRIMARY KEY, "teamId" text REFERENCES "Team"(id), visibility "ProjectVisibility" NOT NULL DEFAULT 'PRIVATE', "updatedAt" timestamptz);
+CREATE TABLE "Invoice" (id text PRIMARY KEY, number bigint NOT NULL, status "InvoiceStatus" NOT NULL, currency "Currency" NOT NULL);
+CREATE TABLE "Token" (id text PRIMARY KEY, type "TokenType" NOT NULL, "userId" text REFERENCES "User"(id));
+CREATE TABLE "AuditLog" (id bigserial PRIMARY KEY, action "AuditAction" NOT NULL, at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, migration_name varchar(255) NOT NULL, finished_at timestamptz);
+CREATE TABLE "SchemaMigration" (version varchar(14) PRIMARY KEY);
+CREATE SEQUENCE invoice_number_seq START 1000;
+CREATE FUNCTION touch_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW."updatedAt" := now(); RETURN NEW; END $$;
+CREATE TRIGGER "Project_touch" BEFORE UPDATE ON "Project" FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+INSERT INTO "User" (id, email, role, status, locale, theme) VALUES
+    ('u1', 'a@example.com', 'ADMIN', 'ACTIVE', 'EN', 'DARK'), ('u2', 'b@example.com', 'USER', 'PAST_DUE', 'DE', NULL);
+INSERT INTO "Account" VALUES ('a1', 'u1', 'GITHUB'), ('a2', 'u2', 'EMAIL');
+INSERT INTO "Team" VALUES ('t1', 'Core', 'u1');
+INSERT INTO "Membership" VALUES ('u1', 't1', 'OWNER'), ('u2', 't1', 'MEMBER');
+INSERT INTO "Project" VALUES ('p1', 't1', 'PUBLIC', NULL);
+INSERT INTO "Invoice" VALUES ('i1', nextval('invoice_number_seq'), 'PAID', 'EUR');
+INSERT INTO "Token" VALUES ('k1', 'ACCESS', 'u1');
+INSERT INTO "AuditLog" (action) VALUES ('LOGIN'), ('LOGOUT');
+INSERT INTO _prisma_migrations VALUES ('m1', 'abc', '20240101_init', now());
+INSERT INTO "SchemaMigration" VALUES ('20240101000000');
+"#;
+
+const TABLES: &[&str] = &[
+    "User", "Account", "Team", "Membership", "Project", "Invoice", "Token", "AuditLog", "_prisma_migrations", "SchemaMigration",
+];
+const TYPES: &[&str] = &[
+    "SubscriptionStatus", "Role", "TeamRole", "Provider", "Locale", "Theme", "Currency", "InvoiceStatus", "TokenType",
+    "AuditAction", "ProjectVisibility",
+];
+
+/// How a foreign object may appear in output: quoted PascalCase names, and the lowercase ones.
+fn forbidden() -> Vec<String> {
+    let mut out: Vec<String> = TABLES.iter().chain(TYPES).filter(|n| n.chars().any(char::is_uppercase)).map(|n| format!("\"{n}\"")).collect();
+    out.extend(["_prisma_migrations", "invoice_number_seq", "touch_updated_at", "Project_touch", "Account_userId_idx"].map(String::from));
+    out
+}
+
+const SCHEMA_V1: &str = r#"
+CREATE TYPE subscriptionstatus AS ENUM ('active', 'canceled');
+CREATE TABLE plan (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tier text NOT NULL UNIQUE,
+    status subscriptionstatus NOT NULL DEFAULT 'active'
+);
+CREATE TABLE usage_event (id bigserial PRIMARY KEY, plan_id bigint REFERENCES plan, amount integer NOT NULL);
+CREATE TABLE old_cache (k text PRIMARY KEY);
+"#;
+
+const SCHEMA_V2: &str = r#"
+CREATE TYPE subscriptionstatus AS ENUM ('trialing', 'active', 'canceled');
+CREATE TABLE plan (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tier text NOT NULL UNIQUE,
+    status subscriptionstatus NOT NULL DEFAULT 'active',
+    note text
+);
+CREATE TABLE usage_event (id bigserial PRIMARY KEY, plan_id bigint REFERENCES plan, amount integer NOT NULL);
+CREATE INDEX usage_event_plan_idx ON usage_event (plan_id, amount);
+"#;
+
+/// Everything about the foreign objects that a command could change: columns, defaults,
+/// constraints, indexes, triggers, enum labels, the function, the sequence, and every row.
+async fn fingerprint(client: &Client) -> String {
+    let tables: Vec<String> = TABLES.iter().map(|s| s.to_string()).collect();
+    let types: Vec<String> = TYPES.iter().map(|s| s.to_string()).collect();
+    let catalog: String = client
+        .query_one(
+            "WITH rel AS (SELECT c.oid, c.relname, c.relkind FROM pg_class c
+                          WHERE c.relnamespace = 'public'::regnamespace AND (c.relname = ANY($1) OR c.relname = 'invoice_number_seq'))
+             SELECT coalesce(string_agg(x, E'\\n' ORDER BY x), '') FROM (
+               SELECT format('rel %s %s %s', r.relname, r.relkind,
+                   (SELECT string_agg(format('%s %s %s %s', a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                                             pg_get_expr(d.adbin, d.adrelid)), ',' ORDER BY a.attnum)
+                    FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                    WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped)) AS x FROM rel r
+               UNION ALL SELECT format('con %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid))
+                 FROM pg_constraint WHERE conrelid IN (SELECT oid FROM rel)
+               UNION ALL SELECT format('idx %s', pg_get_indexdef(indexrelid)) FROM pg_index WHERE indrelid IN (SELECT oid FROM rel)
+               UNION ALL SELECT format('trg %s', pg_get_triggerdef(oid)) FROM pg_trigger WHERE tgrelid IN (SELECT oid FROM rel) AND NOT tgisinternal
+               UNION ALL SELECT format('type %s %s', t.typname, (SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = t.oid))
+                 FROM pg_type t WHERE t.typnamespace = 'public'::regnamespace AND t.typname = ANY($2)
+               UNION ALL SELECT format('fn %s %s', proname, prosrc) FROM pg_proc WHERE proname = 'touch_updated_at'
+               UNION ALL SELECT format('seq %s %s', last_value, is_called) FROM invoice_number_seq
+             ) s",
+            &[&tables, &types],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let mut out = catalog;
+    for table in TABLES {
+        let ident = format!("\"{}\"", table.replace('"', "\"\""));
+        let rows: Option<String> = client
+            .query_one(&format!("SELECT string_agg(t::text, ';' ORDER BY t::text) FROM public.{ident} t"), &[])
+            .await
+            .unwrap()
+            .get(0);
+        out.push_str(&format!("\nrows {table}: {}", rows.unwrap_or_default()));
+    }
+    out
+}
+
+struct Session {
+    dir: tempfile::TempDir,
+    db: TestDb,
+    before: String,
+}
+
+impl Session {
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Run a command in the project; check it succeeded (or exited `code`), that the foreign
+    /// objects are untouched and that the output does not name them. Returns stdout.
+    async fn run(&self, args: &[&str], code: i32) -> String {
+        let out: Output = Command::new(env!("CARGO_BIN_EXE_pgshift"))
+            .args(args)
+            .env("DATABASE_URL", self.db.db.url())
+            .current_dir(self.path())
+            .output()
+            .expect("run pgshift");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(code), "pgshift {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        assert_eq!(fingerprint(&self.db.client).await, self.before, "pgshift {args:?} changed a foreign object or row");
+        let co_tenant = |line: &&str| {
+            args[0] == "status" && (line.starts_with("  public.") || line.starts_with("warning: name clash"))
+        };
+        // `status --json`: the co-tenant report is `other_ledgers` and `clashes`.
+        let checked = if args == ["status", "--json"] {
+            let mut v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            v["other_ledgers"] = serde_json::Value::Null;
+            v["clashes"] = serde_json::Value::Null;
+            v.to_string()
+        } else {
+            stdout.clone()
+        };
+        for line in checked.lines().chain(stderr.lines()).filter(|l| !co_tenant(l)) {
+            for name in forbidden() {
+                assert!(!line.contains(&name), "pgshift {args:?} names the foreign object {name}:\n{line}");
+            }
+        }
+        stdout
+    }
+}
+
+async fn count(client: &Client, sql: &str) -> i64 {
+    client.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+#[tokio::test]
+async fn a_whole_session_in_a_shared_database_never_touches_or_names_the_foreign_system() {
+    let db = TestDb::with_sql(FOREIGN).await;
+    let before = fingerprint(&db.client).await;
+    let s = Session { dir: tempfile::tempdir().unwrap(), db, before };
+    let p = s.path().to_owned();
+
+    s.run(&["init"], 0).await;
+    std::fs::write(p.join("schema/app.sql"), SCHEMA_V1).unwrap();
+    let file = s.run(&["new", "initial"], 0).await;
+    let first = std::fs::read_to_string(p.join(file.trim())).unwrap();
+    assert!(first.contains("CREATE TYPE public.subscriptionstatus"), "{first}");
+    s.run(&["new", "again"], 0).await;
+    s.run(&["upgrade"], 0).await;
+    s.db.client
+        .batch_execute(
+            "INSERT INTO plan (tier) VALUES ('basic'), ('pro');
+             INSERT INTO usage_event (plan_id, amount) SELECT id, 3 FROM plan;
+             INSERT INTO old_cache VALUES ('k');",
+        )
+        .await
+        .unwrap();
+
+    let status = s.run(&["status"], 0).await;
+    assert!(status.contains("public._prisma_migrations (Prisma)") && status.contains("public.\"SchemaMigration\""), "{status}");
+    let check = s.run(&["check"], 0).await;
+    assert!(check.contains("database matches its revision"), "{check}");
+    let inspect = s.run(&["inspect"], 0).await;
+    assert!(inspect.contains("CREATE TABLE public.plan") && inspect.contains("CREATE TYPE public.subscriptionstatus"), "{inspect}");
+    assert!(!inspect.contains("pgshift_revisions"), "{inspect}");
+    let json = s.run(&["inspect", "--json"], 0).await;
+    assert!(json.contains("\"usage_event\""), "{json}");
+    let url = s.db.db.url();
+    s.run(&["diff", "--from", &url, "--to", "schema", "--exit-code"], 0).await;
+
+    // v2: an enum label (before the first), a column, an index, a dropped table.
+    std::fs::write(p.join("schema/app.sql"), SCHEMA_V2).unwrap();
+    s.run(&["check", "--no-database"], 1).await;
+    let diff = s.run(&["diff", "--from", &url, "--to", "schema"], 0).await;
+    assert!(diff.contains("DROP TABLE public.old_cache"), "{diff}");
+    let file = s.run(&["new", "v2"], 0).await;
+    let second = std::fs::read_to_string(p.join(file.trim())).unwrap();
+    assert!(second.contains("ADD VALUE IF NOT EXISTS 'trialing' BEFORE 'active'") && second.contains("DROP TABLE public.old_cache"), "{second}");
+    s.run(&["upgrade"], 0).await;
+    assert_eq!(count(&s.db.client, "SELECT count(*) FROM usage_event").await, 2);
+    assert_eq!(count(&s.db.client, "SELECT count(*) FROM plan WHERE note IS NULL").await, 2);
+    s.run(&["check"], 0).await;
+    s.run(&["history"], 0).await;
+    s.run(&["current"], 0).await;
+
+    s.run(&["downgrade", "-1"], 0).await;
+    assert_eq!(count(&s.db.client, "SELECT count(*) FROM pg_class WHERE relname = 'old_cache'").await, 1);
+    assert_eq!(count(&s.db.client, "SELECT count(*) FROM plan").await, 2);
+    s.run(&["upgrade"], 0).await;
+    let adopt = s.run(&["adopt"], 0).await;
+    assert!(adopt.is_empty());
+    s.run(&["status", "--json"], 0).await;
+
+    // Drift in our objects is reported; the foreign ones stay invisible.
+    s.db.client.batch_execute("ALTER TABLE plan ADD COLUMN stray int").await.unwrap();
+    let drift = s.run(&["check"], 1).await;
+    assert!(drift.contains("ALTER TABLE public.plan DROP COLUMN stray"), "{drift}");
+    s.db.client.batch_execute("ALTER TABLE plan DROP COLUMN stray").await.unwrap();
+    s.run(&["check"], 0).await;
+
+    // Everything of ours can go back to base; the foreign system stays.
+    s.run(&["downgrade", "base"], 0).await;
+    assert_eq!(count(&s.db.client, "SELECT count(*) FROM pg_class WHERE relname IN ('plan', 'usage_event', 'old_cache')").await, 0);
+    assert_eq!(count(&s.db.client, "SELECT count(*) FROM pg_type WHERE typname = 'subscriptionstatus'").await, 0);
+    s.db.finish().await;
+}
