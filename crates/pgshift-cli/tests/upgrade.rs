@@ -260,3 +260,40 @@ async fn config_names_the_migrations_and_a_ledger_schema_with_a_hostile_name() {
     assert_eq!(count(&t.client, "SELECT count(*) FROM pg_class WHERE relname = 'account'").await, 0);
     t.finish().await;
 }
+
+#[tokio::test]
+async fn sql_from_a_revision_continues_a_database_and_dry_run_refuses_what_upgrade_would() {
+    let dir = project();
+    let m = dir_arg(dir.path());
+    let t = TestDb::new().await;
+    let url = t.db.url();
+    let out = pgshift(&["upgrade", A, "--migrations", &m, "--database-url", &url]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+
+    // The script from A on: B and C only, applied by psql, reaches head.
+    let out = pgshift(&["upgrade", "--sql", "--from", A, "--migrations", &m]);
+    let (script, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!script.contains("CREATE TABLE account") && script.contains("CREATE TYPE mood"), "{script}");
+    let file = dir.path().join("from_a.out");
+    std::fs::write(&file, &script).unwrap();
+    let bins = pgshift_scratch::find_binaries(&pgshift_scratch::BinarySearch::from_env()).unwrap();
+    let out = Command::new(bins.program("psql")).args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &url, "-f"]).arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = pgshift(&["upgrade", "--migrations", &m, "--database-url", &url]);
+    assert!(text(&out).1.contains("already at head"), "{:?}", text(&out));
+    let out = pgshift(&["upgrade", "--sql", "--from", "ffffffffffff", "--migrations", &m]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // An edited applied migration: --dry-run refuses it as upgrade would, and writes nothing.
+    let before = ledger(&t.client).await;
+    let path = dir.path().join("1.sql");
+    let edited = std::fs::read_to_string(&path).unwrap().replace("bigint PRIMARY KEY", "bigint PRIMARY KEY, extra int");
+    std::fs::write(&path, edited).unwrap();
+    let out = pgshift(&["upgrade", "--dry-run", "--migrations", &m, "--database-url", &url]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("was edited after it was applied") && stderr.contains("accept-edit"), "{stderr}");
+    assert_eq!(ledger(&t.client).await, before);
+    t.finish().await;
+}

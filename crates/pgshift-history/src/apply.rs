@@ -12,8 +12,8 @@
 //!
 //! Limits: a `no transaction` statement that succeeds just before the process dies, before its
 //! progress row is written, runs again on the next run (write such statements idempotently,
-//! e.g. `IF NOT EXISTS`). Downgrades record no progress: a failed `-- down: no transaction`
-//! section starts again from its first statement.
+//! e.g. `IF NOT EXISTS`). Downgrades record their progress the same way, so a failed
+//! `-- down: no transaction` section resumes at its failed statement too.
 //!
 //! Must not: parse files or plan (that is `file` and `graph`), or build SQL for the ledger
 //! (that is `ledger`). A cancelled future (dropped mid-run) cannot unlock: the session lock
@@ -330,16 +330,7 @@ async fn verified(
     let applied: BTreeSet<RevisionId> = rows.keys().cloned().collect();
     graph.check_applied(&applied)?;
     for row in rows.values_mut() {
-        let file = file_of(graph, &row.revision)?;
-        let current = row_of(file)?;
-        if current.checksum != row.checksum {
-            let diff = similar::TextDiff::from_lines(&row.content, &current.content)
-                .unified_diff()
-                .context_radius(2)
-                .header("applied", &file.path.display().to_string())
-                .to_string();
-            return Err(ApplyError::Edited { revision: row.revision.clone(), path: file.path.clone(), diff });
-        }
+        let current = unedited(graph, row)?;
         if current.raw_sha256 != row.raw_sha256 {
             client
                 .batch_execute(&ledger.update_revision_sql(&current))
@@ -349,6 +340,22 @@ async fn verified(
         }
     }
     Ok(rows)
+}
+
+/// The ledger row `row`'s file gives now; an error showing the change when the file was really
+/// edited (its checksum differs) since it was applied.
+fn unedited(graph: &RevisionGraph, row: &AppliedRevision) -> Result<AppliedRevision, ApplyError> {
+    let file = file_of(graph, &row.revision)?;
+    let current = row_of(file)?;
+    if current.checksum != row.checksum {
+        let diff = similar::TextDiff::from_lines(&row.content, &current.content)
+            .unified_diff()
+            .context_radius(2)
+            .header("applied", &file.path.display().to_string())
+            .to_string();
+        return Err(ApplyError::Edited { revision: row.revision.clone(), path: file.path.clone(), diff });
+    }
+    Ok(current)
 }
 
 /// Where the database stands: applied, current heads, unknown, pending. Does not lock or
@@ -365,7 +372,9 @@ pub async fn status(client: &Client, graph: &RevisionGraph, options: &ApplyOptio
     })
 }
 
-/// What `upgrade` to `target` would apply now (for `--dry-run`); does not lock.
+/// What `upgrade` to `target` would apply now (for `--dry-run`), refusing what `upgrade` would
+/// refuse (an edited applied migration, a generated statement on a foreign object); does not
+/// lock or write.
 pub async fn pending(
     client: &Client,
     graph: &RevisionGraph,
@@ -374,9 +383,16 @@ pub async fn pending(
 ) -> Result<Vec<RevisionId>, ApplyError> {
     let target = upgrade_target(graph, target)?;
     let ledger = Ledger::new(&options.ledger_schema);
-    let applied: BTreeSet<RevisionId> = ledger.read(client).await?.into_keys().collect();
+    let rows = ledger.read(client).await?;
+    let applied: BTreeSet<RevisionId> = rows.keys().cloned().collect();
     graph.check_applied(&applied)?;
-    Ok(graph.plan_upgrade(&applied, target.as_ref())?)
+    // What `upgrade` would refuse, a dry run reports too (without `upgrade`'s ledger writes).
+    for row in rows.values() {
+        unedited(graph, row)?;
+    }
+    let plan = graph.plan_upgrade(&applied, target.as_ref())?;
+    guard(graph, &plan, Direction::Up, options)?;
+    Ok(plan)
 }
 
 fn upgrade_target(graph: &RevisionGraph, target: Option<&str>) -> Result<Option<RevisionId>, HistoryError> {
@@ -577,11 +593,7 @@ async fn run_revision(
         let log = LogEntry { revision: &file.revision, direction: "down", checksum: Some(&checksum), started_unix: started };
         format!("{};\n{}", ledger.delete_revision_sql(&file.revision), ledger.log_sql(&log))
     };
-    let skip = if up {
-        ledger.progress(client, &file.revision).await.map_err(db("cannot read the ledger's progress"))?
-    } else {
-        0
-    };
+    let skip = ledger.progress(client, &file.revision, direction).await.map_err(db("cannot read the ledger's progress"))?;
     let fail = |failure: Failure<'_>| match failure {
         Failure::Statement(st, e) => statement_error(file, st, e, done_before),
         Failure::Other(e) => db(format!("applying revision {} failed", file.revision))(e),
@@ -598,22 +610,18 @@ async fn run_revision(
             let tail = if last {
                 finished = true;
                 finish.clone()
-            } else if up {
-                let end = group.statements.last().map_or(0, |(i, _)| i + 1);
-                ledger.set_progress_sql(&file.revision, end)
             } else {
-                String::new()
+                let end = group.statements.last().map_or(0, |(i, _)| i + 1);
+                ledger.set_progress_sql(&file.revision, end, direction)
             };
             retrying(options, || transaction(client, options, &todo, &tail)).await.map_err(fail)?;
         } else {
             for (i, st) in group.statements.iter().filter(|(i, _)| *i >= skip) {
                 retrying(options, || autocommit(client, options, st)).await.map_err(fail)?;
-                if up {
-                    client
-                        .batch_execute(&ledger.set_progress_sql(&file.revision, i + 1))
-                        .await
-                        .map_err(db("cannot record progress in the ledger"))?;
-                }
+                client
+                    .batch_execute(&ledger.set_progress_sql(&file.revision, i + 1, direction))
+                    .await
+                    .map_err(db("cannot record progress in the ledger"))?;
             }
         }
     }

@@ -19,6 +19,7 @@ use pgshift_catalog::quote;
 use sha2::{Digest, Sha256};
 use tokio_postgres::Client;
 
+use crate::file::Direction;
 use crate::revision::{hex, RevisionId};
 
 /// The version written into `pgshift_log.pgshift_version`.
@@ -151,24 +152,36 @@ impl Ledger {
         }
     }
 
-    /// How many up statements of `revision` are done (0 when there is no progress row).
-    pub async fn progress(&self, client: &Client, revision: &RevisionId) -> Result<usize, tokio_postgres::Error> {
+    /// How many statements of `revision`'s `direction` sections are done (0 when there is no
+    /// progress row for that direction). Up progress is stored as a positive count, down
+    /// progress as a negative one: a revision is never half-way both ways at once.
+    pub async fn progress(&self, client: &Client, revision: &RevisionId, direction: Direction) -> Result<usize, tokio_postgres::Error> {
         let sql = format!(
             "SELECT statements_done FROM {} WHERE revision = {}",
             self.progress_table(),
             quote::literal(revision.as_str())
         );
         let row = client.query_opt(&sql, &[]).await?;
-        Ok(match row {
-            Some(row) => usize::try_from(row.try_get::<_, i32>(0)?).unwrap_or(0),
+        let stored = match row {
+            Some(row) => row.try_get::<_, i32>(0)?,
             None => 0,
-        })
+        };
+        let done = match direction {
+            Direction::Up => stored,
+            Direction::Down => -stored,
+        };
+        Ok(usize::try_from(done).unwrap_or(0))
     }
 
-    /// Record `done` statements of `revision` as done.
-    pub fn set_progress_sql(&self, revision: &RevisionId, done: usize) -> String {
+    /// Record `done` statements of `revision`'s `direction` sections as done.
+    pub fn set_progress_sql(&self, revision: &RevisionId, done: usize, direction: Direction) -> String {
+        let done = i64::try_from(done).unwrap_or(i64::MAX);
+        let stored = match direction {
+            Direction::Up => done,
+            Direction::Down => -done,
+        };
         format!(
-            "INSERT INTO {} (revision, statements_done) VALUES ({}, {done}) \
+            "INSERT INTO {} (revision, statements_done) VALUES ({}, {stored}) \
              ON CONFLICT (revision) DO UPDATE SET statements_done = EXCLUDED.statements_done",
             self.progress_table(),
             quote::literal(revision.as_str()),

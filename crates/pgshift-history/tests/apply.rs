@@ -199,6 +199,36 @@ async fn a_no_transaction_section_resumes_at_the_failed_statement() {
 }
 
 #[tokio::test]
+async fn a_no_transaction_down_section_resumes_at_the_failed_statement() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "1.sql",
+        &rev(
+            A,
+            "",
+            "-- up\nCREATE TABLE one (id int);\nCREATE TABLE two (id int);\nCREATE TABLE three (id int);\n\n\
+             -- down: no transaction\nDROP TABLE one;\nDROP TABLE blocker;\nDROP TABLE two;\n\n-- down\nDROP TABLE three;\n",
+        ),
+    );
+    let g = graph(dir.path());
+    let t = TestDb::new().await;
+    let o = ApplyOptions::default();
+    upgrade(&t.client, &g, None, &o).await.unwrap();
+    let err = downgrade(&t.client, &g, &DowngradeTarget::Base, &o).await.unwrap_err();
+    assert!(matches!(&err, ApplyError::Statement { line: 12, .. }), "{err}");
+    assert_eq!(count(&t.client, "SELECT statements_done::int8 FROM pgshift_progress").await, -1, "one down statement done");
+    assert_eq!(ledger_rows(&t.client).await.len(), 1, "still applied");
+    // A rerun must not run `DROP TABLE one` again (it would fail).
+    t.client.batch_execute("CREATE TABLE blocker (id int)").await.unwrap();
+    downgrade(&t.client, &g, &DowngradeTarget::Base, &o).await.unwrap();
+    assert_eq!(count(&t.client, "SELECT count(*) FROM pg_class WHERE relname IN ('one', 'two', 'three', 'blocker')").await, 0);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM pgshift_progress").await, 0);
+    assert!(ledger_rows(&t.client).await.is_empty());
+    t.finish().await;
+}
+
+#[tokio::test]
 async fn an_edited_applied_migration_is_refused_until_accepted() {
     let dir = tempfile::tempdir().unwrap();
     three(dir.path());

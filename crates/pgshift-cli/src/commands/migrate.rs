@@ -147,6 +147,10 @@ pub struct UpgradeArgs {
     /// Print the SQL script instead of running it (offline; for `psql -v ON_ERROR_STOP=1 -f`).
     #[arg(long, conflicts_with = "dry_run")]
     pub sql: bool,
+    /// With --sql: the revision the database is at already (the script starts after it and its
+    /// ancestors), like Alembic's `upgrade FROM:TO --sql`.
+    #[arg(long, value_name = "REV", requires = "sql")]
+    pub from: Option<String>,
     /// Print the revisions that would be applied, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -165,7 +169,11 @@ pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<u8, CliError
         let graph = args.project.graph(config)?;
         let target = args.target.as_deref().map(|t| graph.resolve(t)).transpose().map_err(history_error)?;
         let script_options = ScriptOptions { ledger_schema: options.ledger_schema, lock_timeout: options.lock_timeout };
-        let script = pgshift_history::upgrade_script(&graph, &BTreeSet::new(), target.as_ref(), &script_options)
+        let applied: BTreeSet<_> = match &args.from {
+            Some(rev) => graph.ancestors(&graph.resolve(rev).map_err(history_error)?),
+            None => BTreeSet::new(),
+        };
+        let script = pgshift_history::upgrade_script(&graph, &applied, target.as_ref(), &script_options)
             .map_err(history_error)?;
         print(&script)?;
         return Ok(0);
