@@ -653,7 +653,31 @@ where
 }
 
 /// One transaction: `SET LOCAL lock_timeout`, the statements, then `tail` (ledger writes).
+///
+/// Sent as one multi-statement query (one round trip for the whole group). When it fails, it
+/// is rolled back and run again statement by statement, which names the failing statement and
+/// its position exactly (nothing of the first attempt stays, so running it again is safe).
 async fn transaction<'a>(client: &Client, options: &ApplyOptions, statements: &[&'a Statement], tail: &str) -> Result<(), Failure<'a>> {
+    let mut batch = format!("BEGIN;\nSET LOCAL lock_timeout = {};\n", quote::literal(&options.lock_timeout));
+    for st in statements {
+        // On its own line: a statement's last line may end in a `--` comment.
+        batch.push_str(&st.sql);
+        batch.push_str("\n;\n");
+    }
+    if !tail.is_empty() {
+        batch.push_str(tail);
+        batch.push_str("\n;\n");
+    }
+    batch.push_str("COMMIT");
+    if client.batch_execute(&batch).await.is_ok() {
+        return Ok(());
+    }
+    let _ = client.batch_execute("ROLLBACK").await;
+    transaction_stepwise(client, options, statements, tail).await
+}
+
+/// [`transaction`] one statement at a time.
+async fn transaction_stepwise<'a>(client: &Client, options: &ApplyOptions, statements: &[&'a Statement], tail: &str) -> Result<(), Failure<'a>> {
     let begin = format!("BEGIN;\nSET LOCAL lock_timeout = {}", quote::literal(&options.lock_timeout));
     client.batch_execute(&begin).await.map_err(Failure::Other)?;
     let body = async {
