@@ -256,32 +256,24 @@ fn project_with_history() -> tempfile::TempDir {
     dir
 }
 
-/// Our tables as `create_all` would make them, next to the auth service.
-const CREATE_ALL_V1: &str = r#"
-CREATE TYPE subscriptionstatus AS ENUM ('active', 'canceled');
-CREATE TABLE plan (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    tier text NOT NULL UNIQUE,
-    price numeric(10,2) NOT NULL CHECK (price >= 0),
-    status subscriptionstatus NOT NULL DEFAULT 'active'
-);
-CREATE TABLE subscription (
-    id serial PRIMARY KEY,
-    user_id text NOT NULL REFERENCES "User",
-    plan_id bigint NOT NULL REFERENCES plan
-);
-CREATE TABLE scratchpad (id int);
+/// Our tables as `create_all` would make them (SCHEMA_V1, by other means), with rows.
+const CREATE_ALL_ROWS: &str = r#"
 INSERT INTO plan (tier, price) VALUES ('Basic', 5), ('Pro', 20);
 INSERT INTO subscription (user_id, plan_id) SELECT 'u1', id FROM plan;
 "#;
+
+fn create_all_v1() -> String {
+    format!("{SCHEMA_V1}{CREATE_ALL_ROWS}")
+}
 
 #[tokio::test]
 async fn adopt_an_alembic_database_stamps_without_ddl_and_only_once() {
     let dir = project_with_history();
     let d = dir.path();
     let t = TestDb::with_sql(&format!(
-        "{AUTH_SERVICE}{CREATE_ALL_V1}CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
-         INSERT INTO alembic_version VALUES ('ae1027a6acf');"
+        "{AUTH_SERVICE}{}CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
+         INSERT INTO alembic_version VALUES ('ae1027a6acf');",
+        create_all_v1()
     ))
     .await;
     let url = t.db.url();
@@ -310,7 +302,7 @@ async fn adopt_a_create_all_database_missing_two_columns_writes_a_bridge() {
     ok(&pgshift(d, &["new", "initial"]));
     std::fs::write(d.join("schema/app.sql"), format!("{SCHEMA_V1}\nALTER TABLE plan ADD COLUMN note text, ADD COLUMN rank int NOT NULL DEFAULT 0;\n")).unwrap();
     ok(&pgshift(d, &["new", "note and rank"]));
-    let t = TestDb::with_sql(&format!("{AUTH_SERVICE}{CREATE_ALL_V1}")).await;
+    let t = TestDb::with_sql(&format!("{AUTH_SERVICE}{}", create_all_v1())).await;
     let url = t.db.url();
 
     let (stdout, stderr) = ok(&pgshift(d, &["adopt", "--database-url", &url]));
@@ -342,7 +334,7 @@ async fn adopt_a_create_all_database_missing_two_columns_writes_a_bridge() {
 async fn adopt_without_history_writes_a_baseline_then_new_continues_from_it() {
     let dir = project(SCHEMA_V2);
     let d = dir.path();
-    let t = TestDb::with_sql(&format!("{AUTH_SERVICE}{CREATE_ALL_V1}")).await;
+    let t = TestDb::with_sql(&format!("{AUTH_SERVICE}{}", create_all_v1())).await;
     let url = t.db.url();
     let (stdout, stderr) = ok(&pgshift(d, &["adopt", "--database-url", &url]));
     assert!(stderr.contains("wrote the baseline"), "{stderr}");
@@ -362,7 +354,7 @@ async fn adopt_without_history_writes_a_baseline_then_new_continues_from_it() {
 
 #[tokio::test]
 async fn init_scaffolds_and_from_db_writes_only_the_objects_asked_for() {
-    let t = TestDb::with_sql(&format!("{AUTH_SERVICE}{CREATE_ALL_V1}")).await;
+    let t = TestDb::with_sql(&format!("{AUTH_SERVICE}{}", create_all_v1())).await;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let url = t.db.url();

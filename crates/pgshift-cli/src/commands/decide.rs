@@ -5,11 +5,31 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use clap::Args;
 use pgshift_catalog::{Catalog, QualName};
 use pgshift_diff::{Diff, DiffOptions, RenameRequest};
 use pgshift_plan::{Plan, PlanError, PlanOptions};
 
 use crate::error::CliError;
+
+/// The answers given as flags (shared by `diff` and `new`).
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    /// Treat a drop and an add as a rename: schema.old=schema.new, schema.table.old=schema.table.new,
+    /// or schema.type:old=new for an enum label (repeatable).
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rename: Vec<String>,
+    /// SQL expression filling a new NOT NULL column in existing rows: schema.table.column=EXPR (repeatable).
+    #[arg(long, value_name = "TABLE.COLUMN=EXPR")]
+    pub backfill: Vec<String>,
+}
+
+impl AnswerArgs {
+    /// Diff and plan options from these flags.
+    pub fn options(&self) -> Result<(DiffOptions, PlanOptions), CliError> {
+        options(&self.rename, &self.backfill)
+    }
+}
 
 /// Diff and plan options from the `--rename` and `--backfill` flags.
 pub fn options(renames: &[String], backfills: &[String]) -> Result<(DiffOptions, PlanOptions), CliError> {

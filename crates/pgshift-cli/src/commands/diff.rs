@@ -27,12 +27,8 @@ pub struct DiffArgs {
     /// Exit with 1 when the plan is not empty.
     #[arg(long)]
     pub exit_code: bool,
-    /// Treat a drop and an add as a rename: schema.old=schema.new, or schema.table.old=schema.table.new (repeatable).
-    #[arg(long, value_name = "OLD=NEW")]
-    pub rename: Vec<String>,
-    /// SQL expression filling a new NOT NULL column in existing rows: schema.table.column=EXPR (repeatable).
-    #[arg(long, value_name = "TABLE.COLUMN=EXPR")]
-    pub backfill: Vec<String>,
+    #[command(flatten)]
+    pub answers: decide::AnswerArgs,
     #[command(flatten)]
     pub filter: FilterArgs,
 }
@@ -40,7 +36,7 @@ pub struct DiffArgs {
 /// Run `pgshift diff`.
 pub async fn run(args: &DiffArgs, config: &Config) -> Result<u8, CliError> {
     let filter = args.filter.filter(config)?;
-    let (mut diff_options, mut plan_options) = decide::options(&args.rename, &args.backfill)?;
+    let (mut diff_options, mut plan_options) = args.answers.options()?;
     // The two inspections are independent: run them at the same time (two connections).
     let (from, to) = tokio::try_join!(
         source::catalog(&args.from, &filter, args.filter.ownership(config), config),

@@ -22,12 +22,8 @@ pub struct NewArgs {
     /// Write a migration with empty up and down sections, for a hand-written (data) change.
     #[arg(long)]
     pub empty: bool,
-    /// Treat a drop and an add as a rename: schema.old=schema.new, or schema.table.old=schema.table.new (repeatable).
-    #[arg(long, value_name = "OLD=NEW")]
-    pub rename: Vec<String>,
-    /// SQL expression filling a new NOT NULL column in existing rows: schema.table.column=EXPR (repeatable).
-    #[arg(long, value_name = "TABLE.COLUMN=EXPR")]
-    pub backfill: Vec<String>,
+    #[command(flatten)]
+    pub answers: decide::AnswerArgs,
     /// Print the result (file, summary) as JSON.
     #[arg(long)]
     pub json: bool,
@@ -43,7 +39,7 @@ pub async fn run(args: &NewArgs, config: &Config) -> Result<u8, CliError> {
         let ws_path = write_plain(&project.migrations_dir, &draft)?;
         return report(args, Some(&ws_path), &pgshift_project::autogen::Summary::default(), true);
     }
-    let (mut diff_options, mut plan_options) = decide::options(&args.rename, &args.backfill)?;
+    let (mut diff_options, mut plan_options) = args.answers.options()?;
     let ws = workspace(config).await?;
     let prepared = pgshift_project::autogen::prepare(&ws).await.map_err(project_error)?;
     decide::check_renames(&diff_options, &prepared.history.catalog, &prepared.desired)?;
