@@ -258,3 +258,28 @@ async fn a_whole_session_in_a_shared_database_never_touches_or_names_the_foreign
     assert_eq!(count(&s.db.client, "SELECT count(*) FROM pg_type WHERE typname = 'subscriptionstatus'").await, 0);
     s.db.finish().await;
 }
+
+#[tokio::test]
+async fn adopting_a_shared_database_takes_only_our_objects() {
+    // Our tables made by `create_all`, next to the foreign system, and no ledger yet.
+    let db = TestDb::with_sql(&format!("{FOREIGN}{SCHEMA_V1}INSERT INTO plan (tier) VALUES ('basic');")).await;
+    let before = fingerprint(&db.client).await;
+    let s = Session { dir: tempfile::tempdir().unwrap(), db, before };
+    let p = s.path().to_owned();
+    s.run(&["init"], 0).await;
+    std::fs::write(p.join("schema/app.sql"), SCHEMA_V2).unwrap();
+    s.run(&["status"], 0).await;
+    let file = s.run(&["adopt"], 0).await;
+    let baseline = std::fs::read_to_string(p.join(file.trim())).unwrap();
+    // Ours by name (declared in schema/): plan, usage_event and the enum; old_cache is not declared.
+    assert!(baseline.contains("CREATE TABLE public.plan") && baseline.contains("CREATE TABLE public.usage_event"), "{baseline}");
+    assert!(!baseline.contains("old_cache"), "{baseline}");
+    s.run(&["check", "--no-database"], 1).await;
+    s.run(&["new", "to v2"], 0).await;
+    s.run(&["upgrade"], 0).await;
+    s.run(&["check"], 0).await;
+    assert_eq!(count(&s.db.client, "SELECT count(*) FROM plan").await, 1);
+    assert_eq!(count(&s.db.client, "SELECT count(*) FROM pg_class WHERE relname = 'old_cache'").await, 1, "never ours, never dropped");
+    s.run(&["adopt"], 0).await;
+    s.db.finish().await;
+}

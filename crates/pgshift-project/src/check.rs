@@ -165,3 +165,22 @@ pub async fn externals_mismatch(client: &Client, externals: &Catalog, base: &pgs
     }
     Ok(out)
 }
+
+/// A warning when the live database's major version differs from the scratch server's: the
+/// history is replayed and the schema loaded on the scratch server, and Postgres prints some
+/// definitions differently across versions (set `scratch_url` to a server of the same version).
+pub async fn version_warning(ws: &Workspace, client: &Client) -> Result<Option<String>, ProjectError> {
+    let live: String = client
+        .query_one("SELECT current_setting('server_version_num')", &[])
+        .await
+        .map_err(ProjectError::db("cannot read the server version"))?
+        .get(0);
+    let live_major = live.parse::<u32>().unwrap_or(0) / 10000;
+    let scratch_major = ws.server().major();
+    Ok((live_major != scratch_major).then(|| {
+        format!(
+            "the database runs PostgreSQL {live_major} and the scratch server {scratch_major}: definitions may print differently \
+             across versions; set scratch_url (or PGSHIFT_SCRATCH_URL) to a PostgreSQL {live_major} server, or PGSHIFT_PG_BINDIR to its binaries"
+        )
+    }))
+}

@@ -54,6 +54,11 @@ pub async fn run(args: &CheckArgs, config: &Config) -> Result<u8, CliError> {
             .map_err(project_error)?,
         None => Vec::new(),
     };
+    if let Some(client) = &client {
+        if let Some(w) = pgshift_project::check::version_warning(&ws, client).await.map_err(project_error)? {
+            eprintln!("warning: {w}");
+        }
+    }
     for warning in &externals {
         eprintln!("warning: externals/ does not match the database: {warning}");
     }

@@ -85,6 +85,9 @@ pub async fn run(args: &StatusArgs, config: &Config) -> Result<u8, CliError> {
         }
     }
     print(&out)?;
+    if let Some(w) = pgshift_project::check::version_warning(&ws, &client).await.map_err(project_error)? {
+        eprintln!("warning: {w}");
+    }
     for w in &externals_warnings {
         eprintln!("warning: externals/ does not match the database: {w}");
     }
