@@ -73,6 +73,12 @@ impl Config {
         self.database_url_env.as_deref().unwrap_or("DATABASE_URL")
     }
 
+    /// Whether the command runs in a pgshift project: a `pgshift.toml` was read, or the schema
+    /// or migrations directory exists. Then live databases are read through the ownership filter.
+    pub fn in_project(&self) -> bool {
+        self.path.is_some() || self.schema_dir().is_dir() || self.migrations_dir().is_dir()
+    }
+
     /// The migrations directory.
     pub fn migrations_dir(&self) -> PathBuf {
         self.migrations_dir.clone().unwrap_or_else(|| PathBuf::from("migrations"))

@@ -28,8 +28,8 @@ pub struct FilterArgs {
     /// Never objects matching PATTERN (repeatable).
     #[arg(long, value_name = "PATTERN")]
     pub exclude: Vec<String>,
-    /// In a project (a pgshift.toml here), a live database shows only the project's objects
-    /// (owned at its revision, or declared in schema/); show every object instead.
+    /// In a project (a pgshift.toml, schema/ or migrations/ here), a live database shows only
+    /// the project's objects (owned at its revision, or declared in schema/); show every object.
     #[arg(long)]
     pub all_objects: bool,
 }
@@ -37,7 +37,7 @@ pub struct FilterArgs {
 impl FilterArgs {
     /// Whether a live database is read through the project's ownership filter.
     pub fn ownership(&self, config: &Config) -> bool {
-        config.path.is_some() && !self.all_objects
+        config.in_project() && !self.all_objects
     }
 
     /// The filter, with the configuration's `ignore` patterns and schemas added.
@@ -61,6 +61,8 @@ impl FilterArgs {
 pub async fn catalog(spec: &str, filter: &ObjectFilter, owned: bool, config: &Config) -> Result<Catalog, CliError> {
     if connect::is_database_url(spec) {
         from_database(spec, filter, owned, config).await
+    } else if let Some(catalog) = from_history(spec, config).await? {
+        Ok(pgshift_project::owned::filtered(catalog, filter))
     } else if owned {
         // In a project, SQL loads like schema/: after externals/, which are then subtracted.
         let ws = crate::project::workspace(config).await?;
@@ -70,6 +72,29 @@ pub async fn catalog(spec: &str, filter: &ObjectFilter, owned: bool, config: &Co
     } else {
         from_sql(PathBuf::from(spec), filter, config).await
     }
+}
+
+/// `migrations` (or the migrations directory's path): the history replayed to its single head;
+/// a revision id or unique prefix that is not a path: the history replayed to it. `None` when
+/// `spec` is neither.
+async fn from_history(spec: &str, config: &Config) -> Result<Option<Catalog>, CliError> {
+    let dir = config.migrations_dir();
+    let is_dir = spec == "migrations" || std::path::Path::new(spec) == dir;
+    let is_revision = !is_dir && !std::path::Path::new(spec).exists() && spec.len() >= pgshift_history::MIN_PREFIX
+        && spec.chars().all(|c| c.is_ascii_hexdigit());
+    if !is_dir && !is_revision {
+        return Ok(None);
+    }
+    let ws = crate::project::workspace(config).await?;
+    let graph = ws.project().graph().map_err(crate::project::project_error)?;
+    let at = if is_dir {
+        if graph.is_empty() { None } else { Some(graph.single_head().map_err(crate::commands::migrate::history_error)?) }
+    } else {
+        Some(graph.resolve(spec).map_err(crate::commands::migrate::history_error)?)
+    };
+    let externals = ws.externals().await.map_err(crate::project::project_error)?;
+    let replayed = ws.history(&externals, &graph, at.as_ref()).await.map_err(crate::project::project_error)?;
+    Ok(Some(replayed.catalog))
 }
 
 async fn from_database(url: &str, filter: &ObjectFilter, owned: bool, config: &Config) -> Result<Catalog, CliError> {

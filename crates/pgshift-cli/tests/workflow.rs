@@ -494,3 +494,22 @@ async fn a_change_the_planner_cannot_carry_out_is_refused_with_the_residual_and_
     assert!(stderr.contains("does not reproduce the desired schema"), "{stderr}");
     assert_eq!(migrations(d).len(), 1, "no half-right file is left behind");
 }
+
+#[tokio::test]
+async fn diff_takes_the_history_or_a_revision_as_a_side() {
+    let dir = project(SCHEMA_V1);
+    let d = dir.path();
+    let (first, _) = ok(&pgshift(d, &["new", "initial"]));
+    let first_rev = first.trim().trim_start_matches("migrations/")[..12].to_owned();
+    let (stdout, _) = ok(&pgshift(d, &["diff", "--from", "migrations", "--to", "schema", "--exit-code"]));
+    assert!(stdout.is_empty(), "{stdout}");
+    std::fs::write(d.join("schema/app.sql"), format!("{SCHEMA_V1}\nCREATE TABLE note (id int);\n")).unwrap();
+    let out = pgshift(d, &["diff", "--from", "migrations", "--to", "schema", "--exit-code"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("CREATE TABLE public.note"));
+    ok(&pgshift(d, &["new", "note"]));
+    let (stdout, _) = ok(&pgshift(d, &["diff", "--from", &first_rev, "--to", "migrations"]));
+    assert!(stdout.contains("CREATE TABLE public.note") && !stdout.contains("CREATE TABLE public.plan"), "{stdout}");
+    let out = pgshift(d, &["diff", "--from", "ffffffffffff", "--to", "migrations"]);
+    assert_eq!(out.status.code(), Some(2));
+}

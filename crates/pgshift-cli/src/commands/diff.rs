@@ -15,10 +15,11 @@ use crate::source::{self, FilterArgs};
 /// Arguments of `pgshift diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The current schema: a database URL, or a .sql file or directory.
+    /// The current schema: a database URL, a .sql file or directory, `migrations` (the history
+    /// at its head) or a revision (the history at it).
     #[arg(long, value_name = "SRC")]
     pub from: String,
-    /// The desired schema: a database URL, or a .sql file or directory.
+    /// The desired schema: a database URL, a .sql file or directory, `migrations` or a revision.
     #[arg(long, value_name = "DST")]
     pub to: String,
     /// Print changes, steps and rename candidates as JSON.
