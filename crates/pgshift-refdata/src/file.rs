@@ -8,7 +8,7 @@
 //!
 //! Must not: talk to a database (types, columns and referenced rows are checked by `live`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use pgshift_catalog::QualName;
@@ -455,8 +455,11 @@ fn group(files: Vec<FileData>) -> Result<DataSet, RefError> {
         }
     }
     for (name, table) in tables.iter_mut() {
-        let mut seen: BTreeMap<Vec<String>, RowRef> = BTreeMap::new();
-        for (at, mut cells) in raw_rows.remove(name).unwrap_or_default() {
+        let raw = raw_rows.remove(name).unwrap_or_default();
+        table.rows.reserve(raw.len());
+        // Each key, by its text, to the first row that has it.
+        let mut seen: HashMap<Vec<String>, usize> = HashMap::with_capacity(raw.len());
+        for (at, mut cells) in raw {
             let mut aligned = Vec::with_capacity(table.columns.len());
             for column in &table.columns {
                 let Some(i) = cells.iter().position(|(c, _)| c == column) else {
@@ -475,10 +478,10 @@ fn group(files: Vec<FileData>) -> Result<DataSet, RefError> {
                 }
             }
             let key: Vec<String> = aligned[..table.key.len()].iter().map(Cell::describe).collect();
-            if let Some(other) = seen.get(&key) {
-                return Err(RefError::DuplicateKey { row: at, other: other.clone() });
+            if let Some(&other) = seen.get(&key) {
+                return Err(RefError::DuplicateKey { row: at, other: table.rows[other].at.clone() });
             }
-            seen.insert(key, at.clone());
+            seen.insert(key, table.rows.len());
             table.rows.push(Row { at, cells: aligned });
         }
     }

@@ -11,8 +11,10 @@
 //! declared value to its live column type (`count(s.cN::type)` over the `unnest`ed arrays).
 //! Only when it fails do we look for the culprit: each column's array alone, then halves of
 //! the failing array (a binary search), so a bad value among 50,000 costs about 20 small
-//! queries and is reported with its row and column. Every query is read-only and runs
-//! outside the sync transaction, so a failed cast aborts nothing.
+//! queries and is reported with its row and column. The same query finds values longer than
+//! a `varchar(n)`/`char(n)` column allows (`char_length`, since an explicit cast truncates
+//! them silently). Every query is read-only and runs outside the sync transaction, so a
+//! failed cast aborts nothing.
 //!
 //! Must not: write, or build SQL outside `sql` and `pgshift_catalog::quote`.
 
@@ -369,8 +371,8 @@ pub async fn check_types(client: &Client, t: &TableData, b: &Bound) -> Result<()
     if b.arrays.is_empty() || t.rows.is_empty() {
         return Ok(());
     }
-    if client.query_one(&sql::cast_check(&b.array_types), &b.params()).await.is_ok() {
-        return Ok(());
+    if let Ok(row) = client.query_one(&sql::cast_check(&b.array_types), &b.params()).await {
+        return too_long(t, b, &row);
     }
     for (a, (ty, label)) in b.arrays.iter().zip(&b.array_types) {
         let one = sql::cast_check(&[(ty.clone(), label.clone())]);
@@ -394,7 +396,13 @@ pub async fn check_types(client: &Client, t: &TableData, b: &Bound) -> Result<()
         if let Some(e) = check(lo, lo + 1).await {
             error = e;
         }
-        let message = error.as_db_error().map(|d| d.message().to_owned()).unwrap_or_else(|| error.to_string());
+        let message = match error.as_db_error() {
+            Some(d) => match d.detail() {
+                Some(detail) => format!("{} ({detail})", d.message()),
+                None => d.message().to_owned(),
+            },
+            None => error.to_string(),
+        };
         return Err(RefError::WrongType {
             row: t.rows[lo].at.clone(),
             column: label.clone(),
@@ -404,10 +412,24 @@ pub async fn check_types(client: &Client, t: &TableData, b: &Bound) -> Result<()
         });
     }
     // The table-wide cast failed but no column alone does: report the driver's error.
-    client.query_one(&sql::cast_check(&b.array_types), &b.params()).await.map_err(db(format!(
+    let row = client.query_one(&sql::cast_check(&b.array_types), &b.params()).await.map_err(db(format!(
         "cannot check the values of {}.{}",
         t.table.schema, t.table.name
     )))?;
+    too_long(t, b, &row)
+}
+
+/// The first value longer than its `varchar(n)`/`char(n)` column allows, from the extra
+/// columns of [`sql::cast_check`]'s row: the write would refuse it, so refuse it first.
+fn too_long(t: &TableData, b: &Bound, row: &tokio_postgres::Row) -> Result<(), RefError> {
+    let limited = b.array_types.iter().enumerate().filter_map(|(a, (ty, label))| Some((a, ty, label, sql::length_limit(ty)?.0)));
+    for (j, (a, ty, label, n)) in limited.enumerate() {
+        let Some(ord) = row.get::<_, Option<i64>>(1 + b.array_types.len() + j) else { continue };
+        let r = (ord - 1) as usize;
+        let value = b.arrays[a][r].clone().unwrap_or_default();
+        let message = format!("value too long for type {ty} ({} characters, at most {n})", value.chars().count());
+        return Err(RefError::WrongType { row: t.rows[r].at.clone(), column: label.clone(), ty: ty.clone(), value, message });
+    }
     Ok(())
 }
 

@@ -70,10 +70,30 @@ fn unnest(n: usize) -> String {
     format!("unnest({}) WITH ORDINALITY AS d({}, ord)", params.join(", "), names.join(", "))
 }
 
+/// The length limit of a `character varying(n)` or `character(n)` column (from `format_type`,
+/// which renders the `atttypmod`), and whether trailing spaces beyond it are allowed (they are
+/// for `character(n)`, whose values compare without them).
+pub fn length_limit(ty: &str) -> Option<(u32, bool)> {
+    let (rest, blank_padded) = match ty.strip_prefix("character varying(") {
+        Some(rest) => (rest, false),
+        None => (ty.strip_prefix("character(")?, true),
+    };
+    Some((rest.strip_suffix(')')?.parse().ok()?, blank_padded))
+}
+
 /// One query casting every array to its type: it fails when any value is not valid input.
+/// For every length-limited type it also returns (after `count(*)` and the casts, in order)
+/// the ordinality of the first value that is too long, or NULL: the cast itself cannot say,
+/// since an explicit cast to `varchar(n)` truncates.
 pub fn cast_check(types: &[(String, String)]) -> String {
-    let casts: Vec<String> = types.iter().enumerate().map(|(i, (ty, _))| format!("count(d.c{}::{})", i + 1, cast_type(ty))).collect();
-    format!("SELECT count(*), {} FROM {}", casts.join(", "), unnest(types.len()))
+    let casts = types.iter().enumerate().map(|(i, (ty, _))| format!("count(d.c{}::{})", i + 1, cast_type(ty)));
+    let lengths = types.iter().enumerate().filter_map(|(i, (ty, _))| {
+        let (n, blank_padded) = length_limit(ty)?;
+        let value = if blank_padded { format!("rtrim(d.c{}, ' ')", i + 1) } else { format!("d.c{}", i + 1) };
+        Some(format!("min(d.ord) FILTER (WHERE char_length({value}) > {n})"))
+    });
+    let columns: Vec<String> = casts.chain(lengths).collect();
+    format!("SELECT count(*), {} FROM {}", columns.join(", "), unnest(types.len()))
 }
 
 /// The first (by ordinality) key tuple with no row in `target`.

@@ -10,6 +10,7 @@
 //! Must not: render migrations (that is `freeze`) or print anything.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use pgshift_catalog::QualName;
 use pgshift_history::{ApplyOptions, Ledger};
@@ -76,8 +77,9 @@ pub struct TableDiff {
     pub updates: Vec<Update>,
     /// Live rows nobody declares (deleted only with prune).
     pub extras: Vec<Extra>,
-    /// The binding the statements were made from (types, references, unique key).
-    pub bound: Bound,
+    /// The binding the statements were made from (types, references, unique key), shared
+    /// with the sync rather than copied (it holds every declared value).
+    pub bound: Arc<Bound>,
 }
 
 /// What differs, table by table in sync order.
@@ -104,7 +106,7 @@ impl SeedDiff {
 /// The declared data bound to the live tables and checked, ready to diff or sync.
 pub struct Prepared<'a> {
     data: &'a DataSet,
-    bound: Vec<Bound>,
+    bound: Vec<Arc<Bound>>,
     order: Vec<usize>,
 }
 
@@ -122,7 +124,7 @@ pub async fn prepare<'a>(client: &Client, data: &'a DataSet) -> Result<Prepared<
         }
     }
     let meta = live::read(client, &tables).await?;
-    let bound = live::bind(data, &meta)?;
+    let bound: Vec<Arc<Bound>> = live::bind(data, &meta)?.into_iter().map(Arc::new).collect();
     let order = live::order(data, &meta)?;
     for &i in &order {
         live::check_types(client, &data.tables[i], &bound[i]).await?;
@@ -258,7 +260,7 @@ async fn table_diff(client: &Client, p: &Prepared<'_>, i: usize, temp: Option<&s
         inserts: Vec::new(),
         updates: Vec::new(),
         extras: Vec::new(),
-        bound: b.clone(),
+        bound: Arc::clone(b),
     };
     // Declared value text, or the reference spelled out while its row does not exist yet.
     let shown = |row: usize, column: usize, value: Option<String>| match (&value, &t.rows[row].cells[column]) {

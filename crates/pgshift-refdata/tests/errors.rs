@@ -9,7 +9,12 @@ use pgshift_testkit::TestDb;
 /// Load and sync the project with `file` replaced by `text`; return the error's message
 /// after checking that no table got a row.
 async fn sync_error(file: &str, text: &str) -> String {
-    let t = TestDb::with_sql(common::SCHEMA).await;
+    sync_error_with("", file, text).await
+}
+
+/// [`sync_error`] on the acceptance schema followed by `extra_sql`.
+async fn sync_error_with(extra_sql: &str, file: &str, text: &str) -> String {
+    let t = TestDb::with_sql(&format!("{}\n{extra_sql}", common::SCHEMA)).await;
     let dir = tempfile::tempdir().unwrap();
     common::write_data(dir.path());
     std::fs::write(dir.path().join(file), text).unwrap();
@@ -97,4 +102,59 @@ async fn an_unset_environment_variable() {
     let text = common::PLANS.replace("STRIPE_PRICE_BASIC_MONTHLY", "STRIPE_PRICE_BASIC_YEARLY");
     let message = sync_error("plans.toml", &text).await;
     assert_names(&message, &["plans.toml, row 2 (tier = \"basic\")", "column stripe_price", "STRIPE_PRICE_BASIC_YEARLY is not set"]);
+}
+
+/// `plan` with length-limited, precise and date columns; every row gets valid defaults.
+const LIMITED: &str = "ALTER TABLE plan ADD COLUMN code varchar(4) NOT NULL, ADD COLUMN grade char(2) NOT NULL, \
+                       ADD COLUMN fee numeric(5, 2) NOT NULL, ADD COLUMN launched date NOT NULL;";
+
+/// The plans file with valid values for [`LIMITED`]'s columns, and `row3` added to the "pro" row.
+fn limited_plans(row3: &str) -> String {
+    let defaults = "key = \"tier\"\n\n[defaults]\ncode = \"pl\"\ngrade = \"a \"\nfee = \"999.99\"\nlaunched = \"2024-02-29\"\n";
+    common::PLANS.replacen("key = \"tier\"\n", defaults, 1).replace("name = \"Pro\"", &format!("name = \"Pro\"\n{row3}"))
+}
+
+#[tokio::test]
+async fn valid_values_at_the_limits_are_synced() {
+    let t = TestDb::with_sql(&format!("{}\n{LIMITED}", common::SCHEMA)).await;
+    let dir = tempfile::tempdir().unwrap();
+    common::write_data(dir.path());
+    std::fs::write(dir.path().join("plans.toml"), limited_plans("code = \"PRO1\"\ngrade = \"bb   \"")).unwrap();
+    let data = common::load(dir.path()).unwrap();
+    let done = pgshift_refdata::sync(&t.client, &data, &SyncOptions::default()).await.unwrap();
+    assert_eq!(done.counts(), (10, 0, 0));
+    let row = t.client.query_one("SELECT code, grade::text, fee::text FROM plan WHERE tier = 'pro'", &[]).await.unwrap();
+    assert_eq!((row.get::<_, String>(0), row.get::<_, String>(1), row.get::<_, String>(2)), ("PRO1".into(), "bb".into(), "999.99".into()));
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn a_varchar_value_too_long_is_refused_before_any_write() {
+    let message = sync_error_with(LIMITED, "plans.toml", &limited_plans("code = \"PRO-1\"")).await;
+    assert_names(&message, &["plans.toml, row 3 (tier = \"pro\")", "column code", "\"PRO-1\"", "character varying(4)", "5 characters, at most 4"]);
+}
+
+#[tokio::test]
+async fn a_char_value_too_long_is_refused_before_any_write() {
+    let message = sync_error_with(LIMITED, "plans.toml", &limited_plans("grade = \"abc\"")).await;
+    assert_names(&message, &["plans.toml, row 3 (tier = \"pro\")", "column grade", "character(2)", "too long"]);
+}
+
+#[tokio::test]
+async fn a_numeric_precision_overflow_is_refused_before_any_write() {
+    let message = sync_error_with(LIMITED, "plans.toml", &limited_plans("fee = \"1234.5\"")).await;
+    assert_names(&message, &["plans.toml, row 3 (tier = \"pro\")", "column fee", "numeric(5,2)", "numeric field overflow"]);
+}
+
+#[tokio::test]
+async fn an_integer_out_of_range_is_refused_before_any_write() {
+    let text = common::PLANS.replace("price_cents = 1999", "price_cents = 99999999999");
+    let message = sync_error("plans.toml", &text).await;
+    assert_names(&message, &["plans.toml, row 3 (tier = \"pro\")", "column price_cents", "out of range for type integer"]);
+}
+
+#[tokio::test]
+async fn a_bad_date_is_refused_before_any_write() {
+    let message = sync_error_with(LIMITED, "plans.toml", &limited_plans("launched = \"2023-02-29\"")).await;
+    assert_names(&message, &["plans.toml, row 3 (tier = \"pro\")", "column launched", "not a valid date", "out of range"]);
 }
