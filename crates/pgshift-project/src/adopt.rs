@@ -330,3 +330,43 @@ fn leading_ident(s: &str) -> Option<String> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use pgshift_catalog::QualName;
+
+    use super::*;
+
+    fn step(sql: &str, touches: Vec<ObjectRef>) -> Step {
+        Step { sql: sql.to_owned(), transactional: true, touches, hazards: Vec::new(), proof: None }
+    }
+
+    #[test]
+    fn bridge_statements_do_nothing_where_their_effect_exists() {
+        let t = QualName::new("public", "plan");
+        let table = || vec![ObjectRef::Table { name: t.clone() }];
+        assert_eq!(idempotent(&step("CREATE TABLE public.x (id int)", vec![])), "CREATE TABLE IF NOT EXISTS public.x (id int)");
+        assert_eq!(idempotent(&step("CREATE UNIQUE INDEX i ON public.plan (a)", vec![])), "CREATE UNIQUE INDEX IF NOT EXISTS i ON public.plan (a)");
+        assert_eq!(idempotent(&step("DROP TABLE public.old", vec![])), "DROP TABLE IF EXISTS public.old");
+        assert_eq!(
+            idempotent(&step("ALTER TABLE public.plan ADD COLUMN note text", table())),
+            "ALTER TABLE public.plan ADD COLUMN IF NOT EXISTS note text"
+        );
+        assert_eq!(
+            idempotent(&step("ALTER TABLE public.plan DROP COLUMN note", table())),
+            "ALTER TABLE public.plan DROP COLUMN IF EXISTS note"
+        );
+        let guarded = idempotent(&step("ALTER TABLE public.plan ADD CONSTRAINT \"Odd \"\"name\" CHECK ((a > 0))", table()));
+        assert!(guarded.starts_with("DO $pgshift_bridge$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint"), "{guarded}");
+        assert!(guarded.contains("conname = 'Odd \"name'"), "{guarded}");
+        assert!(guarded.contains("EXECUTE 'ALTER TABLE public.plan ADD CONSTRAINT \"Odd \"\"name\" CHECK ((a > 0))'"), "{guarded}");
+        let ty = idempotent(&step(
+            "CREATE TYPE public.mood AS ENUM ('a')",
+            vec![ObjectRef::Type { name: QualName::new("public", "mood") }],
+        ));
+        assert!(ty.contains("to_regtype('public.mood') IS NOT NULL") && ty.contains("EXECUTE 'CREATE TYPE public.mood AS ENUM (''a'')'"), "{ty}");
+        // Already idempotent forms are left as they are.
+        assert_eq!(idempotent(&step("ALTER TABLE public.plan ALTER COLUMN a SET NOT NULL", table())), "ALTER TABLE public.plan ALTER COLUMN a SET NOT NULL");
+        assert_eq!(idempotent(&step("UPDATE public.plan SET a = 1 WHERE a IS NULL", table())), "UPDATE public.plan SET a = 1 WHERE a IS NULL");
+    }
+}
