@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use pgshift_catalog::{Catalog, ObjectFilter};
+use pgshift_catalog::{Catalog, ObjectFilter, QualName};
 use pgshift_inspect::{build, inspect, read_rows};
 use pgshift_testkit::TestDb;
 
@@ -33,35 +33,31 @@ async fn assert_same_as_server(client: &tokio_postgres::Client, cat: &Catalog) -
     }
     for table in cat.tables.values() {
         for c in table.constraints.values() {
-            let row = client
-                .query_one(
-                    "SELECT pg_catalog.pg_get_constraintdef(co.oid) FROM pg_catalog.pg_constraint co \
-                     WHERE co.conrelid = ($1 || '.' || $2)::regclass AND co.conname = $3",
-                    &[&pgshift_catalog::quote::ident(&table.name.schema), &pgshift_catalog::quote::ident(&table.name.name), &c.name],
-                )
-                .await
-                .unwrap();
-            assert_eq!(c.definition, row.get::<_, String>(0), "constraint {} on {}", c.name, table.name);
+            let server = constraint_def(client, "conrelid", "regclass", &table.name, &c.name).await;
+            assert_eq!(c.definition, server, "constraint {} on {}", c.name, table.name);
             checked += 1;
         }
     }
     for ty in cat.types.values() {
         if let pgshift_catalog::TypeKind::Domain { checks, .. } = &ty.kind {
             for c in checks.values() {
-                let row = client
-                    .query_one(
-                        "SELECT pg_catalog.pg_get_constraintdef(co.oid) FROM pg_catalog.pg_constraint co \
-                         WHERE co.contypid = ($1 || '.' || $2)::regtype AND co.conname = $3",
-                        &[&pgshift_catalog::quote::ident(&ty.name.schema), &pgshift_catalog::quote::ident(&ty.name.name), &c.name],
-                    )
-                    .await
-                    .unwrap();
-                assert_eq!(c.definition, row.get::<_, String>(0), "domain check {} on {}", c.name, ty.name);
+                let server = constraint_def(client, "contypid", "regtype", &ty.name, &c.name).await;
+                assert_eq!(c.definition, server, "domain check {} on {}", c.name, ty.name);
                 checked += 1;
             }
         }
     }
     checked
+}
+
+/// `pg_get_constraintdef` of constraint `name` on the table or domain `owner` (`column` is
+/// `conrelid` or `contypid`, `reg` the matching reg* type).
+async fn constraint_def(client: &tokio_postgres::Client, column: &str, reg: &str, owner: &QualName, name: &str) -> String {
+    let sql = format!(
+        "SELECT pg_catalog.pg_get_constraintdef(co.oid) FROM pg_catalog.pg_constraint co \
+         WHERE co.{column} = $1::text::{reg} AND co.conname = $2"
+    );
+    client.query_one(&sql, &[&owner.sql(), &name]).await.unwrap().get(0)
 }
 
 #[tokio::test]

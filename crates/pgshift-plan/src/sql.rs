@@ -39,54 +39,25 @@ fn needs_backfill(c: &Column) -> bool {
 /// The objects of `target` in `created`, with the table of each created constraint, trigger
 /// and policy (their SQL is rendered from the table): enough for `nodes_with` to render them.
 fn created_subset(target: &Catalog, created: &std::collections::BTreeSet<&ObjectRef>) -> Catalog {
+    fn copy<K: Ord + Clone, V: Clone>(from: &BTreeMap<K, V>, to: &mut BTreeMap<K, V>, key: &K) {
+        if let Some(v) = from.get(key) {
+            to.entry(key.clone()).or_insert_with(|| v.clone());
+        }
+    }
     let mut subset = Catalog::default();
     for object in created {
         match object {
-            ObjectRef::Schema { name } => {
-                if let Some(s) = target.schemas.get(name) {
-                    subset.schemas.insert(name.clone(), s.clone());
-                }
-            }
-            ObjectRef::Extension { name } => {
-                if let Some(e) = target.extensions.get(name) {
-                    subset.extensions.insert(name.clone(), e.clone());
-                }
-            }
-            ObjectRef::Type { name } => {
-                if let Some(t) = target.types.get(name) {
-                    subset.types.insert(name.clone(), t.clone());
-                }
-            }
-            ObjectRef::Sequence { name } => {
-                if let Some(s) = target.sequences.get(name) {
-                    subset.sequences.insert(name.clone(), s.clone());
-                }
-            }
-            ObjectRef::View { name } => {
-                if let Some(v) = target.views.get(name) {
-                    subset.views.insert(name.clone(), v.clone());
-                }
-            }
-            ObjectRef::Function { key } => {
-                if let Some(f) = target.functions.get(key) {
-                    subset.functions.insert(key.clone(), f.clone());
-                }
-            }
-            ObjectRef::Index { name } => {
-                if let Some(i) = target.indexes.get(name) {
-                    subset.indexes.insert(name.clone(), i.clone());
-                }
-            }
+            ObjectRef::Schema { name } => copy(&target.schemas, &mut subset.schemas, name),
+            ObjectRef::Extension { name } => copy(&target.extensions, &mut subset.extensions, name),
+            ObjectRef::Type { name } => copy(&target.types, &mut subset.types, name),
+            ObjectRef::Sequence { name } => copy(&target.sequences, &mut subset.sequences, name),
+            ObjectRef::View { name } => copy(&target.views, &mut subset.views, name),
+            ObjectRef::Function { key } => copy(&target.functions, &mut subset.functions, key),
+            ObjectRef::Index { name } => copy(&target.indexes, &mut subset.indexes, name),
             ObjectRef::Table { name: table }
             | ObjectRef::Constraint { table, .. }
             | ObjectRef::Trigger { table, .. }
-            | ObjectRef::Policy { table, .. } => {
-                if !subset.tables.contains_key(table) {
-                    if let Some(t) = target.tables.get(table) {
-                        subset.tables.insert(table.clone(), t.clone());
-                    }
-                }
-            }
+            | ObjectRef::Policy { table, .. } => copy(&target.tables, &mut subset.tables, table),
         }
     }
     subset
