@@ -56,7 +56,8 @@ fn is_plain(name: &str) -> bool {
         return false;
     };
     (first.is_ascii_lowercase() || first == '_')
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        // No `$`: PostgreSQL's `quote_identifier` quotes it too.
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && KEYWORDS.binary_search(&name).is_err()
 }
 
@@ -118,6 +119,7 @@ mod tests {
         assert_eq!(ident("1abc"), "\"1abc\"");
         assert_eq!(ident(""), "\"\"");
         assert_eq!(ident("café"), "\"café\"");
+        assert_eq!(ident("x$y"), "\"x$y\"");
         assert_eq!(qualified("public", "Order"), "public.\"Order\"");
     }
 

@@ -19,12 +19,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// mimalloc: `seed` builds and frees hundreds of thousands of small strings (50,000 declared
-/// rows); glibc's malloc spent a third of the process's CPU on them.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use crate::error::CliError;
+
+/// mimalloc instead of the system allocator: reading and diffing a large schema, and `seed`'s
+/// 50,000 declared rows, allocate millions of small strings and sets; glibc's malloc spent
+/// about a third of the CPU time of `pgshift diff` and of `seed sync` on them (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// PostgreSQL schema migrations for databases you share with other systems.
 #[derive(Debug, Parser)]

@@ -14,7 +14,7 @@
 //! and then to the position in the source's (reversed) or target's render order, so the result
 //! is deterministic and reads like a hand-written migration.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use pgshift_catalog::render::{nodes_with, order, topological, Node};
 use pgshift_catalog::{Catalog, ObjectRef};
@@ -45,13 +45,14 @@ pub struct Item {
     pub replaces: bool,
 }
 
-/// Dependency edges of a catalog, by object: (object → what it needs).
+/// Dependency edges of a catalog, by object: (object → what it needs), with each node's
+/// position in the render order. Hash maps: the graph of a large catalog is built twice per
+/// diff and only ever looked up by key.
 pub struct Graph {
     /// Keyed by (object, primary node): a sequence's `OWNED BY` node needs its table, the
-    /// sequence itself does not.
-    deps: BTreeMap<(ObjectRef, bool), BTreeSet<ObjectRef>>,
-    /// Position in the render order, primary and secondary nodes apart.
-    position: BTreeMap<(ObjectRef, bool), usize>,
+    /// sequence itself does not. Position in the render order (primary and secondary nodes
+    /// apart), and what it needs.
+    nodes: HashMap<(ObjectRef, bool), (usize, BTreeSet<ObjectRef>)>,
 }
 
 impl Graph {
@@ -59,13 +60,16 @@ impl Graph {
     pub fn of(catalog: &Catalog) -> Graph {
         // Dependencies only: no SQL is rendered for the graph.
         let nodes: Vec<Node> = nodes_with(catalog, &|_| false);
-        let mut position = BTreeMap::new();
+        let mut position = vec![0; nodes.len()];
         for (pos, i) in order(&nodes).into_iter().enumerate() {
-            position.insert((nodes[i].object.clone(), nodes[i].primary), pos);
+            position[i] = pos;
         }
-        let mut deps: BTreeMap<(ObjectRef, bool), BTreeSet<ObjectRef>> = BTreeMap::new();
-        for n in nodes {
-            deps.entry((n.object, n.primary)).or_default().extend(n.deps);
+        let mut map: HashMap<(ObjectRef, bool), (usize, BTreeSet<ObjectRef>)> =
+            HashMap::with_capacity(nodes.len());
+        for (n, pos) in nodes.into_iter().zip(position) {
+            let entry = map.entry((n.object, n.primary)).or_insert((pos, BTreeSet::new()));
+            entry.0 = entry.0.max(pos);
+            entry.1.extend(n.deps);
         }
         // CHECK constraints rendered inside their table have no render node of their own, but
         // they stand on types and functions (and must make way for their changes): give them
@@ -74,12 +78,12 @@ impl Graph {
             let table = ObjectRef::Table { name: t.name.clone() };
             for c in t.constraints.values().filter(|c| c.is_inline() && c.validated) {
                 let object = ObjectRef::Constraint { table: t.name.clone(), name: c.name.clone() };
-                let entry = deps.entry((object, true)).or_default();
+                let entry = &mut map.entry((object, true)).or_insert((usize::MAX, BTreeSet::new())).1;
                 entry.extend(c.depends_on.iter().cloned());
                 entry.insert(table.clone());
             }
         }
-        Graph { deps, position }
+        Graph { nodes: map }
     }
 
     /// What `object` needs.
@@ -89,24 +93,31 @@ impl Graph {
 
     /// What one node of `object` needs (`primary` false: its secondary node, e.g. `OWNED BY`).
     pub fn node_deps(&self, object: &ObjectRef, primary: bool) -> impl Iterator<Item = &ObjectRef> {
-        self.deps.get(&(object.clone(), primary)).into_iter().flatten()
+        self.nodes.get(&(object.clone(), primary)).map(|(_, deps)| deps).into_iter().flatten()
     }
 
-    /// Objects that need `object`.
-    pub fn dependents(&self) -> BTreeMap<&ObjectRef, Vec<&ObjectRef>> {
-        let mut out: BTreeMap<&ObjectRef, Vec<&ObjectRef>> = BTreeMap::new();
-        for ((obj, _), deps) in &self.deps {
+    fn has_node(&self, object: &ObjectRef) -> bool {
+        self.nodes.contains_key(&(object.clone(), true))
+    }
+
+    /// Objects that need `object` (each list sorted).
+    pub fn dependents(&self) -> HashMap<&ObjectRef, Vec<&ObjectRef>> {
+        let mut out: HashMap<&ObjectRef, Vec<&ObjectRef>> = HashMap::new();
+        for ((obj, _), (_, deps)) in &self.nodes {
             for d in deps {
                 if d != obj {
                     out.entry(d).or_default().push(obj);
                 }
             }
         }
+        for list in out.values_mut() {
+            list.sort_unstable();
+        }
         out
     }
 
     fn position(&self, object: &ObjectRef, primary: bool) -> usize {
-        self.position.get(&(object.clone(), primary)).copied().unwrap_or(usize::MAX)
+        self.nodes.get(&(object.clone(), primary)).map_or(usize::MAX, |(pos, _)| *pos)
     }
 }
 
@@ -150,7 +161,7 @@ pub fn schedule(items: &[Item], source: &Graph, target: &Graph) -> Vec<usize> {
                 // 4. a kept object stops using a dropped one before that one goes (an object
                 // that is itself dropped and created again stopped using it with its drop)
                 let recreated = it.replaces || !find(Phase::Drop, &it.object).is_empty();
-                if !recreated && source.deps.contains_key(&(it.object.clone(), true)) {
+                if !recreated && source.has_node(&it.object) {
                     for dep in source.deps(&it.object) {
                         for j in find(Phase::Drop, dep) {
                             if !target.deps(&it.object).any(|d| d == dep) {

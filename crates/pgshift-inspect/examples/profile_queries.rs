@@ -15,7 +15,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(conn);
     let v: i32 = client.query_one("SELECT current_setting('server_version_num')::int", &[]).await?.get(0);
     let version = Version(v);
-    client.batch_execute("SET search_path = ''").await?;
+    // As in `inspect`: no JIT for catalog queries.
+    client.batch_execute("SET search_path = ''; SET jit = off").await?;
     let list = [
         ("schemas", queries::SCHEMAS.to_owned()),
         ("extensions", queries::EXTENSIONS.to_owned()),
@@ -23,8 +24,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("relations", queries::RELATIONS.to_owned()),
         ("columns", queries::COLUMNS.to_owned()),
         ("sequences", queries::SEQUENCES.to_owned()),
-        ("constraints", queries::CONSTRAINTS.replace("{nnd}", &queries::nulls_not_distinct(version, "ix"))),
-        ("indexes", queries::INDEXES.replace("{nnd}", &queries::nulls_not_distinct(version, "i"))),
+        ("constraints", queries::constraints(version)),
+        ("indexes", queries::indexes(version)),
+        ("opclasses", queries::OPCLASSES.to_owned()),
         ("functions", queries::FUNCTIONS.to_owned()),
         ("triggers", queries::TRIGGERS.to_owned()),
         ("policies", queries::POLICIES.to_owned()),

@@ -26,6 +26,40 @@ pub struct Rows {
     pub policies: Vec<Row>,
     pub depends: Vec<Row>,
     pub extension_members: Vec<Row>,
+    pub opclasses: Vec<Row>,
+    /// Index definitions by index OID: assembled by [`render_index_definitions`], completed
+    /// from the server for the rest.
+    pub index_definitions: HashMap<u32, String>,
+}
+
+/// Assemble the definitions of the indexes in `rows` into `rows.index_definitions` and return
+/// the OIDs of those that must come from the server (`queries::INDEX_DEFINITIONS`) instead.
+/// Indexes with expressions are not listed: their definition came with their row.
+pub fn render_index_definitions(rows: &mut Rows) -> Vec<u32> {
+    let tables: HashMap<u32, QualName> = rows
+        .relations
+        .iter()
+        .map(|r| (r.get::<_, u32>(0), QualName::new(r.get::<_, String>(1), r.get::<_, String>(2))))
+        .collect();
+    let columns: HashMap<(u32, i16), &Row> =
+        rows.columns.iter().map(|r| ((r.get(0), r.get(1)), r)).collect();
+    let opclasses = crate::index_def::Opclasses::new(&rows.opclasses);
+    let mut missing = Vec::new();
+    let mut definitions = HashMap::with_capacity(rows.indexes.len());
+    for r in &rows.indexes {
+        let (oid, rel): (u32, u32) = (r.get(0), r.get(2));
+        let Some(table) = tables.get(&rel) else { continue };
+        let column = |attnum: i16| columns.get(&(rel, attnum)).map(|c| crate::index_def::Column::from_row(c));
+        match crate::index_def::render(r, table, column, &opclasses) {
+            Some(definition) => {
+                definitions.insert(oid, definition);
+            }
+            None if r.get::<_, Option<String>>(5).is_none() => missing.push(oid),
+            None => {}
+        }
+    }
+    rows.index_definitions = definitions;
+    missing
 }
 
 const PG_CLASS: u32 = 1259;
@@ -82,7 +116,7 @@ pub fn build(mut rows: Rows, filter: &ObjectFilter) -> Catalog {
     rows.relations = Vec::new();
     constraints(&rows, &mut cat, &mut oids);
     rows.constraints = Vec::new();
-    indexes(&rows, &mut cat, &mut oids);
+    indexes(&mut rows, &mut cat, &mut oids);
     rows.indexes = Vec::new();
     functions(&rows, filter, &mut cat, &mut oids);
     triggers(&rows, &mut cat, &mut oids);
@@ -360,8 +394,8 @@ fn constraints(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
         let typ: u32 = r.get(2);
         let name: String = r.get(3);
         let contype: String = r.get(4);
-        let definition: String = r.get(5);
         if typ != 0 {
+            let definition = check_definition(r);
             if let Some(ObjectRef::Type { name: ty }) = oids.types.get(&typ).cloned() {
                 if let Some(TypeDef { kind: TypeKind::Domain { checks, .. }, .. }) = cat.types.get_mut(&ty) {
                     checks.insert(name.clone(), DomainCheck { name, definition });
@@ -396,6 +430,7 @@ fn constraints(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
             }
             _ => ConstraintKind::Exclude,
         };
+        let definition = constraint_definition(r, oids, rel, &kind);
         let constraint = Constraint {
             name: name.clone(),
             kind,
@@ -420,8 +455,92 @@ fn constraints(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
     }
 }
 
-fn indexes(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
-    for r in &rows.indexes {
+/// Quoted column names, comma-separated, as `decompile_column_index_array` prints them.
+fn column_list(names: &[String]) -> String {
+    names.iter().map(|n| quote::ident(n)).collect::<Vec<_>>().join(", ")
+}
+
+/// `pg_get_constraintdef` of a constraint row, assembled as `pg_get_constraintdef_worker`
+/// (ruleutils.c) does; only an exclusion constraint's comes from the server (column 5).
+fn constraint_definition(r: &Row, oids: &Oids, rel: u32, kind: &ConstraintKind) -> String {
+    let mut sql = match kind {
+        ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } => {
+            let mut sql = match kind {
+                ConstraintKind::PrimaryKey { .. } => "PRIMARY KEY (".to_owned(),
+                _ if r.get::<_, bool>(19) => "UNIQUE NULLS NOT DISTINCT (".to_owned(),
+                _ => "UNIQUE (".to_owned(),
+            };
+            sql.push_str(&column_list(columns));
+            sql.push(')');
+            let indkey: Vec<i16> = r.get::<_, Option<Vec<i16>>>(20).unwrap_or_default();
+            let nkey = usize::try_from(r.get::<_, Option<i16>>(21).unwrap_or(0)).unwrap_or(0);
+            if nkey < indkey.len() {
+                let include = column_names(oids, rel, Some(indkey[nkey..].to_vec()));
+                sql.push_str(&format!(" INCLUDE ({})", column_list(&include)));
+            }
+            sql
+        }
+        ConstraintKind::Check { .. } => return check_definition(r),
+        ConstraintKind::ForeignKey { columns, ref_table, ref_columns, on_delete, on_update, match_type } => {
+            let mut sql = format!(
+                "FOREIGN KEY ({}) REFERENCES {}({})",
+                column_list(columns),
+                ref_table.sql(),
+                column_list(ref_columns)
+            );
+            sql.push_str(match match_type {
+                FkMatch::Full => " MATCH FULL",
+                FkMatch::Partial => " MATCH PARTIAL",
+                FkMatch::Simple => "",
+            });
+            let action = |a: &FkAction| match a {
+                FkAction::NoAction => None,
+                FkAction::Restrict => Some("RESTRICT"),
+                FkAction::Cascade => Some("CASCADE"),
+                FkAction::SetNull => Some("SET NULL"),
+                FkAction::SetDefault => Some("SET DEFAULT"),
+            };
+            if let Some(a) = action(on_update) {
+                sql.push_str(&format!(" ON UPDATE {a}"));
+            }
+            if let Some(a) = action(on_delete) {
+                sql.push_str(&format!(" ON DELETE {a}"));
+            }
+            if let Some(set) = r.get::<_, Option<Vec<i16>>>(22) {
+                sql.push_str(&format!(" ({})", column_list(&column_names(oids, rel, Some(set)))));
+            }
+            sql
+        }
+        ConstraintKind::Exclude => return r.get::<_, Option<String>>(5).unwrap_or_default(),
+    };
+    sql.push_str(&constraint_trailer(r));
+    sql
+}
+
+/// A table or domain CHECK: `CHECK (expr)`, then `NO INHERIT` and the trailer.
+fn check_definition(r: &Row) -> String {
+    let expression: Option<&str> = r.get(16);
+    let no_inherit = if r.get::<_, bool>(9) { " NO INHERIT" } else { "" };
+    format!("CHECK ({}){no_inherit}{}", expression.unwrap_or_default(), constraint_trailer(r))
+}
+
+/// ` DEFERRABLE`, ` INITIALLY DEFERRED`, ` NOT VALID`, as they apply.
+fn constraint_trailer(r: &Row) -> &'static str {
+    match (r.get::<_, bool>(6), r.get::<_, bool>(7), r.get::<_, bool>(8)) {
+        (false, false, true) => "",
+        (true, false, true) => " DEFERRABLE",
+        (true, true, true) => " DEFERRABLE INITIALLY DEFERRED",
+        (false, true, true) => " INITIALLY DEFERRED",
+        (false, false, false) => " NOT VALID",
+        (true, false, false) => " DEFERRABLE NOT VALID",
+        (true, true, false) => " DEFERRABLE INITIALLY DEFERRED NOT VALID",
+        (false, true, false) => " INITIALLY DEFERRED NOT VALID",
+    }
+}
+
+fn indexes(rows: &mut Rows, cat: &mut Catalog, oids: &mut Oids) {
+    let index_rows = std::mem::take(&mut rows.indexes);
+    for r in &index_rows {
         let oid: u32 = r.get(0);
         let rel: u32 = r.get(2);
         let table = match oids.rels.get(&rel) {
@@ -431,8 +550,13 @@ fn indexes(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
         let name = QualName::new(table.schema.clone(), r.get::<_, String>(1));
         oids.rels.insert(oid, ObjectRef::Index { name: name.clone() });
         // On a partitioned table `pg_get_indexdef` prints `ON ONLY` (pg_dump's form, which then
-        // attaches each partition's index). We keep the form that creates the whole tree.
-        let definition: String = r.get(5);
+        // attaches each partition's index). We keep the form that creates the whole tree (as
+        // `render_index_definitions` does).
+        let definition = rows
+            .index_definitions
+            .remove(&oid)
+            .or_else(|| r.get::<_, Option<String>>(5))
+            .unwrap_or_default();
         let only = format!(" ON ONLY {} USING ", table.sql());
         let definition = definition.replacen(&only, &format!(" ON {} USING ", table.sql()), 1);
         let indkey: Vec<i16> = r.get(6);

@@ -1,16 +1,22 @@
 //! pgshift-inspect: read a live database into a [`Catalog`].
 //!
-//! Owns: the catalog queries ([`queries`]) and turning their rows into the model ([`build`]).
-//! A whole inspection is thirteen set-based `pg_catalog` queries, pipelined on one connection
-//! inside one `REPEATABLE READ READ ONLY` transaction (a consistent snapshot), never a query
-//! per object and never `information_schema`. PostgreSQL renders its own expressions
-//! (`pg_get_expr`, `pg_get_indexdef`, `pg_get_constraintdef`, `pg_get_viewdef`,
-//! `pg_get_functiondef`, `pg_get_triggerdef`, `format_type`) with `search_path` empty.
+//! Owns: the catalog queries ([`queries`]), turning their rows into the model ([`build`]) and
+//! assembling index definitions from `pg_index` ([`index_def`]). A whole inspection is
+//! fourteen set-based `pg_catalog` queries, pipelined on one connection inside one
+//! `REPEATABLE READ READ ONLY` transaction (a consistent snapshot), plus one more for the
+//! rare index definitions Rust cannot assemble for sure; never a query per object and never
+//! `information_schema`. PostgreSQL renders its own expressions (`pg_get_expr`,
+//! `pg_get_viewdef`, `pg_get_functiondef`, `pg_get_triggerdef`, `format_type`, and
+//! `pg_get_indexdef` for indexes on expressions) with `search_path` empty; index and
+//! constraint definitions around those expressions are assembled in Rust, byte for byte as
+//! `pg_get_indexdef` and `pg_get_constraintdef` print them (checked by `tests/definitions.rs`),
+//! because those two functions were most of the server's time on large schemas.
 //!
 //! Must not: write anything (the transaction is read-only), or let an object the filter
 //! excludes reach the catalog. Objects that belong to an extension are always left out.
 
 pub mod build;
+pub mod index_def;
 pub mod queries;
 
 use pgshift_catalog::{Catalog, ObjectFilter};
@@ -51,7 +57,6 @@ fn query_err(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> Inspec
 ///
 /// The client must not be inside a transaction: inspection opens (and ends) its own.
 pub async fn inspect(client: &Client, filter: &ObjectFilter) -> Result<Catalog, InspectError> {
-    let version = server_version(client).await?;
     client
         .batch_execute(
             // JIT compilation costs more than it saves on catalog queries (measured: ~190 ms
@@ -61,11 +66,18 @@ pub async fn inspect(client: &Client, filter: &ObjectFilter) -> Result<Catalog, 
         )
         .await
         .map_err(query_err("a read-only snapshot"))?;
-    let rows = fetch(client, version).await;
+    let rows = read_rows(client).await;
     let end = client.batch_execute("ROLLBACK").await.map_err(query_err("the end of the snapshot"));
     let rows = rows?;
     end?;
-    Ok(build::build(rows, filter))
+    // Building the model is CPU work (~0.2 s at 5,000 tables): off the async thread, so that
+    // another inspection on the same runtime (`pgshift diff` reads both sides at once) keeps
+    // receiving its rows meanwhile.
+    let filter = filter.clone();
+    match tokio::task::spawn_blocking(move || build::build(rows, &filter)).await {
+        Ok(catalog) => Ok(catalog),
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
 }
 
 async fn server_version(client: &Client) -> Result<Version, InspectError> {
@@ -83,10 +95,31 @@ async fn server_version(client: &Client) -> Result<Version, InspectError> {
     Ok(Version(num))
 }
 
+/// Run the catalog queries and return their rows, index definitions included, without
+/// building the catalog. The caller provides the snapshot and an empty `search_path`
+/// ([`inspect`] does both).
+pub async fn read_rows(client: &Client) -> Result<Rows, InspectError> {
+    let version = server_version(client).await?;
+    let rows = fetch(client, version).await?;
+    index_definitions(client, rows).await
+}
+
+/// Index definitions: assembled from the rows, and from the server for what Rust cannot tell.
+async fn index_definitions(client: &Client, mut rows: Rows) -> Result<Rows, InspectError> {
+    let missing = build::render_index_definitions(&mut rows);
+    if !missing.is_empty() {
+        let found = client
+            .query(queries::INDEX_DEFINITIONS, &[&missing])
+            .await
+            .map_err(query_err("index definitions"))?;
+        rows.index_definitions.extend(found.iter().map(|r| (r.get(0), r.get(1))));
+    }
+    Ok(rows)
+}
+
 async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> {
-    let constraints =
-        queries::CONSTRAINTS.replace("{nnd}", &queries::nulls_not_distinct(version, "ix"));
-    let indexes = queries::INDEXES.replace("{nnd}", &queries::nulls_not_distinct(version, "i"));
+    let constraints = queries::constraints(version);
+    let indexes = queries::indexes(version);
     let q = |sql: &str, what: &'static str| {
         let sql = sql.to_owned();
         async move { client.query(&sql, &[]).await.map_err(query_err(what)) }
@@ -106,6 +139,7 @@ async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> 
         policies,
         depends,
         extension_members,
+        opclasses,
     ) = futures_util::try_join!(
         q(queries::SCHEMAS, "schemas"),
         q(queries::EXTENSIONS, "extensions"),
@@ -120,6 +154,7 @@ async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> 
         q(queries::POLICIES, "policies"),
         q(queries::DEPENDS, "dependencies"),
         q(queries::EXTENSION_MEMBERS, "extension members"),
+        q(queries::OPCLASSES, "operator classes"),
     )?;
     Ok(Rows {
         schemas,
@@ -135,5 +170,7 @@ async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> 
         policies,
         depends,
         extension_members,
+        opclasses,
+        index_definitions: std::collections::HashMap::new(),
     })
 }

@@ -109,11 +109,15 @@ pub const COLUMNS: &str = concat!(
     "a.attgenerated::text, a.attislocal, ",
     "CASE WHEN a.attcollation <> t.typcollation THEN cn.nspname::text END, ",
     "CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END, ",
-    "ds.description ",
+    "ds.description, a.attcollation, ",
+    // The base type (a domain's) and what `GetDefaultOpClass` asks of it: index definitions
+    // are rendered in Rust, see `crate::index_def`.
+    "bt.oid, bt.typtype::text, bt.typcategory::text, bt.typelem <> 0 AND bt.typlen = -1 ",
     "FROM pg_catalog.pg_attribute a ",
     "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid ",
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ",
     "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid ",
+    "JOIN pg_catalog.pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END ",
     "LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum ",
     "LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation ",
     "LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace ",
@@ -139,15 +143,20 @@ pub const SEQUENCES: &str = concat!(
 );
 
 /// Table and domain constraints (not the clones on partitions). Key columns come as attnums,
-/// named from the columns query: no per-row subquery.
-/// `{nnd}` is replaced by the NULLS NOT DISTINCT expression for this server version.
+/// named from the columns query: no per-row subquery. Only exclusion constraints go through
+/// `pg_get_constraintdef`; the definition of the others is assembled in Rust from these
+/// columns (`crate::build`), byte for byte as `pg_get_constraintdef` prints it.
+/// `{nnd}` is replaced by the NULLS NOT DISTINCT expression for this server version, `{delset}`
+/// by the `ON DELETE SET NULL (columns)` list.
 pub const CONSTRAINTS: &str = "SELECT co.oid, co.conrelid, co.contypid, co.conname::text, \
-     co.contype::text, pg_catalog.pg_get_constraintdef(co.oid), co.condeferrable, \
+     co.contype::text, \
+     CASE WHEN co.contype = 'x' THEN pg_catalog.pg_get_constraintdef(co.oid) END, \
+     co.condeferrable, \
      co.condeferred, co.convalidated, co.connoinherit, \
      co.conkey, co.confrelid, co.confkey, \
      co.confdeltype::text, co.confupdtype::text, co.confmatchtype::text, \
      pg_catalog.pg_get_expr(co.conbin, co.conrelid), \
-     ds.description, co.conindid, {nnd} \
+     ds.description, co.conindid, {nnd}, ix.indkey::int2[], ix.indnkeyatts, {delset} \
      FROM pg_catalog.pg_constraint co \
      LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = co.oid \
        AND ds.classoid = 'pg_catalog.pg_constraint'::regclass AND ds.objsubid = 0 \
@@ -156,24 +165,59 @@ pub const CONSTRAINTS: &str = "SELECT co.oid, co.conrelid, co.contypid, co.conna
 
 /// Indexes that do not back a constraint and are not partitions of another index. Key columns
 /// come as attnums (named from the columns query); only an index with expressions goes
-/// through the per-column deparser.
+/// through `pg_get_indexdef` (its whole definition, and each key with the per-column
+/// deparser). The definition of every other index is assembled in Rust from `indclass`,
+/// `indoption`, `indcollation` and `reloptions` (`crate::index_def`), which saves the server
+/// ~12 µs per index; what Rust cannot decide for sure comes from [`INDEX_DEFINITIONS`].
+/// Indexes of system schemas (the TOAST tables' among them) are left out.
 /// `{nnd}` as in [`CONSTRAINTS`].
-pub const INDEXES: &str = "SELECT i.indexrelid, ic.relname::text, i.indrelid, i.indisunique, \
-     am.amname::text, pg_catalog.pg_get_indexdef(i.indexrelid), \
-     i.indkey::int2[], i.indnkeyatts, \
-     CASE WHEN i.indexprs IS NOT NULL THEN \
-       ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true) \
-         FROM generate_series(1, i.indnkeyatts) k ORDER BY k) END, \
-     pg_catalog.pg_get_expr(i.indpred, i.indrelid), \
-     ds.description, {nnd} \
-     FROM pg_catalog.pg_index i \
-     LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = i.indexrelid \
-       AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = 0 \
-     JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
-     JOIN pg_catalog.pg_am am ON am.oid = ic.relam \
-     WHERE NOT ic.relispartition AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co \
-       WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid \
-       AND co.contype IN ('p', 'u', 'x'))";
+pub const INDEXES: &str = concat!(
+    "SELECT i.indexrelid, ic.relname::text, i.indrelid, i.indisunique, am.amname::text, ",
+    "CASE WHEN i.indexprs IS NOT NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid) END, ",
+    "i.indkey::int2[], i.indnkeyatts, ",
+    "CASE WHEN i.indexprs IS NOT NULL THEN ",
+    "  ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true) ",
+    "    FROM generate_series(1, i.indnkeyatts) k ORDER BY k) END, ",
+    "pg_catalog.pg_get_expr(i.indpred, i.indrelid), ",
+    "ds.description, {nnd}, ",
+    "i.indclass::oid[], i.indoption::int2[], i.indcollation::oid[], ",
+    "coalesce(ic.reloptions, '{}')::text[] ",
+    "FROM pg_catalog.pg_index i ",
+    "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = i.indexrelid ",
+    "  AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = 0 ",
+    "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid ",
+    "JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace ",
+    "JOIN pg_catalog.pg_am am ON am.oid = ic.relam ",
+    "WHERE NOT ic.relispartition AND ",
+    user_ns!("n"),
+    " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co ",
+    "  WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid ",
+    "  AND co.contype IN ('p', 'u', 'x'))"
+);
+
+/// `pg_get_indexdef` of the indexes (`$1`, `oid[]`) whose definition Rust cannot assemble
+/// for sure (collations, opclass options, unusual types): usually none.
+pub const INDEX_DEFINITIONS: &str = "SELECT i.oid, pg_catalog.pg_get_indexdef(i.oid) \
+     FROM unnest($1::pg_catalog.oid[]) i(oid)";
+
+/// Operator classes, with what `GetDefaultOpClass` needs to tell whether an index key's
+/// opclass is the default for the column's type (then `pg_get_indexdef` omits it): its input
+/// type's category and preference, and the types binary-coercible to it implicitly.
+/// `options` says whether the opclass may take parameters (`opclass (siglen=…)`): only the
+/// btree and hash support numbers are known here; other methods count as "may".
+pub const OPCLASSES: &str = "SELECT oc.oid, oc.opcmethod, oc.opcintype, oc.opcdefault, \
+     pg_catalog.pg_opclass_is_visible(oc.oid), n.nspname::text, oc.opcname::text, \
+     t.typcategory::text, t.typispreferred, \
+     ARRAY(SELECT c.castsource FROM pg_catalog.pg_cast c WHERE c.casttarget = oc.opcintype \
+       AND c.castmethod = 'b' AND c.castcontext = 'i'), \
+     am.amname NOT IN ('btree', 'hash') OR EXISTS (SELECT 1 FROM pg_catalog.pg_amproc p \
+       WHERE p.amprocfamily = oc.opcfamily \
+       AND p.amprocnum = CASE am.amname WHEN 'btree' THEN 5 ELSE 3 END) \
+     FROM pg_catalog.pg_opclass oc \
+     JOIN pg_catalog.pg_namespace n ON n.oid = oc.opcnamespace \
+     JOIN pg_catalog.pg_type t ON t.oid = oc.opcintype \
+     JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod \
+     ORDER BY oc.opcmethod, oc.opcname, oc.opcnamespace";
 
 /// Functions and procedures with their definitions.
 pub const FUNCTIONS: &str = concat!(
@@ -236,6 +280,28 @@ pub const DEPENDS: &str = "SELECT \
      WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384 AND d.refobjid >= 16384 \
        AND d.classid IN (1259, 1247, 1255, 2604, 2606, 2618, 2620, 3256) \
        AND d.refclassid IN (1259, 1247, 1255, 2606)";
+
+/// [`CONSTRAINTS`] for this server version.
+pub fn constraints(version: Version) -> String {
+    CONSTRAINTS
+        .replace("{nnd}", &nulls_not_distinct(version, "ix"))
+        .replace("{delset}", delete_set_columns(version))
+}
+
+/// [`INDEXES`] for this server version.
+pub fn indexes(version: Version) -> String {
+    INDEXES.replace("{nnd}", &nulls_not_distinct(version, "i"))
+}
+
+/// The `ON DELETE SET NULL (columns)` list of a foreign key (`co.confdelsetcols`, PostgreSQL
+/// 15+), or NULL before 15.
+pub fn delete_set_columns(version: Version) -> &'static str {
+    if version.at_least_15() {
+        "co.confdelsetcols"
+    } else {
+        "NULL::pg_catalog.int2[]"
+    }
+}
 
 /// The NULLS NOT DISTINCT column of `pg_index` (alias `ix` / `i`), or `false` before 15.
 pub fn nulls_not_distinct(version: Version, alias: &str) -> String {

@@ -36,6 +36,33 @@ fn needs_backfill(c: &Column) -> bool {
     c.not_null && c.default.is_none() && c.identity.is_none() && c.generated.is_none()
 }
 
+/// The objects of `target` in `created`, with the table of each created constraint, trigger
+/// and policy (their SQL is rendered from the table): enough for `nodes_with` to render them.
+fn created_subset(target: &Catalog, created: &std::collections::BTreeSet<&ObjectRef>) -> Catalog {
+    fn copy<K: Ord + Clone, V: Clone>(from: &BTreeMap<K, V>, to: &mut BTreeMap<K, V>, key: &K) {
+        if let Some(v) = from.get(key) {
+            to.entry(key.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    let mut subset = Catalog::default();
+    for object in created {
+        match object {
+            ObjectRef::Schema { name } => copy(&target.schemas, &mut subset.schemas, name),
+            ObjectRef::Extension { name } => copy(&target.extensions, &mut subset.extensions, name),
+            ObjectRef::Type { name } => copy(&target.types, &mut subset.types, name),
+            ObjectRef::Sequence { name } => copy(&target.sequences, &mut subset.sequences, name),
+            ObjectRef::View { name } => copy(&target.views, &mut subset.views, name),
+            ObjectRef::Function { key } => copy(&target.functions, &mut subset.functions, key),
+            ObjectRef::Index { name } => copy(&target.indexes, &mut subset.indexes, name),
+            ObjectRef::Table { name: table }
+            | ObjectRef::Constraint { table, .. }
+            | ObjectRef::Trigger { table, .. }
+            | ObjectRef::Policy { table, .. } => copy(&target.tables, &mut subset.tables, table),
+        }
+    }
+    subset
+}
+
 /// What the SQL builders need: both catalogs and the target's creation statements.
 pub struct Context<'a> {
     source: &'a Catalog,
@@ -50,15 +77,21 @@ impl<'a> Context<'a> {
         let created: std::collections::BTreeSet<&ObjectRef> =
             diff.changes.iter().filter(|c| c.kind == ChangeKind::Create).map(|c| &c.object).collect();
         let mut create = BTreeMap::new();
-        for n in nodes_with(target, &|o| created.contains(o)) {
+        // Render from a catalog of just the created objects: walking every node of a large
+        // target for a few creates cost more than the rest of the plan.
+        let subset = created_subset(target, &created);
+        for n in nodes_with(&subset, &|o| created.contains(o)) {
             if n.primary {
                 create.insert(n.object, n.sql);
             }
         }
         // A CHECK rendered inside its table, added on its own when it was dropped to make way.
-        for t in target.tables.values() {
+        for t in subset.tables.values() {
             for c in t.constraints.values().filter(|c| c.is_inline() && c.validated) {
                 let object = ObjectRef::Constraint { table: t.name.clone(), name: c.name.clone() };
+                if !created.contains(&object) {
+                    continue;
+                }
                 let mut sql = vec![format!("ALTER TABLE {} ADD CONSTRAINT {} {}", t.name.sql(), ident(&c.name), c.definition)];
                 if let Some(comment) = &c.comment {
                     sql.push(format!("COMMENT ON CONSTRAINT {} ON {} IS {}", ident(&c.name), t.name.sql(), literal(comment)));

@@ -48,6 +48,7 @@ pub async fn run(args: &DiffArgs, config: &Config) -> Result<u8, CliError> {
     let diff = decide::renames(&mut diff_options, interactive, |o| pgshift_diff::diff(&from, &to, o))?;
     let plan = decide::plan(&from, &to, &diff, &mut plan_options, interactive)?;
     decide::warn_unsupported(&diff);
+    let plan_was_empty = plan.is_empty();
     if args.json {
         print(&json(&serde_json::json!({
             "changes": diff.changes,
@@ -59,5 +60,8 @@ pub async fn run(args: &DiffArgs, config: &Config) -> Result<u8, CliError> {
     } else {
         print(&plan.to_sql())?;
     }
-    Ok(if args.exit_code && !plan.is_empty() { 1 } else { 0 })
+    // The process ends right after: freeing two large catalogs would only cost time (~50 ms
+    // at 5,000 tables).
+    std::mem::forget((from, to, diff, plan));
+    Ok(if args.exit_code && !plan_was_empty { 1 } else { 0 })
 }

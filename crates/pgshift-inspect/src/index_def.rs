@@ -1,0 +1,272 @@
+//! Index definitions assembled in Rust, byte for byte as `pg_get_indexdef` prints them.
+//!
+//! `pg_get_indexdef` costs the server ~12 µs per index, most of an inspection's index query on
+//! a large schema. For an index without expressions every piece of its definition is in
+//! `pg_index` and `pg_class` (key and INCLUDE columns, opclasses, DESC / NULLS FIRST,
+//! collations, NULLS NOT DISTINCT, storage options) plus the predicate from `pg_get_expr`, so
+//! [`render`] assembles it here, following `pg_get_indexdef_worker` (ruleutils.c) step by step.
+//! The one subtle piece is the opclass, which PostgreSQL omits when it is the default for the
+//! column's type: [`Opclasses::is_default`] repeats `GetDefaultOpClass` (indexcmds.c) and its
+//! `IsBinaryCoercible` (parse_coerce.c) over the rows of [`crate::queries::OPCLASSES`].
+//!
+//! Must not: guess. Whatever it cannot decide for sure (an expression, a collation other than
+//! the column's, opclass parameters, a domain over a domain, a backslash in an option value)
+//! returns `None`, and the caller asks the server (`crate::queries::INDEX_DEFINITIONS`).
+//! Names are quoted only through `pgshift_catalog::quote`.
+
+use std::collections::HashMap;
+
+use pgshift_catalog::{quote, QualName};
+use tokio_postgres::Row;
+
+/// `INDOPTION_DESC` and `INDOPTION_NULLS_FIRST` of `pg_index.indoption`.
+const DESC: i16 = 1;
+const NULLS_FIRST: i16 = 2;
+
+/// Pseudo-type OIDs `IsBinaryCoercible` knows by heart (pg_type.dat).
+const ANY: u32 = 2276;
+const ANYELEMENT: u32 = 2283;
+const ANYCOMPATIBLE: u32 = 5077;
+const ANYARRAY: u32 = 2277;
+const ANYCOMPATIBLEARRAY: u32 = 5078;
+const ANYNONARRAY: u32 = 2776;
+const ANYCOMPATIBLENONARRAY: u32 = 5079;
+const ANYENUM: u32 = 3500;
+const ANYRANGE: u32 = 3831;
+const ANYCOMPATIBLERANGE: u32 = 5080;
+const ANYMULTIRANGE: u32 = 4537;
+const ANYCOMPATIBLEMULTIRANGE: u32 = 4538;
+const RECORD: u32 = 2249;
+const RECORDARRAY: u32 = 2287;
+
+/// What an index definition needs to know of a table column.
+pub struct Column<'a> {
+    /// `attname`.
+    pub name: &'a str,
+    /// `attcollation`.
+    pub collation: u32,
+    /// The column's type, or a domain's base type.
+    pub base: BaseType<'a>,
+}
+
+/// The type facts `GetDefaultOpClass` looks at.
+pub struct BaseType<'a> {
+    /// Its OID.
+    pub oid: u32,
+    /// `typtype` (`d` here means a domain over a domain: not followed).
+    pub typtype: &'a str,
+    /// `typcategory`.
+    pub category: &'a str,
+    /// A true array type.
+    pub is_array: bool,
+}
+
+impl<'a> Column<'a> {
+    /// From a row of [`crate::queries::COLUMNS`].
+    pub fn from_row(r: &'a Row) -> Self {
+        Column {
+            name: r.get(2),
+            collation: r.get(12),
+            base: BaseType { oid: r.get(13), typtype: r.get(14), category: r.get(15), is_array: r.get(16) },
+        }
+    }
+}
+
+struct Opclass {
+    oid: u32,
+    method: u32,
+    input: u32,
+    default: bool,
+    visible: bool,
+    schema: String,
+    name: String,
+    input_category: String,
+    input_preferred: bool,
+    /// Types binary-coercible to `input` in an implicit cast.
+    coercible_from: Vec<u32>,
+    may_have_options: bool,
+}
+
+/// The rows of [`crate::queries::OPCLASSES`], by OID and by access method.
+pub struct Opclasses {
+    by_oid: HashMap<u32, usize>,
+    /// In `pg_opclass_am_name_nsp_index` order, as `GetDefaultOpClass` scans them.
+    list: Vec<Opclass>,
+}
+
+impl Opclasses {
+    /// From the rows of [`crate::queries::OPCLASSES`].
+    pub fn new(rows: &[Row]) -> Self {
+        let list: Vec<Opclass> = rows
+            .iter()
+            .map(|r| Opclass {
+                oid: r.get(0),
+                method: r.get(1),
+                input: r.get(2),
+                default: r.get(3),
+                visible: r.get(4),
+                schema: r.get(5),
+                name: r.get(6),
+                input_category: r.get(7),
+                input_preferred: r.get(8),
+                coercible_from: r.get(9),
+                may_have_options: r.get(10),
+            })
+            .collect();
+        let by_oid = list.iter().enumerate().map(|(i, o)| (o.oid, i)).collect();
+        Opclasses { by_oid, list }
+    }
+
+    fn get(&self, oid: u32) -> Option<&Opclass> {
+        self.by_oid.get(&oid).map(|&i| &self.list[i])
+    }
+
+    /// Whether `opclass` is what `GetDefaultOpClass(type, method)` returns for `base`; None
+    /// when that cannot be told for sure.
+    fn is_default(&self, opclass: &Opclass, base: &BaseType<'_>) -> Option<bool> {
+        if !opclass.default {
+            return Some(false);
+        }
+        if opclass.input == base.oid {
+            // An exact match; a second one would be an error in PostgreSQL.
+            return Some(true);
+        }
+        let (mut exact, mut compatible, mut preferred) = (0, 0, 0);
+        let mut result = None;
+        for o in self.list.iter().filter(|o| o.method == opclass.method && o.default) {
+            if o.input == base.oid {
+                exact += 1;
+                result = Some(o.oid);
+            } else if exact == 0 && binary_coercible(base, o)? {
+                let category = o.input_category.as_str();
+                if (category == base.category) && o.input_preferred {
+                    preferred += 1;
+                    result = Some(o.oid);
+                } else if preferred == 0 {
+                    compatible += 1;
+                    result = Some(o.oid);
+                }
+            }
+        }
+        if exact > 1 {
+            return None;
+        }
+        let found = exact == 1 || preferred == 1 || (preferred == 0 && compatible == 1);
+        Some(found && result == Some(opclass.oid))
+    }
+}
+
+/// `IsBinaryCoercible(base, opclass input type)`; None for what is not modelled here.
+fn binary_coercible(base: &BaseType<'_>, to: &Opclass) -> Option<bool> {
+    let target = to.input;
+    if base.oid == target || matches!(target, ANY | ANYELEMENT | ANYCOMPATIBLE) {
+        return Some(true);
+    }
+    let by_kind = match target {
+        ANYARRAY | ANYCOMPATIBLEARRAY => base.is_array,
+        ANYNONARRAY | ANYCOMPATIBLENONARRAY => !base.is_array,
+        ANYENUM => base.typtype == "e",
+        ANYRANGE | ANYCOMPATIBLERANGE => base.typtype == "r",
+        ANYMULTIRANGE | ANYCOMPATIBLEMULTIRANGE => base.typtype == "m",
+        RECORD => base.typtype == "c",
+        RECORDARRAY => return None,
+        _ => false,
+    };
+    Some(by_kind || to.coercible_from.contains(&base.oid))
+}
+
+/// The definition of the index in `r` (a row of [`crate::queries::INDEXES`] on `table`), or
+/// None when it must come from the server. `column` looks up a column of the table by attnum.
+pub fn render<'a>(
+    r: &Row,
+    table: &QualName,
+    column: impl Fn(i16) -> Option<Column<'a>>,
+    opclasses: &Opclasses,
+) -> Option<String> {
+    if r.get::<_, Option<String>>(5).is_some() {
+        return None; // An expression index: the server's definition came with the row.
+    }
+    let name: &str = r.get(1);
+    let unique: bool = r.get(3);
+    let method: &str = r.get(4);
+    let indkey: Vec<i16> = r.get(6);
+    let nkey = usize::try_from(r.get::<_, i16>(7)).ok()?;
+    let predicate: Option<&str> = r.get(9);
+    let nulls_not_distinct: bool = r.get(11);
+    let indclass: Vec<u32> = r.get(12);
+    let indoption: Vec<i16> = r.get(13);
+    let indcollation: Vec<u32> = r.get(14);
+    let options: Vec<String> = r.get(15);
+
+    let mut sql = format!(
+        "CREATE {}INDEX {} ON {} USING {} (",
+        if unique { "UNIQUE " } else { "" },
+        quote::ident(name),
+        table.sql(),
+        quote::ident(method)
+    );
+    for (k, &attnum) in indkey.iter().enumerate() {
+        if k == nkey {
+            sql.push_str(") INCLUDE (");
+        } else if k > 0 {
+            sql.push_str(", ");
+        }
+        let col = column(attnum)?;
+        sql.push_str(&quote::ident(col.name));
+        if k >= nkey {
+            continue;
+        }
+        let collation = *indcollation.get(k)?;
+        if collation != 0 && collation != col.collation {
+            return None;
+        }
+        let opclass = opclasses.get(*indclass.get(k)?)?;
+        if opclass.may_have_options || col.base.typtype == "d" {
+            return None;
+        }
+        if !opclasses.is_default(opclass, &col.base)? {
+            sql.push(' ');
+            if opclass.visible {
+                sql.push_str(&quote::ident(&opclass.name));
+            } else {
+                sql.push_str(&quote::qualified(&opclass.schema, &opclass.name));
+            }
+        }
+        // Only ordering methods accept these, so the flags are 0 for the others.
+        let option = *indoption.get(k)?;
+        if option & DESC != 0 {
+            sql.push_str(" DESC");
+            if option & NULLS_FIRST == 0 {
+                sql.push_str(" NULLS LAST");
+            }
+        } else if option & NULLS_FIRST != 0 {
+            sql.push_str(" NULLS FIRST");
+        }
+    }
+    sql.push(')');
+    if nulls_not_distinct {
+        sql.push_str(" NULLS NOT DISTINCT");
+    }
+    if !options.is_empty() {
+        sql.push_str(" WITH (");
+        for (i, option) in options.iter().enumerate() {
+            let (name, value) = option.split_once('=').unwrap_or((option, ""));
+            if value.contains('\\') {
+                return None; // `flatten_reloptions` never writes E'…'.
+            }
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&quote::ident(name));
+            sql.push('=');
+            let bare = quote::ident(value);
+            sql.push_str(&if bare == value { bare } else { quote::literal(value) });
+        }
+        sql.push(')');
+    }
+    if let Some(predicate) = predicate {
+        sql.push_str(" WHERE ");
+        sql.push_str(predicate);
+    }
+    Some(sql)
+}
