@@ -418,10 +418,12 @@ pub async fn upgrade(
         let applied: BTreeSet<RevisionId> = rows.keys().cloned().collect();
         let plan = graph.plan_upgrade(&applied, target.as_ref())?;
         guard(graph, &plan, Direction::Up, options)?;
+        let progress = ledger.progress(client).await.map_err(db("cannot read the ledger's progress"))?;
         let mut done = Vec::new();
         for id in plan {
             let file = file_of(graph, &id)?;
-            run_revision(client, &ledger, file, Direction::Up, options, &done).await?;
+            let skip = Ledger::done(&progress, &id, Direction::Up);
+            run_revision(client, &ledger, file, Direction::Up, skip, options, &done).await?;
             done.push(id);
         }
         Ok(ApplyReport { action: "up", revisions: done })
@@ -450,10 +452,12 @@ pub async fn downgrade(
             return Err(ApplyError::NoDown { revisions: missing });
         }
         guard(graph, &plan, Direction::Down, options)?;
+        let progress = ledger.progress(client).await.map_err(db("cannot read the ledger's progress"))?;
         let mut done = Vec::new();
         for id in plan {
             let file = file_of(graph, &id)?;
-            run_revision(client, &ledger, file, Direction::Down, options, &done).await?;
+            let skip = Ledger::done(&progress, &id, Direction::Down);
+            run_revision(client, &ledger, file, Direction::Down, skip, options, &done).await?;
             done.push(id);
         }
         Ok(ApplyReport { action: "down", revisions: done })
@@ -579,6 +583,7 @@ async fn run_revision(
     ledger: &Ledger,
     file: &MigrationFile,
     direction: Direction,
+    skip: usize,
     options: &ApplyOptions,
     done_before: &[RevisionId],
 ) -> Result<(), ApplyError> {
@@ -593,7 +598,6 @@ async fn run_revision(
         let log = LogEntry { revision: &file.revision, direction: "down", checksum: Some(&checksum), started_unix: started };
         format!("{};\n{}", ledger.delete_revision_sql(&file.revision), ledger.log_sql(&log))
     };
-    let skip = ledger.progress(client, &file.revision, direction).await.map_err(db("cannot read the ledger's progress"))?;
     let fail = |failure: Failure<'_>| match failure {
         Failure::Statement(st, e) => statement_error(file, st, e, done_before),
         Failure::Other(e) => db(format!("applying revision {} failed", file.revision))(e),

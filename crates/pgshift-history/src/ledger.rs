@@ -152,25 +152,24 @@ impl Ledger {
         }
     }
 
-    /// How many statements of `revision`'s `direction` sections are done (0 when there is no
-    /// progress row for that direction). Up progress is stored as a positive count, down
-    /// progress as a negative one: a revision is never half-way both ways at once.
-    pub async fn progress(&self, client: &Client, revision: &RevisionId, direction: Direction) -> Result<usize, tokio_postgres::Error> {
-        let sql = format!(
-            "SELECT statements_done FROM {} WHERE revision = {}",
-            self.progress_table(),
-            quote::literal(revision.as_str())
-        );
-        let row = client.query_opt(&sql, &[]).await?;
-        let stored = match row {
-            Some(row) => row.try_get::<_, i32>(0)?,
-            None => 0,
-        };
+    /// Every progress row, `revision → stored count` (one query; see [`Ledger::done`]).
+    pub async fn progress(&self, client: &Client) -> Result<BTreeMap<String, i32>, tokio_postgres::Error> {
+        let sql = format!("SELECT revision, statements_done FROM {}", self.progress_table());
+        let rows = client.query(&sql, &[]).await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
+    /// How many statements of `revision`'s `direction` sections are done, from the rows of
+    /// [`Ledger::progress`] (0 when there is no row for that direction). Up progress is stored
+    /// as a positive count, down progress as a negative one: a revision is never half-way both
+    /// ways at once.
+    pub fn done(progress: &BTreeMap<String, i32>, revision: &RevisionId, direction: Direction) -> usize {
+        let stored = progress.get(revision.as_str()).copied().unwrap_or(0);
         let done = match direction {
             Direction::Up => stored,
             Direction::Down => -stored,
         };
-        Ok(usize::try_from(done).unwrap_or(0))
+        usize::try_from(done).unwrap_or(0)
     }
 
     /// Record `done` statements of `revision`'s `direction` sections as done.
