@@ -59,9 +59,11 @@ sa_url="postgresql+psycopg://${url_al#postgresql://}"
 created+=("$db_pg" "$db_al" "$db_sql")
 
 # The statement hyperfine's --prepare runs: an empty database.
+# The CHECKPOINT makes each timed run start with no dirty buffers of the previous one (DROP
+# DATABASE forces a checkpoint whose writes otherwise spill into the next timed run).
 recreate() { # recreate DB: the psql command line that drops and creates DB
-    printf '%q -q -X -v ON_ERROR_STOP=1 -d %q -c %q -c %q -c %q' "$psql" "$admin_url" \
-        "SET client_min_messages = warning" "DROP DATABASE IF EXISTS $1 WITH (FORCE)" "CREATE DATABASE $1"
+    printf '%q -q -X -v ON_ERROR_STOP=1 -d %q -c %q -c %q -c %q -c %q' "$psql" "$admin_url" \
+        "SET client_min_messages = warning" "DROP DATABASE IF EXISTS $1 WITH (FORCE)" "CREATE DATABASE $1" "CHECKPOINT"
 }
 
 # --- history -----------------------------------------------------------------------------------

@@ -5,7 +5,9 @@
 //! verifying the ledger against the files (unknown applied revisions, edited applied files
 //! with a line diff, harmless edits recorded); running sections (consecutive transactional
 //! sections in one transaction together with the ledger writes, each starting with
-//! `SET LOCAL lock_timeout`; `no transaction` statements one by one in autocommit, each
+//! `SET LOCAL lock_timeout`, and sent in one round trip: a whole upgrade of plain
+//! transactional revisions is one multi-statement query of one transaction per revision, and a
+//! failure falls back to running revision by revision, statement by statement, to name it; `no transaction` statements one by one in autocommit, each
 //! followed by a progress update so that a failed run resumes at the failed statement);
 //! retrying on `lock_not_available` (55P03) with jittered exponential backoff; and mapping a
 //! failing statement to its file:line:column.
@@ -420,6 +422,19 @@ pub async fn upgrade(
         guard(graph, &plan, Direction::Up, options)?;
         let progress = ledger.progress(client).await.map_err(db("cannot read the ledger's progress"))?;
         let mut done = Vec::new();
+        let mut plan = plan;
+        if let Some(batch) = batch_sql(graph, &ledger, &plan, &progress, options)? {
+            // Every pending revision at once, one transaction each, in one round trip. On a
+            // failure, what committed is in the ledger; the rest runs one revision at a time
+            // below, which names the failing statement exactly.
+            if client.batch_execute(&batch).await.is_ok() {
+                return Ok(ApplyReport { action: "up", revisions: plan });
+            }
+            let _ = client.batch_execute("ROLLBACK").await;
+            let applied = ledger.read(client).await?;
+            done = plan.iter().filter(|id| applied.contains_key(*id)).cloned().collect();
+            plan.retain(|id| !applied.contains_key(id));
+        }
         for id in plan {
             let file = file_of(graph, &id)?;
             let skip = Ledger::done(&progress, &id, Direction::Up);
@@ -463,6 +478,42 @@ pub async fn downgrade(
         Ok(ApplyReport { action: "down", revisions: done })
     })
     .await
+}
+
+/// The SQL that applies every revision of `plan` in one multi-statement query, one
+/// transaction per revision with its ledger and log rows (as [`run_revision`] would), when
+/// every one of them is a single transactional group with no progress recorded; else `None`.
+fn batch_sql(
+    graph: &RevisionGraph,
+    ledger: &Ledger,
+    plan: &[RevisionId],
+    progress: &BTreeMap<String, i32>,
+    options: &ApplyOptions,
+) -> Result<Option<String>, ApplyError> {
+    if plan.len() < 2 {
+        return Ok(None);
+    }
+    let mut sql = String::new();
+    for id in plan {
+        let file = file_of(graph, id)?;
+        let groups = groups(file, Direction::Up);
+        let simple = matches!(groups.as_slice(), [] | [Group { transactional: true, .. }])
+            && Ledger::done(progress, id, Direction::Up) == 0;
+        if !simple {
+            return Ok(None);
+        }
+        let row = row_of(file)?;
+        sql.push_str(&format!("BEGIN;\nSET LOCAL lock_timeout = {};\n", quote::literal(&options.lock_timeout)));
+        for (_, st) in groups.iter().flat_map(|g| &g.statements) {
+            sql.push_str(&st.sql);
+            sql.push_str("\n;\n");
+        }
+        sql.push_str(&ledger.insert_revision_sql(&row));
+        sql.push_str(";\n");
+        sql.push_str(&ledger.log_sql_in_transaction(id, "up", &row.checksum));
+        sql.push_str(";\nCOMMIT;\n");
+    }
+    Ok(Some(sql))
 }
 
 /// Rule 3 of DESIGN.md, before anything runs: no statement of a generated revision in `plan`

@@ -249,6 +249,23 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    /// [`Ledger::log_sql`] for a row written at the end of the revision's own transaction when
+    /// no start time was taken: started at the transaction's start (`now()`), duration up to
+    /// the moment the row is written.
+    pub fn log_sql_in_transaction(&self, revision: &RevisionId, direction: &str, checksum: &str) -> String {
+        format!(
+            "INSERT INTO {} (revision, direction, checksum, started_at, duration_ms, pgshift_version) \
+             VALUES ({}, {}, {}, now(), GREATEST(0, (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint), {})",
+            self.log_table(),
+            quote::literal(revision.as_str()),
+            quote::literal(direction),
+            quote::literal(checksum),
+            quote::literal(PGSHIFT_VERSION),
+        )
+    }
+}
+
 /// A row for `pgshift_log`.
 #[derive(Clone, Debug)]
 pub struct LogEntry<'a> {

@@ -199,6 +199,35 @@ async fn a_no_transaction_section_resumes_at_the_failed_statement() {
 }
 
 #[tokio::test]
+async fn a_failure_in_the_middle_of_a_batched_upgrade_keeps_what_committed_and_names_the_statement() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "1.sql", &rev(A, "", "-- up\nCREATE TABLE one (id int);\nINSERT INTO one VALUES (1);\n"));
+    write(dir.path(), "2.sql", &rev(B, A, "-- up\nCREATE TABLE two (id int);\nINSERT INTO missing VALUES (1);\n"));
+    write(dir.path(), "3.sql", &rev(C, B, "-- up\nCREATE TABLE three (id int);\n"));
+    let g = graph(dir.path());
+    let t = TestDb::new().await;
+    let o = ApplyOptions::default();
+    let err = upgrade(&t.client, &g, None, &o).await.unwrap_err();
+    match &err {
+        ApplyError::Statement { revision, line, applied, .. } => {
+            assert_eq!(revision, &id(B));
+            assert_eq!(*line, 7);
+            assert_eq!(applied, &vec![id(A)]);
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(ledger_rows(&t.client).await.len(), 1);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM one").await, 1);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM pg_class WHERE relname IN ('two', 'three')").await, 0);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM pgshift_log WHERE direction = 'up'").await, 1);
+    t.client.batch_execute("CREATE TABLE missing (id int)").await.unwrap();
+    let report = upgrade(&t.client, &g, None, &o).await.unwrap();
+    assert_eq!(report.revisions, vec![id(B), id(C)]);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM pgshift_log WHERE direction = 'up' AND duration_ms >= 0").await, 3);
+    t.finish().await;
+}
+
+#[tokio::test]
 async fn a_no_transaction_down_section_resumes_at_the_failed_statement() {
     let dir = tempfile::tempdir().unwrap();
     write(
