@@ -76,3 +76,11 @@ bench_venv() {
     [[ -x $dir/bin/python ]] || "$python" -m venv "$dir"
     "$dir/bin/pip" install -q --disable-pip-version-check "$@" >&2
 }
+
+# The Alembic venv of the apply and new benchmarks (Alembic with SQLAlchemy 2 and psycopg 3):
+# create or update bench/out/venv-apply and set `venv` and `alembic`. Expects `out`.
+bench_alembic_venv() {
+    venv="$out/venv-apply"
+    bench_venv "$venv" alembic==1.20.1 SQLAlchemy==2.0.58 "psycopg[binary]==3.3.9"
+    alembic="$venv/bin/alembic"
+}

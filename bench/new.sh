@@ -32,13 +32,9 @@ REVISIONS=${REVISIONS:-40}
 ROWS=${ROWS:-200}
 RUNS=${RUNS:-10}
 
-ALEMBIC_PINS=(alembic==1.20.1 SQLAlchemy==2.0.58 "psycopg[binary]==3.3.9")
-
 source "$root/bench/lib.sh"
 bench_install hyperfine
-venv="$out/venv-apply"
-bench_venv "$venv" "${ALEMBIC_PINS[@]}"
-alembic="$venv/bin/alembic"
+bench_alembic_venv
 bench_bindir
 bench_build
 
