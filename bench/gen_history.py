@@ -134,6 +134,8 @@ Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 """
 from alembic import op
+import sqlalchemy as sa
+${imports if imports else ""}
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}

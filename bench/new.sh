@@ -116,32 +116,6 @@ def run_migrations_online() -> None:
 run_migrations_online()
 EOF
 
-# Alembic's default revision template (gen_history's has no `import sqlalchemy as sa`: its
-# revisions are op.execute only).
-cat >"$alproject/script.py.mako" <<'EOF'
-"""${message}
-
-Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
-"""
-from alembic import op
-import sqlalchemy as sa
-${imports if imports else ""}
-
-revision = ${repr(up_revision)}
-down_revision = ${repr(down_revision)}
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    ${upgrades if upgrades else "pass"}
-
-
-def downgrade() -> None:
-    ${downgrades if downgrades else "pass"}
-EOF
-
 # The Alembic flow as one script.
 alflow="$out/new_alembic_flow.sh"
 cat >"$alflow" <<EOF
