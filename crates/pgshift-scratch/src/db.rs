@@ -15,7 +15,6 @@ use crate::server::ScratchServer;
 /// Prefix of every scratch database name.
 pub const SCRATCH_PREFIX: &str = "pgshift_s_";
 
-/// Quotes an SQL identifier (doubles embedded `"`).
 
 /// A fresh unique scratch database name.
 pub(crate) fn new_name() -> String {
@@ -103,7 +102,8 @@ impl ScratchDb {
     /// Keep this database under `name` (`ALTER DATABASE … RENAME`) instead of dropping it:
     /// how a loaded schema or a replayed history becomes a cached template. Every connection
     /// to it must be closed first. Returns `Ok(false)` when `name` already exists (another
-    /// process cached the same thing first); then this database is dropped.
+    /// process cached the same thing first, or is renaming its copy right now); then this
+    /// database is dropped.
     pub async fn keep_as(mut self, name: &str) -> Result<bool, ScratchError> {
         let client = self.server.connect(self.server.admin_dbname()).await?;
         let sql = format!(
@@ -126,7 +126,13 @@ impl ScratchDb {
                 self.dropped = true;
                 Ok(true)
             }
-            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {
+            // Another process kept the same thing first: 42P04 when its rename had committed
+            // before ours started, 23505 (`pg_database_datname_index`) when both renames ran
+            // at once and ours lost on the catalog's unique index.
+            Err(e)
+                if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE)
+                    || e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) =>
+            {
                 self.dropped = true;
                 self.server.drop_database(&self.name).await?;
                 Ok(false)
