@@ -15,7 +15,6 @@ use crate::server::ScratchServer;
 /// Prefix of every scratch database name.
 pub const SCRATCH_PREFIX: &str = "pgshift_s_";
 
-
 /// A fresh unique scratch database name.
 pub(crate) fn new_name() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
