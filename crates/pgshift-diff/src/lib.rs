@@ -72,6 +72,7 @@ pub fn diff(source: &Catalog, target: &Catalog, options: &DiffOptions) -> Diff {
     let source_graph = Graph::of(source);
     let target_graph = Graph::of(target);
     recreate_dependents(source, target, &source_graph, &mut found);
+    break_fk_cycles(source, &mut found);
 
     // What the source loses: dropped objects and what belongs to a dropped relation.
     let dropped: BTreeSet<ObjectRef> =
@@ -166,6 +167,62 @@ fn recreate_dependents(source: &Catalog, target: &Catalog, graph: &Graph, found:
     found.changes.retain(|c| {
         !(c.kind == ChangeKind::Drop && parent_of(source, &c.object).is_some_and(|p| all_dropped.contains(&p)))
     });
+}
+
+/// Foreign keys that tie dropped tables into a cycle (`a → b → a`, through any number of
+/// tables) get a drop of their own, scheduled before the tables': no order of `DROP TABLE`s
+/// alone can remove such tables without `CASCADE`, which pgshift never writes. A foreign key
+/// of a table to itself goes with the table.
+fn break_fk_cycles(source: &Catalog, found: &mut compare::Found) {
+    use pgshift_catalog::{ConstraintKind, QualName};
+    use std::collections::{BTreeMap, VecDeque};
+    let dropped: BTreeSet<&QualName> = found
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Drop)
+        .filter_map(|c| match &c.object {
+            ObjectRef::Table { name } => Some(name),
+            _ => None,
+        })
+        .collect();
+    // Foreign keys between two different dropped tables: table → [(referenced, constraint)].
+    let mut edges: BTreeMap<&QualName, Vec<(&QualName, &String)>> = BTreeMap::new();
+    for &name in &dropped {
+        let Some(table) = source.tables.get(name) else { continue };
+        for c in table.constraints.values() {
+            if let ConstraintKind::ForeignKey { ref_table, .. } = &c.kind {
+                if ref_table != name && dropped.contains(ref_table) {
+                    edges.entry(name).or_default().push((ref_table, &c.name));
+                }
+            }
+        }
+    }
+    let reaches = |from: &QualName, to: &QualName| {
+        let mut seen: BTreeSet<&QualName> = BTreeSet::new();
+        let mut queue: VecDeque<&QualName> = VecDeque::from([from]);
+        while let Some(t) = queue.pop_front() {
+            if t == to {
+                return true;
+            }
+            for (next, _) in edges.get(t).into_iter().flatten() {
+                if seen.insert(next) {
+                    queue.push_back(next);
+                }
+            }
+        }
+        false
+    };
+    let mut cut = Vec::new();
+    for (&table, fks) in &edges {
+        for &(referenced, constraint) in fks {
+            if reaches(referenced, table) {
+                cut.push(ObjectRef::Constraint { table: table.clone(), name: constraint.clone() });
+            }
+        }
+    }
+    for object in cut {
+        found.changes.push(Change { object, kind: ChangeKind::Drop, hazards: Vec::new() });
+    }
 }
 
 /// The relation an index, constraint, trigger or policy belongs to.

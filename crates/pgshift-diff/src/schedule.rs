@@ -2,7 +2,8 @@
 //! dependencies, dependents first) and creates/alters (by the target's, dependencies first).
 //!
 //! Edges:
-//! 1. drop(X) before drop(Y) when X depends on Y in the source;
+//! 1. drop(X) before drop(Y) when X depends on Y in the source, or when something dropped with X
+//!    (its foreign keys, indexes, triggers, policies) depends on Y;
 //! 2. create/alter(Y) before create/alter(X) when X depends on Y in the target;
 //! 3. drop(X) before create(X) (a recreate);
 //! 4. alter(T) before drop(X) when T depended on X in the source and is kept (the alter removes
@@ -53,6 +54,11 @@ pub struct Graph {
     /// sequence itself does not. Position in the render order (primary and secondary nodes
     /// apart), and what it needs.
     nodes: HashMap<(ObjectRef, bool), (usize, BTreeSet<ObjectRef>)>,
+    /// What belongs to a table or materialized view (its constraints, indexes, triggers and
+    /// policies): dropped with it, so the relation's drop must wait for what they stand on.
+    children: HashMap<ObjectRef, Vec<ObjectRef>>,
+    /// The relation each of those belongs to.
+    parents: HashMap<ObjectRef, ObjectRef>,
 }
 
 impl Graph {
@@ -83,7 +89,44 @@ impl Graph {
                 entry.insert(table.clone());
             }
         }
-        Graph { nodes: map }
+        let mut children: HashMap<ObjectRef, Vec<ObjectRef>> = HashMap::new();
+        let mut parents: HashMap<ObjectRef, ObjectRef> = HashMap::new();
+        for (object, primary) in map.keys() {
+            if !primary {
+                continue;
+            }
+            let parent = match object {
+                ObjectRef::Constraint { table, .. } | ObjectRef::Trigger { table, .. } | ObjectRef::Policy { table, .. } => {
+                    ObjectRef::Table { name: table.clone() }
+                }
+                ObjectRef::Index { name } => match catalog.indexes.get(name) {
+                    Some(i) if catalog.views.contains_key(&i.table) => ObjectRef::View { name: i.table.clone() },
+                    Some(i) => ObjectRef::Table { name: i.table.clone() },
+                    None => continue,
+                },
+                _ => continue,
+            };
+            children.entry(parent.clone()).or_default().push(object.clone());
+            parents.insert(object.clone(), parent);
+        }
+        Graph { nodes: map, children, parents }
+    }
+
+    /// What dropping `object` needs gone first, as far as dependencies go: what it stands on,
+    /// and, for a relation, what its constraints, indexes, triggers and policies stand on
+    /// (they go with it: `DROP TABLE child` before `DROP TABLE parent` when child has a foreign
+    /// key to parent, whatever their names). `separate` tells the children dropped by their
+    /// own statement, which wait for nothing on the relation's behalf.
+    pub fn drop_deps<'a>(
+        &'a self,
+        object: &'a ObjectRef,
+        separate: &'a dyn Fn(&ObjectRef) -> bool,
+    ) -> impl Iterator<Item = &'a ObjectRef> + 'a {
+        let children = self.children.get(object).into_iter().flatten().filter(move |c| !separate(c));
+        let deps = self.deps(object).chain(children.flat_map(move |c| self.deps(c)));
+        // A foreign key stands on the referenced table's key (constraint or index), which goes
+        // with that table: the table is what must wait.
+        deps.flat_map(move |d| std::iter::once(d).chain(self.parents.get(d))).filter(move |d| *d != object)
     }
 
     /// What `object` needs.
@@ -132,7 +175,8 @@ pub fn schedule(items: &[Item], source: &Graph, target: &Graph) -> Vec<usize> {
     for (i, it) in items.iter().enumerate() {
         match it.phase {
             Phase::Drop => {
-                for dep in source.deps(&it.object) {
+                let separate = |child: &ObjectRef| by_phase.contains_key(&(Phase::Drop, child));
+                for dep in source.drop_deps(&it.object, &separate) {
                     // 1. dependents are dropped first
                     for j in find(Phase::Drop, dep) {
                         before[j].insert(i);
