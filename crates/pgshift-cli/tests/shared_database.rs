@@ -283,3 +283,106 @@ async fn adopting_a_shared_database_takes_only_our_objects() {
     s.run(&["adopt"], 0).await;
     s.db.finish().await;
 }
+
+/// Twelve tables of ours linked by foreign keys, named so that reverse name order drops a
+/// referenced table before the tables that reference it (`voice` before `blockvariant`,
+/// `usercredits` before `credittransaction`, `zz_plan` before everything), with a cycle
+/// (`person` ↔ `image`), made by Alembic (its ledger holds one revision).
+const LINKED: &str = r#"
+CREATE TABLE zz_plan (id serial PRIMARY KEY, tier text NOT NULL UNIQUE);
+CREATE TABLE voice (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);
+CREATE TABLE person (id serial PRIMARY KEY, plan_id int REFERENCES zz_plan, avatar_id int);
+CREATE TABLE image (id serial PRIMARY KEY, owner_id int REFERENCES person ON DELETE CASCADE);
+ALTER TABLE person ADD CONSTRAINT person_avatar_id_fkey FOREIGN KEY (avatar_id) REFERENCES image DEFERRABLE INITIALLY DEFERRED;
+CREATE TABLE usercredits (id serial PRIMARY KEY, person_id int NOT NULL REFERENCES person, balance int NOT NULL DEFAULT 0);
+CREATE TABLE credittransaction (id serial PRIMARY KEY, credits_id int NOT NULL REFERENCES usercredits, amount int NOT NULL);
+CREATE TABLE block (id serial PRIMARY KEY, person_id int REFERENCES person);
+CREATE TABLE blockvariant (id serial PRIMARY KEY, block_id int NOT NULL REFERENCES block, voice_id bigint NOT NULL REFERENCES voice);
+CREATE TABLE audio (id serial PRIMARY KEY, variant_id int NOT NULL REFERENCES blockvariant);
+CREATE TABLE a_export (id serial PRIMARY KEY, audio_id int REFERENCES audio, plan_id int REFERENCES zz_plan);
+CREATE TABLE comment (id serial PRIMARY KEY, parent_id int REFERENCES comment, block_id int REFERENCES block);
+CREATE VIEW variant_voices AS SELECT b.id, v.name FROM blockvariant b JOIN voice v ON v.id = b.voice_id;
+"#;
+
+const LINKED_ROWS: &str = r#"
+INSERT INTO zz_plan (tier) VALUES ('free'), ('pro');
+INSERT INTO voice (name) VALUES ('alto'), ('bass');
+BEGIN;
+INSERT INTO person (plan_id, avatar_id) VALUES (1, 1), (2, NULL);
+INSERT INTO image (owner_id) VALUES (1);
+COMMIT;
+INSERT INTO usercredits (person_id, balance) VALUES (1, 10), (2, 0);
+INSERT INTO credittransaction (credits_id, amount) VALUES (1, 5), (1, 5);
+INSERT INTO block (person_id) VALUES (1), (2);
+INSERT INTO blockvariant (block_id, voice_id) VALUES (1, 1), (2, 2);
+INSERT INTO audio (variant_id) VALUES (1), (2);
+INSERT INTO a_export (audio_id, plan_id) VALUES (1, 2);
+INSERT INTO comment (parent_id, block_id) VALUES (NULL, 1), (1, 1);
+CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
+INSERT INTO alembic_version VALUES ('1a2b3c4d5e6f');
+"#;
+
+/// Every row of our linked tables, as text, table by table.
+async fn our_rows(client: &Client, tables: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in tables {
+        let rows: Option<String> =
+            client.query_one(&format!("SELECT string_agg(t::text, ';' ORDER BY t::text) FROM public.{t} t"), &[]).await.unwrap().get(0);
+        out.push(format!("{t}: {}", rows.unwrap_or_default()));
+    }
+    out
+}
+
+#[tokio::test]
+async fn adopting_an_alembic_database_of_linked_tables_then_removing_linked_models() {
+    let db = TestDb::with_sql(&format!("{FOREIGN}{LINKED}{LINKED_ROWS}")).await;
+    let before = fingerprint(&db.client).await;
+    let s = Session { dir: tempfile::tempdir().unwrap(), db, before };
+    let p = s.path().to_owned();
+    let all = [
+        "zz_plan", "voice", "person", "image", "usercredits", "credittransaction", "block", "blockvariant", "audio", "a_export", "comment",
+    ];
+    let rows_before = our_rows(&s.db.client, &all).await;
+
+    s.run(&["init"], 0).await;
+    std::fs::write(p.join("schema/app.sql"), LINKED).unwrap();
+    let file = s.run(&["adopt", "--alembic-revision", "1a2b3c4d5e6f"], 0).await;
+    let baseline = std::fs::read_to_string(p.join(file.trim())).unwrap();
+    // The baseline's down section drops referencing tables before the ones they reference.
+    let down = &baseline[baseline.find("-- down").expect("a down section")..];
+    let at = |t: &str| down.find(&format!("DROP TABLE public.{t};")).unwrap_or_else(|| panic!("no drop of {t}:\n{down}"));
+    assert!(at("blockvariant") < at("voice") && at("credittransaction") < at("usercredits"), "{down}");
+    assert!(at("a_export") < at("zz_plan") && at("audio") < at("blockvariant") && at("block") < at("person"), "{down}");
+    assert_eq!(count(&s.db.client, "SELECT count(*) FROM alembic_version").await, 1, "alembic_version is left alone");
+    s.run(&["check"], 0).await;
+    let again = s.run(&["new", "nothing"], 0).await;
+    assert!(again.trim().is_empty(), "new after adopt writes nothing: {again}");
+    assert_eq!(our_rows(&s.db.client, &all).await, rows_before, "adopt ran no DDL and changed no row");
+
+    // The legacy models go: five linked tables and the view over two of them.
+    let kept = ["zz_plan", "person", "image", "block", "comment", "usercredits"];
+    let schema: String = LINKED
+        .lines()
+        .filter(|l| !["voice", "credittransaction", "blockvariant", "audio", "a_export", "variant_voices"].iter().any(|t| {
+            l.starts_with(&format!("CREATE TABLE {t} ")) || l.starts_with(&format!("CREATE VIEW {t} "))
+        }))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(p.join("schema/app.sql"), schema).unwrap();
+    let file = s.run(&["new", "remove legacy models"], 0).await;
+    let migration = std::fs::read_to_string(p.join(file.trim())).unwrap();
+    assert!(migration.contains("DROP TABLE public.credittransaction") && migration.contains("DROP TABLE public.voice"), "{migration}");
+    let kept_rows = our_rows(&s.db.client, &kept).await;
+    s.run(&["upgrade"], 0).await;
+    s.run(&["check"], 0).await;
+    assert_eq!(our_rows(&s.db.client, &kept).await, kept_rows, "every row of a kept table survives");
+    s.run(&["downgrade", "-1"], 0).await;
+    s.run(&["check"], 0).await;
+    assert_eq!(our_rows(&s.db.client, &kept).await, kept_rows);
+    assert_eq!(count(&s.db.client, "SELECT count(*) FROM pg_class WHERE relname IN ('voice', 'audio', 'a_export')").await, 3);
+    s.run(&["upgrade"], 0).await;
+    // And the whole history goes back to base (the baseline's down section), the foreign system stays.
+    s.run(&["downgrade", "base"], 0).await;
+    assert_eq!(count(&s.db.client, "SELECT count(*) FROM pg_class WHERE relname = ANY(ARRAY['zz_plan', 'person', 'image', 'comment'])").await, 0);
+    s.db.finish().await;
+}
