@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod fill;
+
 use std::collections::BTreeMap;
 
 use pgshift_catalog::{Catalog, ObjectFilter, QualName};
@@ -29,6 +31,20 @@ pub struct Case {
     /// The A→B diff must mark some change unsupported ("NOT PLANNED"); a direction with such a
     /// change is planned (and snapshotted) but not applied.
     pub expect_unsupported: bool,
+    /// Fill every table of A with a generated row ([`fill`]) before migrating.
+    pub fill: bool,
+}
+
+/// What running a case found.
+pub struct Outcome {
+    /// The SQL of A→B.
+    pub up: String,
+    /// The SQL of B→A.
+    pub down: String,
+    /// Tables of A, and how many of them held a row before migrating.
+    pub tables: usize,
+    /// Tables of A that held a row.
+    pub filled: usize,
 }
 
 impl Case {
@@ -42,6 +58,7 @@ impl Case {
             diff: DiffOptions::default(),
             plan: PlanOptions::default(),
             expect_unsupported: false,
+            fill: false,
         }
     }
 
@@ -187,12 +204,20 @@ pub async fn migrate(
 /// Run a case: A (with rows) → B, rows of kept tables intact; then B → A on a fresh database
 /// holding B. Returns the SQL of both directions.
 pub async fn run_case(case: &Case) -> Result<(String, String), String> {
+    run(case).await.map(|o| (o.up, o.down))
+}
+
+/// [`run_case`], with what it found.
+pub async fn run(case: &Case) -> Result<Outcome, String> {
     let a = db_with(&case.a, "a.sql").await?;
+    let cat_a = inspect_all(&a.client).await?;
     if let Some(rows) = &case.rows {
         a.client.batch_execute(rows).await.map_err(|e| format!("rows.sql: {}", pg_error(&e)))?;
     }
+    if case.fill {
+        a.client.batch_execute(&fill::fill_sql(&cat_a)).await.map_err(|e| format!("generated rows: {}", pg_error(&e)))?;
+    }
     let b = db_with(&case.b, "b.sql").await?;
-    let cat_a = inspect_all(&a.client).await?;
     let cat_b = inspect_all(&b.client).await?;
     let before = row_counts(&a.client, &cat_a).await?;
     let (up, up_unsupported) = migrate(&a, &cat_a, &cat_b, &case.diff, &case.plan, case.expect_unsupported)
@@ -230,5 +255,5 @@ pub async fn run_case(case: &Case) -> Result<(String, String), String> {
     a.finish().await;
     b.finish().await;
     back.finish().await;
-    Ok((up, down))
+    Ok(Outcome { up, down, tables: before.len(), filled: before.values().filter(|n| **n > 0).count() })
 }
