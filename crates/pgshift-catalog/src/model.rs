@@ -569,6 +569,10 @@ pub struct Index {
     pub depends_on: BTreeSet<ObjectRef>,
 }
 
+fn populated_default() -> bool {
+    true
+}
+
 /// A view or materialized view.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct View {
@@ -576,6 +580,10 @@ pub struct View {
     pub name: QualName,
     /// `MATERIALIZED`.
     pub materialized: bool,
+    /// A materialized view holds data (`pg_class.relispopulated`): false when it was created
+    /// `WITH NO DATA` (as pg_dump writes them) and never refreshed. Always true for a view.
+    #[serde(default = "populated_default")]
+    pub populated: bool,
     /// The query as `pg_get_viewdef` prints it.
     pub definition: String,
     /// Options (`security_barrier=true`, `check_option=cascaded`, …) as `name=value`.

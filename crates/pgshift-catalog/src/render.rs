@@ -458,7 +458,10 @@ fn view_sql(view: &View) -> Vec<String> {
         head.push_str(&format!(" WITH ({})", opts.join(", ")));
     }
     let body = view.definition.trim().trim_end_matches(';');
-    let mut sql = vec![format!("{head} AS\n{body}")];
+    // pg_dump's form for a materialized view that holds no data: creating it runs no query,
+    // so it needs nothing it reads to be populated either.
+    let no_data = if view.materialized && !view.populated { "\nWITH NO DATA" } else { "" };
+    let mut sql = vec![format!("{head} AS\n{body}{no_data}")];
     push_comment(&mut sql, kind, &name, &view.comment);
     for (column, comment) in &view.column_comments {
         let target = format!("{name}.{}", ident(column));

@@ -146,7 +146,11 @@ pub fn compare(a: &Catalog, b: &Catalog) -> Found {
             (None, Some(_)) => f.create(object),
             (Some(_), None) => f.drop(object, Vec::new()),
             (Some(x), Some(y)) => {
-                let shape = |v: &View| (v.materialized, v.definition.clone(), v.options.clone(), v.column_comments.clone());
+                // A materialized view that gains or loses its data is recreated in the target's
+                // state (after what it reads, so a populated one is filled from populated data).
+                let shape = |v: &View| {
+                    (v.materialized, v.populated, v.definition.clone(), v.options.clone(), v.column_comments.clone())
+                };
                 if shape(x) != shape(y) {
                     f.recreate(object);
                 } else {

@@ -198,6 +198,7 @@ fn relations(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut O
                 let view = View {
                     name: name.clone(),
                     materialized: kind == "m",
+                    populated: r.get(14),
                     definition: r.get::<_, Option<String>>(11).unwrap_or_default(),
                     options,
                     column_comments: BTreeMap::new(),

@@ -92,7 +92,7 @@ pub const RELATIONS: &str = concat!(
     "ARRAY(SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid ",
     "  ORDER BY i.inhseqno), ",
     "CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, ",
-    "ds.description, c.reltype ",
+    "ds.description, c.reltype, c.relispopulated ",
     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ",
     "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = c.oid ",
     "  AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = 0 ",

@@ -29,7 +29,7 @@ const KEEP: usize = 16;
 const RECENT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// Version of the cache format: bump it when what goes into a template or its catalog changes.
-const FORMAT: &str = "pgshift-template-v1";
+const FORMAT: &str = "pgshift-template-v2";
 
 /// A hash key over `parts` (with the cache format and pgshift's version), 20 hex digits.
 pub fn key(parts: &[&[u8]]) -> String {

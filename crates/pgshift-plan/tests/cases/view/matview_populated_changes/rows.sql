@@ -1,0 +1,1 @@
+INSERT INTO sale VALUES (1, 10), (2, 20);
