@@ -404,7 +404,9 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
         if cx.not_null != cy.not_null {
             late.push((TableAction::SetNotNull { column: cy.name.clone(), not_null: cy.not_null }, Vec::new()));
             if cy.not_null {
-                attach(&mut late, Hazard::DataDependent(format!("{name}.{col} becomes NOT NULL: no row may hold NULL")));
+                attach(&mut late, Hazard::DataDependent(format!(
+                    "{name}.{col} becomes NOT NULL: no row may hold NULL (to fill the rows that do, pass --backfill {name}.{col}=EXPR)"
+                )));
             }
         }
         if cx.comment != cy.comment {

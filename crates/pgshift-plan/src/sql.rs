@@ -32,6 +32,60 @@ pub fn missing_backfills(source: &Catalog, diff: &Diff, options: &PlanOptions) -
     out
 }
 
+/// The `USING` expression that turns `col` of type `from` into `to`: a direct cast where
+/// PostgreSQL has one, through `text` where it has none (enum to another enum, an integer to
+/// `uuid`, …), which every type's input and output functions support. A direct cast is kept
+/// where it exists because its meaning can differ from the text round trip (numeric to
+/// integer rounds; its text form would not parse).
+pub fn using_cast(col: &str, from: &str, to: &str, source: &Catalog, target: &Catalog) -> String {
+    let (from_elem, from_array) = element(from);
+    let (to_elem, to_array) = element(to);
+    if from_array == to_array && direct_cast(from_elem, to_elem, source, target) {
+        format!("{col}::{to}")
+    } else {
+        let via = if from_array { "text[]" } else { "text" };
+        format!("{col}::{via}::{to}")
+    }
+}
+
+fn element(ty: &str) -> (&str, bool) {
+    match ty.strip_suffix("[]") {
+        Some(e) => (e, true),
+        None => (ty, false),
+    }
+}
+
+/// Whether PostgreSQL has a cast from `from` to `to` (both `format_type` spellings), as far as
+/// can be known without a database: the same base type with another modifier, a string type on
+/// either side (I/O conversion casts), or two built-in types of one family with casts between
+/// them. User types (enums, domains, composites) have none but to and from strings.
+fn direct_cast(from: &str, to: &str, source: &Catalog, target: &Catalog) -> bool {
+    let base = |t: &str| t.split('(').next().unwrap_or(t).trim().to_owned();
+    let (from, to) = (base(from), base(to));
+    if from == to {
+        return true;
+    }
+    let user = |t: &str| source.types.values().chain(target.types.values()).any(|ty| ty.name.sql() == t);
+    const STRINGS: &[&str] = &["text", "character varying", "character", "name", "\"char\"", "public.citext", "citext"];
+    if STRINGS.contains(&from.as_str()) || STRINGS.contains(&to.as_str()) {
+        return true;
+    }
+    if user(&from) || user(&to) {
+        return false;
+    }
+    const FAMILIES: &[&[&str]] = &[
+        &["smallint", "integer", "bigint", "numeric", "real", "double precision"],
+        &["date", "timestamp without time zone", "timestamp with time zone"],
+        &["time without time zone", "time with time zone"],
+        &["json", "jsonb"],
+        &["bit", "bit varying"],
+        &["inet", "cidr"],
+        &["integer", "boolean"],
+        &["money", "numeric", "integer", "bigint"],
+    ];
+    FAMILIES.iter().any(|f| f.contains(&from.as_str()) && f.contains(&to.as_str()))
+}
+
 fn needs_backfill(c: &Column) -> bool {
     c.not_null && c.default.is_none() && c.identity.is_none() && c.generated.is_none()
 }
@@ -230,10 +284,8 @@ impl<'a> Context<'a> {
             TableAction::AlterColumnType { column, from_type } => {
                 let col = ident(&column.name);
                 let collate = column.collation.as_ref().map(|c| format!(" COLLATE {}", c.sql())).unwrap_or_default();
-                let sql = format!(
-                    "ALTER TABLE {t} ALTER COLUMN {col} TYPE {}{collate} USING {col}::{}",
-                    column.data_type, column.data_type
-                );
+                let using = using_cast(&col, from_type, &column.data_type, self.source, self.target);
+                let sql = format!("ALTER TABLE {t} ALTER COLUMN {col} TYPE {}{collate} USING {using}", column.data_type);
                 vec![(sql, proof::narrowing(table, &column.name, from_type, &column.data_type))]
             }
             TableAction::SetDefault { column, default } => {
@@ -246,7 +298,12 @@ impl<'a> Context<'a> {
             TableAction::SetNotNull { column, not_null } => {
                 let col = ident(column);
                 if *not_null {
-                    vec![(format!("ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL"), Some(proof::not_null(table, column)))]
+                    let set = (format!("ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL"), Some(proof::not_null(table, column)));
+                    // `--backfill` on an existing column fills the rows that hold NULL first.
+                    match self.options.backfills.get(&(table.clone(), column.clone())) {
+                        Some(expr) => vec![(format!("UPDATE {t} SET {col} = {expr} WHERE {col} IS NULL"), None), set],
+                        None => vec![set],
+                    }
                 } else {
                     vec![alter(format!("ALTER COLUMN {col} DROP NOT NULL"))]
                 }

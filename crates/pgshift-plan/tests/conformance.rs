@@ -71,7 +71,9 @@ fn classify(err: String) -> Result_ {
     if err.starts_with("a.sql:") || err.starts_with("b.sql:") {
         return Result_::NotLoaded(first);
     }
-    if err.contains("plan refused") && err.contains("--backfill") {
+    // Refused before anything ran, naming the flag that resolves it: the plan's missing
+    // backfill, or a step's proof query finding rows that violate it (what `preflight` runs).
+    if (err.contains("plan refused") || err.contains("proof found")) && err.contains("--backfill") {
         return Result_::RefusedWithFlag(first);
     }
     let class = if err.contains("rows lost") {

@@ -119,7 +119,8 @@ pub async fn apply(client: &tokio_postgres::Client, plan: &Plan) -> Result<(), S
                         .map_err(|e| format!("proof query failed: {}\n{proof}", pg_error(&e)))?
                         .get(0);
                     if n != 0 {
-                        return Err(format!("proof found {n} offending row(s): {proof}"));
+                        let hazards: Vec<String> = step.hazards.iter().map(|h| format!("{h:?}")).collect();
+                        return Err(format!("proof found {n} offending row(s): {proof} (hazards: {})", hazards.join("; ")));
                     }
                 }
                 client.batch_execute(&step.sql).await.map_err(|e| format!("{}\nin: {}", pg_error(&e), step.sql))

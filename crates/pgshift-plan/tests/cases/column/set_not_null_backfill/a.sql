@@ -1,0 +1,1 @@
+CREATE TABLE redaction (id int PRIMARY KEY, title text, description text NOT NULL);
