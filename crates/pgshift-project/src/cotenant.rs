@@ -48,12 +48,36 @@ pub struct ForeignLedger {
 /// A desired object whose name clashes with a foreign one.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Clash {
-    /// Our object, as SQL.
+    /// Our object, with its kind (`table public."Team"`).
     pub ours: String,
     /// The foreign object, with its kind.
     pub theirs: String,
     /// `same name` or `same name modulo case`.
     pub kind: String,
+    /// Our object's name.
+    #[serde(skip)]
+    pub our_name: QualName,
+    /// Whether the names are equal (not only modulo case).
+    #[serde(skip)]
+    pub exact: bool,
+}
+
+impl std::fmt::Display for Clash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "our {} and their {} ({})", self.ours, self.theirs, self.kind)
+    }
+}
+
+/// The tools of `ledgers`, each with how many of its ledgers there are, in a stable order.
+pub fn by_tool(ledgers: &[ForeignLedger]) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for l in ledgers {
+        match out.iter_mut().find(|(t, _)| *t == l.tool) {
+            Some((_, n)) => *n += 1,
+            None => out.push((l.tool.clone(), 1)),
+        }
+    }
+    out
 }
 
 /// The foreign ledgers in the database.
@@ -80,9 +104,18 @@ pub async fn foreign_ledgers(client: &Client) -> Result<Vec<ForeignLedger>, Proj
         .collect())
 }
 
-/// Clashes between the top-level objects of `desired` and the database's objects that
-/// `owned` does not hold.
-pub async fn clashes(client: &Client, desired: &Catalog, owned: &OwnedNames) -> Result<Vec<Clash>, ProjectError> {
+/// Every top-level object of `desired` whose name (exact, or equal modulo case, in the same
+/// schema) is that of a live object that is neither in `owned` nor declared in `externals`,
+/// and is not one of our ledger tables in `ledger_schema`. Whether an exact match is a clash
+/// or an object to adopt is the caller's decision (see [`crate::owned::Ownership`]).
+pub async fn clashes(
+    client: &Client,
+    desired: &Catalog,
+    owned: &OwnedNames,
+    externals: &Catalog,
+    ledger_schema: &str,
+) -> Result<Vec<Clash>, ProjectError> {
+    let declared = crate::owned::names(&[externals], &[]);
     let rows = client
         .query(
             "SELECT n.nspname, c.relname, CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' \
@@ -102,7 +135,8 @@ pub async fn clashes(client: &Client, desired: &Catalog, owned: &OwnedNames) -> 
     let mut by_folded: BTreeMap<(String, String), Vec<(QualName, String)>> = BTreeMap::new();
     for r in &rows {
         let name = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
-        if owned.owns(&name) {
+        let ours_ledger = name.schema == ledger_schema && crate::owned::LEDGER_TABLES.contains(&name.name.as_str());
+        if owned.owns(&name) || declared.owns(&name) || ours_ledger {
             continue;
         }
         let key = (name.schema.clone(), name.name.to_lowercase());
@@ -124,6 +158,8 @@ pub async fn clashes(client: &Client, desired: &Catalog, owned: &OwnedNames) -> 
                 ours: format!("{kind} {name}"),
                 theirs: format!("{their_kind} {theirs}"),
                 kind: if theirs == name { "same name" } else { "same name modulo case" }.to_owned(),
+                our_name: name.clone(),
+                exact: theirs == name,
             });
         }
     }
