@@ -302,20 +302,26 @@ async fn a_whole_session_in_a_shared_database_never_touches_or_names_the_foreign
 
     // A desired table named like theirs, exactly and modulo case: refused everywhere, nothing
     // written or suggested, their rows intact; inspect shows neither theirs nor ours.
-    for (table, kind) in [("\"Team\"", "same name)"), ("team", "same name modulo case)")] {
-        std::fs::write(p.join("schema/app.sql"), format!("{SCHEMA_V1}\nCREATE TABLE {table} (id int PRIMARY KEY);\n")).unwrap();
+    let touch = "CREATE FUNCTION touch_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;";
+    for (sql, kind, clash) in [
+        ("CREATE TABLE \"Team\" (id int PRIMARY KEY);", "same name)", "our table public.\"Team\" and their table public.\"Team\""),
+        ("CREATE TABLE team (id int PRIMARY KEY);", "same name modulo case)", "our table public.team and their table public.\"Team\""),
+        (touch, "same name)", "our function public.touch_updated_at and their function public.touch_updated_at"),
+    ] {
+        std::fs::write(p.join("schema/app.sql"), format!("{SCHEMA_V1}\n{sql}\n")).unwrap();
         let refusal = s.refused(&["new", "teams"], kind).await;
-        assert!(refusal.contains(&format!("our table public.{table} and their table public.\"Team\"")), "{refusal}");
+        assert!(refusal.contains(clash), "{refusal}");
         s.refused(&["check"], kind).await;
         s.refused(&["diff", "--from", &url, "--to", "schema"], kind).await;
         s.refused(&["diff", "--from", "schema", "--to", &url], kind).await;
         s.refused(&["adopt"], kind).await;
         let inspect = s.run(&["inspect"], 0).await;
         assert!(inspect.contains("CREATE TABLE public.plan") && !inspect.contains("Team") && !inspect.contains("team"), "{inspect}");
+        assert!(!inspect.contains("touch_updated_at"), "{inspect}");
         let status = s.run(&["status"], 0).await;
         assert!(status.contains("name clashes: 1") && status.contains("--co-tenants"), "{status}");
         let status = s.run(&["status", "--co-tenants"], 0).await;
-        assert!(status.contains(&format!("  name clash: our table public.{table} and their table public.\"Team\"")), "{status}");
+        assert!(status.contains(&format!("  name clash: {clash}")), "{status}");
     }
 
     // A generated migration that truncates their ledger (ignored in pgshift.toml too), deletes

@@ -4,7 +4,9 @@
 //! …) and finding name clashes between our desired objects and foreign ones: the same name in
 //! the same schema (our `CREATE` would fail, or worse, we would believe we own it), or the same
 //! name modulo case (`subscriptionstatus` beside `"SubscriptionStatus"`: legal, but one unquoted
-//! reference away from a bug). Two set-based catalog queries; nothing is written.
+//! reference away from a bug); tables, views, sequences, indexes, types and functions (by name,
+//! whatever the arguments: a `CREATE OR REPLACE` of theirs would replace it). Two set-based
+//! catalog queries; nothing is written.
 
 use std::collections::BTreeMap;
 
@@ -127,7 +129,13 @@ pub async fn clashes(
              SELECT n.nspname, t.typname, 'type' FROM pg_catalog.pg_type t \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
              WHERE t.typtype IN ('e', 'd', 'r', 'm') \
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'",
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' \
+             UNION ALL \
+             SELECT n.nspname, p.proname, CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END \
+             FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' \
+               AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass \
+                               AND d.objid = p.oid AND d.deptype = 'e')",
             &[],
         )
         .await
@@ -142,6 +150,8 @@ pub async fn clashes(
         let key = (name.schema.clone(), name.name.to_lowercase());
         by_folded.entry(key).or_default().push((name, r.get::<_, String>(2)));
     }
+    let functions: std::collections::BTreeSet<QualName> =
+        desired.functions.keys().map(|k| QualName::new(k.schema.clone(), k.name.clone())).collect();
     let ours = desired
         .tables
         .keys()
@@ -149,7 +159,8 @@ pub async fn clashes(
         .chain(desired.views.keys().map(|n| (n, "view")))
         .chain(desired.sequences.keys().map(|n| (n, "sequence")))
         .chain(desired.types.keys().map(|n| (n, "type")))
-        .chain(desired.indexes.keys().map(|n| (n, "index")));
+        .chain(desired.indexes.keys().map(|n| (n, "index")))
+        .chain(functions.iter().map(|n| (n, "function")));
     let mut out = Vec::new();
     for (name, kind) in ours {
         let Some(foreign) = by_folded.get(&(name.schema.clone(), name.name.to_lowercase())) else { continue };
