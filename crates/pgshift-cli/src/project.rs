@@ -65,25 +65,66 @@ pub fn project_error(e: ProjectError) -> CliError {
         e @ ProjectError::Verify { .. } => CliError::usage(e.to_string()).hint(
             "nothing was written; this is a pgshift bug worth reporting with the schema involved, or write the migration by hand with `pgshift new --empty`",
         ),
-        ProjectError::Refused(m) => CliError::usage(m),
+        e @ ProjectError::Clash(_) => CliError::usage(e.to_string()).hint(CLASH_HINT),
+        ProjectError::Draft { file, source } => {
+            let inner = apply_error(source);
+            let mut err = CliError {
+                message: format!("the generated migration {file} failed on a scratch database"),
+                causes: vec![inner.message],
+                hint: None,
+                code: crate::error::USAGE,
+            };
+            err.causes.extend(inner.causes);
+            err.hint(
+                "nothing was written (the file named above does not exist); this is a pgshift bug worth reporting with the \
+                 schema involved, or write the migration by hand with `pgshift new --empty`",
+            )
+        }
+        ProjectError::Ledger { context, source } => {
+            let inner = apply_error(source);
+            let mut err = CliError { message: context, causes: vec![inner.message], hint: inner.hint, code: inner.code };
+            err.causes.extend(inner.causes);
+            err
+        }
+        ProjectError::Refused(m) => CliError::usage(m).hint("nothing was written"),
     }
 }
 
+/// What to do about a name clash (DESIGN.md, ownership rule 3).
+pub const CLASH_HINT: &str = "nothing was written and the database was not touched; if the object is the other system's and \
+     we only reference it, declare it in externals/ (a CREATE statement of its shape); otherwise rename ours in schema/";
+
+/// The database's ownership for the project of `config` (DESIGN.md, ownership rules 1 to 3).
+pub async fn ownership(config: &Config, client: &tokio_postgres::Client) -> Result<pgshift_project::owned::Ownership, CliError> {
+    let ws = workspace(config).await?;
+    let graph = ws.project().graph().map_err(project_error)?;
+    let externals = ws.externals().await.map_err(project_error)?;
+    let desired = ws.desired(&externals).await.map_err(project_error)?;
+    pgshift_project::owned::Ownership::read(&ws, client, &graph, &externals, &desired).await.map_err(project_error)
+}
+
 /// The filter through which the project sees the live database behind `client`: `base`, seeing
-/// only what the history owns at the database's revision and what `schema/` declares, plus
-/// `own_schemas`, never the ledger.
+/// only what the history owns at the database's revision and what `schema/` declares (minus
+/// foreign objects a declared name clashes with), plus `own_schemas`, never the ledger. With
+/// `refuse`, a name clash is an error (`diff`); without, a warning that names no object
+/// (`inspect`).
 pub async fn ownership_filter(
     config: &Config,
     client: &tokio_postgres::Client,
     base: &pgshift_catalog::ObjectFilter,
+    refuse: bool,
 ) -> Result<pgshift_catalog::ObjectFilter, CliError> {
-    let ws = workspace(config).await?;
-    let graph = ws.project().graph().map_err(project_error)?;
-    let at = pgshift_project::check::live_revision(client, &graph, &ws.project().ledger_schema).await.map_err(project_error)?;
-    let externals = ws.externals().await.map_err(project_error)?;
-    let (history, desired) =
-        tokio::try_join!(ws.history(&externals, &graph, at.as_ref()), ws.desired(&externals)).map_err(project_error)?;
-    let owned = pgshift_project::owned::names(&[&history.catalog, &desired], &ws.project().own_schemas);
+    let ownership = ownership(config, client).await?;
+    if refuse {
+        ownership.refuse_clashes().map_err(project_error)?;
+    } else if !ownership.clashes.is_empty() {
+        eprintln!(
+            "warning: {} name(s) of schema/ are another system's objects in this database; those objects are not shown \
+             (`pgshift status --co-tenants` lists the clashes)",
+            ownership.clashes.len()
+        );
+    }
     // `base` already holds the configuration's `ignore` patterns (FilterArgs::filter).
-    Ok(pgshift_project::owned::live_filter(base, owned, &ws.project().ledger_schema))
+    let ledger_schema = config.ledger_schema.clone().unwrap_or_else(|| "public".to_owned());
+    Ok(ownership.filter(base, &ledger_schema))
 }

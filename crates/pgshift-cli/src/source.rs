@@ -35,9 +35,14 @@ pub struct FilterArgs {
 }
 
 impl FilterArgs {
-    /// Whether a live database is read through the project's ownership filter.
-    pub fn ownership(&self, config: &Config) -> bool {
-        config.in_project() && !self.all_objects
+    /// How a live database is read: through the project's ownership filter in a project
+    /// (`owned`, which says what a name clash is), every object otherwise.
+    pub fn ownership(&self, config: &Config, owned: Live) -> Live {
+        if config.in_project() && !self.all_objects {
+            owned
+        } else {
+            Live::All
+        }
     }
 
     /// The filter, with the configuration's `ignore` patterns and schemas added.
@@ -56,11 +61,24 @@ impl FilterArgs {
     }
 }
 
-/// Read the schema of `spec`: a database URL, or a `.sql` file or directory. With `owned`, a
-/// database is read through the project's ownership filter (DESIGN.md, ownership rule 2).
-pub async fn catalog(spec: &str, filter: &ObjectFilter, owned: bool, config: &Config) -> Result<Catalog, CliError> {
+/// How a live database is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Live {
+    /// Every object (outside a project, or `--all-objects`).
+    All,
+    /// Through the project's ownership filter; a name clash is a warning (`inspect`).
+    Owned,
+    /// Through the project's ownership filter; a name clash is refused (`diff`).
+    OwnedRefusingClashes,
+}
+
+/// Read the schema of `spec`: a database URL, or a `.sql` file or directory. Unless `live` is
+/// [`Live::All`], a database is read through the project's ownership filter (DESIGN.md,
+/// ownership rules 2 and 3).
+pub async fn catalog(spec: &str, filter: &ObjectFilter, live: Live, config: &Config) -> Result<Catalog, CliError> {
+    let owned = live != Live::All;
     if connect::is_database_url(spec) {
-        from_database(spec, filter, owned, config).await
+        from_database(spec, filter, live, config).await
     } else if let Some(catalog) = from_history(spec, config).await? {
         Ok(pgshift_project::owned::filtered(catalog, filter))
     } else if owned {
@@ -97,12 +115,12 @@ async fn from_history(spec: &str, config: &Config) -> Result<Option<Catalog>, Cl
     Ok(Some(replayed.catalog))
 }
 
-async fn from_database(url: &str, filter: &ObjectFilter, owned: bool, config: &Config) -> Result<Catalog, CliError> {
+async fn from_database(url: &str, filter: &ObjectFilter, live: Live, config: &Config) -> Result<Catalog, CliError> {
     let target = connect::parse(url)?;
     let client = connect::connect(&target).await?;
     let owned_filter;
-    let filter = if owned {
-        owned_filter = crate::project::ownership_filter(config, &client, filter).await?;
+    let filter = if live != Live::All {
+        owned_filter = crate::project::ownership_filter(config, &client, filter, live == Live::OwnedRefusingClashes).await?;
         &owned_filter
     } else {
         filter

@@ -4,7 +4,11 @@
 //! lowercase sequence and trigger function, rows everywhere). After every command of a user's
 //! session — init, new, upgrade, status, check, inspect, diff, downgrade, adopt — the foreign
 //! objects and their rows are exactly as they were, and no output names a foreign object (except
-//! `status`'s co-tenant report, whose job is to name the other ledgers and the name clashes).
+//! `status --co-tenants`, whose job is to name the other ledgers and the name clashes, and the
+//! refusal of a name clash, which names both objects). A desired name that is a foreign
+//! object's (exact, or modulo case) is refused by new, check, diff and adopt with nothing
+//! written or suggested; a generated migration that truncates or deletes from a foreign table
+//! is refused before anything runs.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -96,6 +100,10 @@ CREATE TABLE usage_event (id bigserial PRIMARY KEY, plan_id bigint REFERENCES pl
 CREATE INDEX usage_event_plan_idx ON usage_event (plan_id, amount);
 "#;
 
+/// What we reference of the foreign system: its enum, beside which our `subscriptionstatus`
+/// is a twin modulo case (refused unless theirs is declared here).
+const EXTERNALS: &str = r#"CREATE TYPE "SubscriptionStatus" AS ENUM ('ACTIVE', 'PAST_DUE', 'CANCELED');"#;
+
 /// Everything about the foreign objects that a command could change: columns, defaults,
 /// constraints, indexes, triggers, enum labels, the function, the sequence, and every row.
 async fn fingerprint(client: &Client) -> String {
@@ -162,11 +170,10 @@ impl Session {
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert_eq!(out.status.code(), Some(code), "pgshift {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         assert_eq!(fingerprint(&self.db.client).await, self.before, "pgshift {args:?} changed a foreign object or row");
-        let co_tenant = |line: &&str| {
-            args[0] == "status" && (line.starts_with("  public.") || line.starts_with("warning: name clash"))
-        };
-        // `status --json`: the co-tenant report is `other_ledgers` and `clashes`.
-        let checked = if args == ["status", "--json"] {
+        let co_tenants = args.contains(&"--co-tenants");
+        let co_tenant = |line: &&str| co_tenants && (line.starts_with("  ledger ") || line.starts_with("  name clash: "));
+        // `status --json --co-tenants`: the co-tenant report is `other_ledgers` and `clashes`.
+        let checked = if co_tenants && args.contains(&"--json") {
             let mut v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
             v["other_ledgers"] = serde_json::Value::Null;
             v["clashes"] = serde_json::Value::Null;
@@ -181,6 +188,59 @@ impl Session {
         }
         stdout
     }
+
+    /// Run a command that must refuse (exit 2) a name clash: nothing written to the migrations
+    /// directory, the database (foreign objects, rows and our ledger) untouched, no SQL
+    /// suggested, and the message naming the clash and the way out. Returns stderr.
+    async fn refused(&self, args: &[&str], clash: &str) -> String {
+        let files = migration_files(self.path());
+        let ledger_rows = ledger(&self.db.client).await;
+        let out: Output = Command::new(env!("CARGO_BIN_EXE_pgshift"))
+            .args(args)
+            .env("DATABASE_URL", self.db.db.url())
+            .current_dir(self.path())
+            .output()
+            .expect("run pgshift");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "pgshift {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        assert!(stdout.is_empty(), "pgshift {args:?} printed something after refusing:\n{stdout}");
+        assert!(stderr.contains(clash) && stderr.contains("externals/") && stderr.contains("nothing was written"), "{stderr}");
+        for sql in ["DROP ", "ALTER ", "TRUNCATE ", "DELETE ", "CREATE TABLE", "fix:"] {
+            assert!(!stderr.contains(sql), "pgshift {args:?} suggests SQL ({sql}):\n{stderr}");
+        }
+        assert_eq!(fingerprint(&self.db.client).await, self.before, "pgshift {args:?} changed a foreign object or row");
+        assert_eq!(migration_files(self.path()), files, "pgshift {args:?} wrote a migration");
+        assert_eq!(ledger(&self.db.client).await, ledger_rows, "pgshift {args:?} changed the ledger");
+        stderr
+    }
+}
+
+/// The migration files of the project at `dir`.
+fn migration_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(dir.join("migrations")) {
+        Ok(rd) => rd.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
+/// Our ledger's rows (empty when there is none).
+async fn ledger(client: &Client) -> String {
+    let exists: bool = client.query_one("SELECT to_regclass('public.pgshift_revisions') IS NOT NULL", &[]).await.unwrap().get(0);
+    if !exists {
+        return String::new();
+    }
+    client
+        .query_one(
+            "SELECT coalesce((SELECT string_agg(r::text, ';' ORDER BY r::text) FROM pgshift_revisions r), '') || ' / ' || \
+             (SELECT count(*) FROM pgshift_log)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
 }
 
 async fn count(client: &Client, sql: &str) -> i64 {
@@ -195,7 +255,15 @@ async fn a_whole_session_in_a_shared_database_never_touches_or_names_the_foreign
     let p = s.path().to_owned();
 
     s.run(&["init"], 0).await;
+    let mut config = std::fs::read_to_string(p.join("pgshift.toml")).unwrap();
+    config.push_str("\nignore = [\"_prisma_migrations\"]\n");
+    std::fs::write(p.join("pgshift.toml"), config).unwrap();
     std::fs::write(p.join("schema/app.sql"), SCHEMA_V1).unwrap();
+    // Our `subscriptionstatus` beside their `"SubscriptionStatus"`: a twin modulo case, refused
+    // until theirs is declared in externals/ (or ours renamed).
+    let refusal = s.refused(&["new", "initial"], "same name modulo case").await;
+    assert!(refusal.contains("our type public.subscriptionstatus and their type public.\"SubscriptionStatus\""), "{refusal}");
+    std::fs::write(p.join("externals/auth.sql"), EXTERNALS).unwrap();
     let file = s.run(&["new", "initial"], 0).await;
     let first = std::fs::read_to_string(p.join(file.trim())).unwrap();
     assert!(first.contains("CREATE TYPE public.subscriptionstatus"), "{first}");
@@ -210,8 +278,18 @@ async fn a_whole_session_in_a_shared_database_never_touches_or_names_the_foreign
         .await
         .unwrap();
 
+    // status: other tools by count; their names only with --co-tenants.
     let status = s.run(&["status"], 0).await;
-    assert!(status.contains("public._prisma_migrations (Prisma)") && status.contains("public.\"SchemaMigration\""), "{status}");
+    assert!(status.contains("other migration tools here: ") && status.contains("Prisma (1 ledger)"), "{status}");
+    assert!(status.contains("a Go/Buffalo-style migrator (pop, soda) (1 ledger)") && !status.contains("name clash"), "{status}");
+    let status = s.run(&["status", "--co-tenants"], 0).await;
+    assert!(status.contains("  ledger public._prisma_migrations (Prisma)") && status.contains("  ledger public.\"SchemaMigration\""), "{status}");
+    let json = s.run(&["status", "--json"], 0).await;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v.get("other_ledgers").is_none() && v.get("clashes").is_none() && v["other_tools"][0]["ledgers"] == 1, "{json}");
+    assert_eq!(v["adopted"], true, "{json}");
+    let json = s.run(&["status", "--json", "--co-tenants"], 0).await;
+    assert!(json.contains("_prisma_migrations"), "{json}");
     let check = s.run(&["check"], 0).await;
     assert!(check.contains("database matches its revision"), "{check}");
     let inspect = s.run(&["inspect"], 0).await;
@@ -221,6 +299,52 @@ async fn a_whole_session_in_a_shared_database_never_touches_or_names_the_foreign
     assert!(json.contains("\"usage_event\""), "{json}");
     let url = s.db.db.url();
     s.run(&["diff", "--from", &url, "--to", "schema", "--exit-code"], 0).await;
+
+    // A desired table named like theirs, exactly and modulo case: refused everywhere, nothing
+    // written or suggested, their rows intact; inspect shows neither theirs nor ours.
+    let touch = "CREATE FUNCTION touch_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;";
+    for (sql, kind, clash) in [
+        ("CREATE TABLE \"Team\" (id int PRIMARY KEY);", "same name)", "our table public.\"Team\" and their table public.\"Team\""),
+        ("CREATE TABLE team (id int PRIMARY KEY);", "same name modulo case)", "our table public.team and their table public.\"Team\""),
+        (touch, "same name)", "our function public.touch_updated_at and their function public.touch_updated_at"),
+    ] {
+        std::fs::write(p.join("schema/app.sql"), format!("{SCHEMA_V1}\n{sql}\n")).unwrap();
+        let refusal = s.refused(&["new", "teams"], kind).await;
+        assert!(refusal.contains(clash), "{refusal}");
+        s.refused(&["check"], kind).await;
+        s.refused(&["diff", "--from", &url, "--to", "schema"], kind).await;
+        s.refused(&["diff", "--from", "schema", "--to", &url], kind).await;
+        s.refused(&["adopt"], kind).await;
+        let inspect = s.run(&["inspect"], 0).await;
+        assert!(inspect.contains("CREATE TABLE public.plan") && !inspect.contains("Team") && !inspect.contains("team"), "{inspect}");
+        assert!(!inspect.contains("touch_updated_at"), "{inspect}");
+        let status = s.run(&["status"], 0).await;
+        assert!(status.contains("name clashes: 1") && status.contains("--co-tenants"), "{status}");
+        let status = s.run(&["status", "--co-tenants"], 0).await;
+        assert!(status.contains(&format!("  name clash: {clash}")), "{status}");
+    }
+
+    // A generated migration that truncates their ledger (ignored in pgshift.toml too), deletes
+    // their rows or upserts into their table is refused before anything runs.
+    std::fs::write(p.join("schema/app.sql"), format!("{SCHEMA_V1}\nCREATE TABLE note (id int);\n")).unwrap();
+    let file = s.run(&["new", "note"], 0).await;
+    let path = p.join(file.trim());
+    let generated = std::fs::read_to_string(&path).unwrap();
+    assert!(generated.contains("-- generated by: pgshift\n"), "{generated}");
+    for evil in ["TRUNCATE \"_prisma_migrations\";\n", "DELETE FROM \"User\";\n", "INSERT INTO \"Team\" VALUES ('t2', 'x', NULL) ON CONFLICT DO NOTHING;\n"] {
+        std::fs::write(&path, generated.replace("-- up\n", &format!("-- up\n{evil}"))).unwrap();
+        let ledger_rows = ledger(&s.db.client).await;
+        let out = Command::new(env!("CARGO_BIN_EXE_pgshift")).arg("upgrade").env("DATABASE_URL", &url).current_dir(&p).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{evil}: {stderr}");
+        assert!(stderr.contains("which no migration of this project creates") && stderr.contains("nothing was run"), "{stderr}");
+        assert_eq!(fingerprint(&s.db.client).await, s.before, "{evil}");
+        assert_eq!(ledger(&s.db.client).await, ledger_rows, "{evil}");
+        assert_eq!(count(&s.db.client, "SELECT count(*) FROM pg_class WHERE relname = 'note'").await, 0, "{evil}");
+    }
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(p.join("schema/app.sql"), SCHEMA_V1).unwrap();
+    s.run(&["check"], 0).await;
 
     // v2: an enum label (before the first), a column, an index, a dropped table.
     std::fs::write(p.join("schema/app.sql"), SCHEMA_V2).unwrap();
@@ -243,7 +367,7 @@ async fn a_whole_session_in_a_shared_database_never_touches_or_names_the_foreign
     s.run(&["upgrade"], 0).await;
     let adopt = s.run(&["adopt"], 0).await;
     assert!(adopt.is_empty());
-    s.run(&["status", "--json"], 0).await;
+    s.run(&["status", "--json", "--co-tenants"], 0).await;
 
     // Drift in our objects is reported; the foreign ones stay invisible.
     s.db.client.batch_execute("ALTER TABLE plan ADD COLUMN stray int").await.unwrap();
@@ -267,8 +391,17 @@ async fn adopting_a_shared_database_takes_only_our_objects() {
     let s = Session { dir: tempfile::tempdir().unwrap(), db, before };
     let p = s.path().to_owned();
     s.run(&["init"], 0).await;
+    std::fs::write(p.join("externals/auth.sql"), EXTERNALS).unwrap();
+    // A twin modulo case of their "Team" is refused before adoption too (adopt takes exact
+    // names only); nothing is written, nothing stamped.
+    std::fs::write(p.join("schema/app.sql"), format!("{SCHEMA_V2}\nCREATE TABLE team (id int);\n")).unwrap();
+    s.refused(&["adopt"], "same name modulo case)").await;
+    assert_eq!(ledger(&s.db.client).await, "", "nothing stamped");
     std::fs::write(p.join("schema/app.sql"), SCHEMA_V2).unwrap();
-    s.run(&["status"], 0).await;
+    // Before adoption our tables are not called foreign: status says what to run, once.
+    let status = s.run(&["status"], 0).await;
+    assert!(status.contains("not adopted yet") && status.contains("`pgshift adopt`"), "{status}");
+    assert!(!status.contains("name clash"), "{status}");
     let file = s.run(&["adopt"], 0).await;
     let baseline = std::fs::read_to_string(p.join(file.trim())).unwrap();
     // Ours by name (declared in schema/): plan, usage_event and the enum; old_cache is not declared.

@@ -20,8 +20,10 @@ INSERT INTO "Project" VALUES ('p1', 'u1');
 INSERT INTO _prisma_migrations VALUES ('1', 'init');
 "#;
 
-/// What we reference of it (externals/).
-const EXTERNALS: &str = r#"CREATE TABLE "User" (id text PRIMARY KEY, email text NOT NULL);"#;
+/// What we reference of it (externals/): the table our rows point at, and the enum beside which
+/// our `subscriptionstatus` is a twin modulo case (refused unless theirs is declared).
+const EXTERNALS: &str = r#"CREATE TABLE "User" (id text PRIMARY KEY, email text NOT NULL);
+CREATE TYPE "SubscriptionStatus" AS ENUM ('ACTIVE', 'CANCELED');"#;
 
 const SCHEMA_V1: &str = r#"
 CREATE TYPE subscriptionstatus AS ENUM ('active', 'canceled');
@@ -205,17 +207,36 @@ async fn status_names_co_tenants_and_check_reports_only_owned_drift() {
     let url = t.db.url();
     ok(&pgshift(d, &["upgrade", "--database-url", &url]));
 
-    let (stdout, stderr) = ok(&pgshift(d, &["status", "--database-url", &url]));
+    let (stdout, _) = ok(&pgshift(d, &["status", "--database-url", &url]));
     assert!(stdout.contains("(head)"), "{stdout}");
-    assert!(stdout.contains("public._prisma_migrations (Prisma)"), "{stdout}");
-    assert!(stdout.contains("public.\"SchemaMigration\""), "{stdout}");
-    assert!(
-        stderr.contains("same name modulo case): our type public.subscriptionstatus and the foreign type public.\"SubscriptionStatus\""),
-        "{stderr}"
-    );
+    assert!(stdout.contains("other migration tools here: ") && stdout.contains("Prisma (1 ledger)"), "{stdout}");
+    assert!(stdout.contains("a Go/Buffalo-style migrator (pop, soda) (1 ledger)"), "{stdout}");
+    assert!(!stdout.contains("_prisma_migrations") && !stdout.contains("SchemaMigration") && !stdout.contains("name clash"), "{stdout}");
+    let (stdout, _) = ok(&pgshift(d, &["status", "--co-tenants", "--database-url", &url]));
+    assert!(stdout.contains("ledger public._prisma_migrations (Prisma)"), "{stdout}");
+    assert!(stdout.contains("ledger public.\"SchemaMigration\""), "{stdout}");
     let (json_out, _) = ok(&pgshift(d, &["status", "--json", "--database-url", &url]));
     let v: serde_json::Value = serde_json::from_str(&json_out).unwrap();
+    assert!(v.get("other_ledgers").is_none() && v["other_tools"].as_array().unwrap().len() == 2, "{json_out}");
+    let (json_out, _) = ok(&pgshift(d, &["status", "--json", "--co-tenants", "--database-url", &url]));
+    let v: serde_json::Value = serde_json::from_str(&json_out).unwrap();
     assert_eq!(v["other_ledgers"].as_array().unwrap().len(), 2, "{json_out}");
+
+    // Without their enum in externals/, our `subscriptionstatus` is its twin modulo case: status
+    // counts the clash (names it with --co-tenants), check refuses it.
+    std::fs::write(d.join("externals/auth.sql"), r#"CREATE TABLE "User" (id text PRIMARY KEY, email text NOT NULL);"#).unwrap();
+    let (stdout, _) = ok(&pgshift(d, &["status", "--database-url", &url]));
+    assert!(stdout.contains("name clashes: 1") && !stdout.contains("SubscriptionStatus"), "{stdout}");
+    let (stdout, _) = ok(&pgshift(d, &["status", "--co-tenants", "--database-url", &url]));
+    assert!(
+        stdout.contains("name clash: our type public.subscriptionstatus and their type public.\"SubscriptionStatus\" (same name modulo case)"),
+        "{stdout}"
+    );
+    let out = pgshift(d, &["check", "--database-url", &url]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("declare it in externals/") && stderr.contains("nothing was written"), "{stderr}");
+    std::fs::write(d.join("externals/auth.sql"), EXTERNALS).unwrap();
 
     let (stdout, _) = ok(&pgshift(d, &["check", "--database-url", &url]));
     assert!(stdout.contains("history and schema/ agree") && stdout.contains("database matches its revision"), "{stdout}");

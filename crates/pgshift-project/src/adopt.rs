@@ -22,7 +22,7 @@ use tokio_postgres::Client;
 
 use crate::autogen::Prepared;
 use crate::check::read_live;
-use crate::owned::subtract;
+use crate::owned::{subtract, Ownership};
 use crate::workspace::Workspace;
 use crate::ProjectError;
 
@@ -87,8 +87,21 @@ pub async fn adopt(
     let options = ApplyOptions { ledger_schema: project.ledger_schema.clone(), ..ApplyOptions::default() };
     let status = pgshift_history::status(client, &prepared.graph, &options)
         .await
-        .map_err(ProjectError::apply("cannot read the ledger"))?;
-    if !status.applied.is_empty() || !status.unknown.is_empty() {
+        .map_err(ProjectError::ledger("cannot read the ledger"))?;
+    if !status.unknown.is_empty() {
+        let mut current = status.current.clone();
+        current.extend(status.unknown.iter().cloned());
+        return Ok(Adopted::Already { current });
+    }
+    // Name clashes are refused first, adopted or not (see `Ownership`): before adoption only
+    // twins modulo case clash, since exact names are what adoption takes.
+    let ownership = if status.applied.is_empty() {
+        Ownership::with_history(ws, client, &prepared.history.catalog, &prepared.externals, &prepared.desired, None, false).await?
+    } else {
+        Ownership::read(ws, client, &prepared.graph, &prepared.externals, &prepared.desired).await?
+    };
+    ownership.refuse_clashes()?;
+    if !status.applied.is_empty() {
         let mut current = status.current.clone();
         current.extend(status.unknown.iter().cloned());
         return Ok(Adopted::Already { current });
@@ -115,7 +128,7 @@ pub async fn adopt(
         Some(rev) => format!("adopt alembic={rev}"),
         None => "adopt".to_owned(),
     };
-    let live = read_live(ws, client, &[&prepared.history.catalog, &prepared.desired]).await?;
+    let live = read_live(ws, client, &ownership).await?;
     let Some(head) = prepared.parent.clone() else {
         return baseline(ws, client, prepared, &live, alembic.as_deref(), &direction, &options).await;
     };
@@ -139,7 +152,7 @@ pub async fn adopt(
 async fn stamp(client: &Client, graph: &RevisionGraph, rev: &RevisionId, options: &ApplyOptions, direction: &str) -> Result<(), ProjectError> {
     pgshift_history::stamp_as(client, graph, rev.as_str(), options, direction)
         .await
-        .map_err(ProjectError::apply("cannot record the baseline in the ledger"))?;
+        .map_err(ProjectError::ledger("cannot record the adoption in the ledger"))?;
     Ok(())
 }
 
@@ -197,13 +210,13 @@ async fn verify_bridge(ws: &Workspace, prepared: &Prepared, live: &Catalog, draf
         .await
         .map_err(ProjectError::apply("cannot stamp the scratch copy"))?;
     drop(client);
-    let got = subtract(ws.replay_into(&db, &graph, &draft.revision).await?, &prepared.externals.catalog);
+    let got = subtract(ws.replay_into(&db, &graph, &draft.revision).await.map_err(crate::autogen::draft_error(&file_name))?, &prepared.externals.catalog);
     db.drop_now().await?;
     same(&got, want, &file_name, "applied to the live state")?;
 
     // 2. A database already at the head: the bridge must be a no-op there.
     let db = ws.server().create_database(Some(&prepared.history.template)).await?;
-    let got = subtract(ws.replay_into(&db, &graph, &draft.revision).await?, &prepared.externals.catalog);
+    let got = subtract(ws.replay_into(&db, &graph, &draft.revision).await.map_err(crate::autogen::draft_error(&file_name))?, &prepared.externals.catalog);
     db.drop_now().await?;
     same(&got, want, &file_name, "replayed on a database at the head")?;
     Ok(graph)

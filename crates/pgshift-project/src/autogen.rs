@@ -162,22 +162,31 @@ pub async fn verify(ws: &Workspace, prepared: &Prepared, draft: &Draft) -> Resul
     files.push(file);
     let graph = RevisionGraph::build(files)?;
     let db = ws.server().create_database(Some(&prepared.history.template)).await?;
-    let up = subtract(ws.replay_into(&db, &graph, &draft.revision).await?, &prepared.externals.catalog);
+    let up = subtract(ws.replay_into(&db, &graph, &draft.revision).await.map_err(draft_error(&file_name))?, &prepared.externals.catalog);
     residual(&up, &prepared.desired, &file_name, "up")?;
     if has_down {
         let client = db.connect().await?;
         let options = Workspace::scratch_apply_options();
         pgshift_history::downgrade(&client, &graph, &DowngradeTarget::Steps(1), &options)
             .await
-            .map_err(ProjectError::apply(format!("the down section of {file_name} failed on a scratch database")))?;
+            .map_err(|source| ProjectError::Draft { file: format!("{file_name} (down section)"), source })?;
         let down = pgshift_inspect::inspect(&client, &Workspace::scratch_filter()).await?;
         residual(&subtract(down, &prepared.externals.catalog), &prepared.history.catalog, &file_name, "down")?;
         pgshift_history::upgrade(&client, &graph, Some(draft.revision.as_str()), &options)
             .await
-            .map_err(ProjectError::apply(format!("re-applying {file_name} after its down section failed")))?;
+            .map_err(|source| ProjectError::Draft { file: format!("{file_name} (re-applied after its down section)"), source })?;
     }
     let template = ws.history_template(&prepared.externals, &graph, Some(&draft.revision));
     ws.templates().keep(db, &template, &up).await
+}
+
+/// A replay error of a generated migration that has not been written: [`ProjectError::Draft`].
+pub(crate) fn draft_error(file: &str) -> impl FnOnce(ProjectError) -> ProjectError {
+    let file = file.to_owned();
+    move |e| match e {
+        ProjectError::Apply { source, .. } => ProjectError::Draft { file, source },
+        other => other,
+    }
 }
 
 fn residual(got: &Catalog, want: &Catalog, file: &str, direction: &str) -> Result<(), ProjectError> {

@@ -2,8 +2,10 @@
 //! (b) does a live database hold what its ledger says (drift in owned objects).
 //!
 //! Owns: the findings and the SQL that would fix each. A live database is read only through
-//! the ownership filter (owned at its revision ∪ desired ∪ `own_schemas`, minus `ignore`), so
-//! a foreign object is never reported as drift.
+//! the ownership filter (owned at its revision ∪ desired ∪ `own_schemas`, minus `ignore`, minus
+//! foreign objects a desired name clashes with), so a foreign object is never reported as
+//! drift and no fix SQL ever names one; a name clash is refused before anything is compared
+//! (see [`crate::owned::Ownership`]).
 
 use pgshift_catalog::Catalog;
 use pgshift_diff::{Diff, DiffOptions};
@@ -12,7 +14,7 @@ use serde::Serialize;
 use tokio_postgres::Client;
 
 use crate::autogen::{summary, Prepared};
-use crate::owned::{live_filter, names};
+use crate::owned::{names, Ownership};
 use crate::workspace::{Externals, Workspace};
 use crate::ProjectError;
 
@@ -59,7 +61,8 @@ pub struct Drift {
     pub finding: Option<Finding>,
 }
 
-/// Compare the live database behind `client` with the history at its ledger's revision.
+/// Compare the live database behind `client` with the history at its ledger's revision
+/// (refused with [`ProjectError::Clash`] when a desired name is a foreign object's).
 pub async fn drift(
     ws: &Workspace,
     client: &Client,
@@ -69,7 +72,9 @@ pub async fn drift(
 ) -> Result<Drift, ProjectError> {
     let at = live_revision(client, graph, &ws.project().ledger_schema).await?;
     let history = ws.history(externals, graph, at.as_ref()).await?;
-    let live = read_live(ws, client, &[&history.catalog, desired]).await?;
+    let ownership = Ownership::with_history(ws, client, &history.catalog, externals, desired, at.clone(), at.is_some()).await?;
+    ownership.refuse_clashes()?;
+    let live = read_live(ws, client, &ownership).await?;
     let want = crate::owned::filtered(history.catalog, &ws.project().filter);
     Ok(Drift { revision: at.map(|r| r.to_string()), finding: Finding::between(&live, &want) })
 }
@@ -82,7 +87,7 @@ pub async fn live_revision(client: &Client, graph: &RevisionGraph, ledger_schema
     let applied: Vec<RevisionId> = ledger
         .read(client)
         .await
-        .map_err(|e| ProjectError::apply("cannot read the ledger")(e.into()))?
+        .map_err(|e| ProjectError::ledger("cannot read the ledger")(e.into()))?
         .into_keys()
         .collect();
     let unknown: Vec<String> = applied.iter().filter(|id| !graph.contains(id)).map(|id| id.to_string()).collect();
@@ -95,7 +100,7 @@ pub async fn live_revision(client: &Client, graph: &RevisionGraph, ledger_schema
     }
     let status = pgshift_history::status(client, graph, &options)
         .await
-        .map_err(ProjectError::apply("cannot read where the database stands"))?;
+        .map_err(ProjectError::ledger("cannot read where the database stands"))?;
     match status.current.as_slice() {
         [] => Ok(None),
         [one] => Ok(Some(one.clone())),
@@ -106,12 +111,11 @@ pub async fn live_revision(client: &Client, graph: &RevisionGraph, ledger_schema
     }
 }
 
-/// Read the live database's owned objects: the names in `owned_by` plus `own_schemas`, minus
-/// the `ignore` patterns and the ledger.
-pub async fn read_live(ws: &Workspace, client: &Client, owned_by: &[&Catalog]) -> Result<Catalog, ProjectError> {
+/// Read the live database's owned objects: [`Ownership::names`], minus the `ignore` patterns
+/// and the ledger.
+pub async fn read_live(ws: &Workspace, client: &Client, ownership: &Ownership) -> Result<Catalog, ProjectError> {
     let project = ws.project();
-    let owned = names(owned_by, &project.own_schemas);
-    let filter = live_filter(&project.filter, owned, &project.ledger_schema);
+    let filter = ownership.filter(&project.filter, &project.ledger_schema);
     Ok(pgshift_inspect::inspect(client, &filter).await?)
 }
 

@@ -4,7 +4,9 @@
 //! …) and finding name clashes between our desired objects and foreign ones: the same name in
 //! the same schema (our `CREATE` would fail, or worse, we would believe we own it), or the same
 //! name modulo case (`subscriptionstatus` beside `"SubscriptionStatus"`: legal, but one unquoted
-//! reference away from a bug). Two set-based catalog queries; nothing is written.
+//! reference away from a bug); tables, views, sequences, indexes, types and functions (by name,
+//! whatever the arguments: a `CREATE OR REPLACE` of theirs would replace it). Two set-based
+//! catalog queries; nothing is written.
 
 use std::collections::BTreeMap;
 
@@ -48,12 +50,36 @@ pub struct ForeignLedger {
 /// A desired object whose name clashes with a foreign one.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Clash {
-    /// Our object, as SQL.
+    /// Our object, with its kind (`table public."Team"`).
     pub ours: String,
     /// The foreign object, with its kind.
     pub theirs: String,
     /// `same name` or `same name modulo case`.
     pub kind: String,
+    /// Our object's name.
+    #[serde(skip)]
+    pub our_name: QualName,
+    /// Whether the names are equal (not only modulo case).
+    #[serde(skip)]
+    pub exact: bool,
+}
+
+impl std::fmt::Display for Clash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "our {} and their {} ({})", self.ours, self.theirs, self.kind)
+    }
+}
+
+/// The tools of `ledgers`, each with how many of its ledgers there are, in a stable order.
+pub fn by_tool(ledgers: &[ForeignLedger]) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for l in ledgers {
+        match out.iter_mut().find(|(t, _)| *t == l.tool) {
+            Some((_, n)) => *n += 1,
+            None => out.push((l.tool.clone(), 1)),
+        }
+    }
+    out
 }
 
 /// The foreign ledgers in the database.
@@ -80,9 +106,18 @@ pub async fn foreign_ledgers(client: &Client) -> Result<Vec<ForeignLedger>, Proj
         .collect())
 }
 
-/// Clashes between the top-level objects of `desired` and the database's objects that
-/// `owned` does not hold.
-pub async fn clashes(client: &Client, desired: &Catalog, owned: &OwnedNames) -> Result<Vec<Clash>, ProjectError> {
+/// Every top-level object of `desired` whose name (exact, or equal modulo case, in the same
+/// schema) is that of a live object that is neither in `owned` nor declared in `externals`,
+/// and is not one of our ledger tables in `ledger_schema`. Whether an exact match is a clash
+/// or an object to adopt is the caller's decision (see [`crate::owned::Ownership`]).
+pub async fn clashes(
+    client: &Client,
+    desired: &Catalog,
+    owned: &OwnedNames,
+    externals: &Catalog,
+    ledger_schema: &str,
+) -> Result<Vec<Clash>, ProjectError> {
+    let declared = crate::owned::names(&[externals], &[]);
     let rows = client
         .query(
             "SELECT n.nspname, c.relname, CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' \
@@ -94,7 +129,13 @@ pub async fn clashes(client: &Client, desired: &Catalog, owned: &OwnedNames) -> 
              SELECT n.nspname, t.typname, 'type' FROM pg_catalog.pg_type t \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
              WHERE t.typtype IN ('e', 'd', 'r', 'm') \
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'",
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' \
+             UNION ALL \
+             SELECT n.nspname, p.proname, CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END \
+             FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' \
+               AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass \
+                               AND d.objid = p.oid AND d.deptype = 'e')",
             &[],
         )
         .await
@@ -102,12 +143,15 @@ pub async fn clashes(client: &Client, desired: &Catalog, owned: &OwnedNames) -> 
     let mut by_folded: BTreeMap<(String, String), Vec<(QualName, String)>> = BTreeMap::new();
     for r in &rows {
         let name = QualName::new(r.get::<_, String>(0), r.get::<_, String>(1));
-        if owned.owns(&name) {
+        let ours_ledger = name.schema == ledger_schema && crate::owned::LEDGER_TABLES.contains(&name.name.as_str());
+        if owned.owns(&name) || declared.owns(&name) || ours_ledger {
             continue;
         }
         let key = (name.schema.clone(), name.name.to_lowercase());
         by_folded.entry(key).or_default().push((name, r.get::<_, String>(2)));
     }
+    let functions: std::collections::BTreeSet<QualName> =
+        desired.functions.keys().map(|k| QualName::new(k.schema.clone(), k.name.clone())).collect();
     let ours = desired
         .tables
         .keys()
@@ -115,7 +159,8 @@ pub async fn clashes(client: &Client, desired: &Catalog, owned: &OwnedNames) -> 
         .chain(desired.views.keys().map(|n| (n, "view")))
         .chain(desired.sequences.keys().map(|n| (n, "sequence")))
         .chain(desired.types.keys().map(|n| (n, "type")))
-        .chain(desired.indexes.keys().map(|n| (n, "index")));
+        .chain(desired.indexes.keys().map(|n| (n, "index")))
+        .chain(functions.iter().map(|n| (n, "function")));
     let mut out = Vec::new();
     for (name, kind) in ours {
         let Some(foreign) = by_folded.get(&(name.schema.clone(), name.name.to_lowercase())) else { continue };
@@ -124,6 +169,8 @@ pub async fn clashes(client: &Client, desired: &Catalog, owned: &OwnedNames) -> 
                 ours: format!("{kind} {name}"),
                 theirs: format!("{their_kind} {theirs}"),
                 kind: if theirs == name { "same name" } else { "same name modulo case" }.to_owned(),
+                our_name: name.clone(),
+                exact: theirs == name,
             });
         }
     }

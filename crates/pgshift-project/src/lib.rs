@@ -129,6 +129,28 @@ pub enum ProjectError {
         /// The SQL that would still be needed.
         residual: String,
     },
+    /// Desired objects whose names are live foreign objects' (see [`owned::Ownership`]);
+    /// refused before anything is written.
+    #[error("schema/ declares {} whose name{} another system's object{} in the database:{}", if .0.len() == 1 { "an object" } else { "objects" }, if .0.len() == 1 { " is" } else { "s are" }, if .0.len() == 1 { "" } else { "s" }, .0.iter().map(|c| format!("\n  {c}")).collect::<String>())]
+    Clash(Vec<cotenant::Clash>),
+    /// A migration pgshift generated (not written yet) failed on a scratch database.
+    #[error("the generated migration {file} failed on a scratch database: {source}")]
+    Draft {
+        /// The file name it would have had.
+        file: String,
+        /// The engine's error.
+        #[source]
+        source: pgshift_history::ApplyError,
+    },
+    /// Reading or stamping the ledger of the live database failed.
+    #[error("{context}: {source}")]
+    Ledger {
+        /// What was being done.
+        context: String,
+        /// The engine's error.
+        #[source]
+        source: pgshift_history::ApplyError,
+    },
     /// Anything else the user must fix, in words.
     #[error("{0}")]
     Refused(String),
@@ -143,6 +165,11 @@ impl ProjectError {
     pub(crate) fn apply(context: impl Into<String>) -> impl FnOnce(pgshift_history::ApplyError) -> ProjectError {
         let context = context.into();
         move |source| ProjectError::Apply { context, source }
+    }
+
+    pub(crate) fn ledger(context: impl Into<String>) -> impl FnOnce(pgshift_history::ApplyError) -> ProjectError {
+        let context = context.into();
+        move |source| ProjectError::Ledger { context, source }
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> ProjectError {

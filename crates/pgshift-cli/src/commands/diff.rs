@@ -4,13 +4,15 @@
 //! Prints the plan as SQL with hazards as comments (or `--json`); `--exit-code` exits 1 when
 //! there is anything to do. On a terminal, rename candidates and missing backfill values are
 //! asked for; `--rename` and `--backfill` answer the same questions non-interactively.
+//! In a project, a live side is read through the ownership filter, and a name of `schema/`
+//! that is a foreign object's is refused (exit 2) before anything is printed.
 
 use clap::Args;
 
 use super::{decide, json, print};
 use crate::config::Config;
 use crate::error::CliError;
-use crate::source::{self, FilterArgs};
+use crate::source::{self, FilterArgs, Live};
 
 /// Arguments of `pgshift diff`.
 #[derive(Debug, Args)]
@@ -40,8 +42,8 @@ pub async fn run(args: &DiffArgs, config: &Config) -> Result<u8, CliError> {
     let (mut diff_options, mut plan_options) = args.answers.options()?;
     // The two inspections are independent: run them at the same time (two connections).
     let (from, to) = tokio::try_join!(
-        source::catalog(&args.from, &filter, args.filter.ownership(config), config),
-        source::catalog(&args.to, &filter, args.filter.ownership(config), config)
+        source::catalog(&args.from, &filter, args.filter.ownership(config, Live::OwnedRefusingClashes), config),
+        source::catalog(&args.to, &filter, args.filter.ownership(config, Live::OwnedRefusingClashes), config)
     )?;
     decide::check_renames(&diff_options, &from, &to)?;
     let interactive = decide::interactive(args.json);

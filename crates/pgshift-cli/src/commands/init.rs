@@ -79,7 +79,7 @@ pub async fn run(args: &InitArgs, config: &Config) -> Result<u8, CliError> {
                 return Err(CliError::usage(format!("--from-db `{url}` is not a database URL")).hint("e.g. --from-db postgresql://user@host/db"));
             }
             let filter = args.filter.filter(config)?;
-            Some(pgshift_catalog::render(&source::catalog(url, &filter, false, config).await?))
+            Some(pgshift_catalog::render(&source::catalog(url, &filter, source::Live::All, config).await?))
         }
         None => None,
     };

@@ -8,7 +8,7 @@ use clap::Args;
 use super::{json, print};
 use crate::config::Config;
 use crate::error::CliError;
-use crate::source::{self, FilterArgs};
+use crate::source::{self, FilterArgs, Live};
 
 /// Arguments of `pgshift inspect`.
 #[derive(Debug, Args)]
@@ -33,7 +33,7 @@ pub async fn run(args: &InspectArgs, config: &Config) -> Result<u8, CliError> {
                 .hint("pass a database URL or a .sql file/directory: `pgshift inspect postgresql://…` or `pgshift inspect schema/`")
         })?,
     };
-    let catalog = source::catalog(&spec, &filter, args.filter.ownership(config), config).await?;
+    let catalog = source::catalog(&spec, &filter, args.filter.ownership(config, Live::Owned), config).await?;
     for note in &catalog.diagnostics {
         eprintln!("warning: {note}");
     }

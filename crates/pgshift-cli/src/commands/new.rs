@@ -3,8 +3,11 @@
 //! The history is replayed to its single head and `externals/` + `schema/` loaded, both on
 //! scratch databases cached as templates; the diff becomes a migration with up and down
 //! sections and hazards as comments; the file is written only after it has been replayed on
-//! a fresh copy of the head and gives exactly the desired schema. Never touches any database
-//! but scratch ones.
+//! a fresh copy of the head and gives exactly the desired schema. When a database is configured
+//! (`DATABASE_URL` or the configured variable), it is read (read-only) first, and a name of
+//! `schema/` that is a foreign object's there is refused (exit 2) before anything is written
+//! (DESIGN.md, ownership rule 3); an unreachable database is a warning. Never writes to any
+//! database but scratch ones.
 
 use clap::Args;
 use pgshift_plan::PlanError;
@@ -42,6 +45,7 @@ pub async fn run(args: &NewArgs, config: &Config) -> Result<u8, CliError> {
     let (mut diff_options, mut plan_options) = args.answers.options()?;
     let ws = workspace(config).await?;
     let prepared = pgshift_project::autogen::prepare(&ws).await.map_err(project_error)?;
+    refuse_clashes(config, &ws, &prepared).await?;
     decide::check_renames(&diff_options, &prepared.history.catalog, &prepared.desired)?;
     let interactive = decide::interactive(args.json);
     let diff = decide::renames(&mut diff_options, interactive, |o| prepared.diff(o))?;
@@ -72,6 +76,38 @@ pub async fn run(args: &NewArgs, config: &Config) -> Result<u8, CliError> {
         eprintln!("rename candidate: {} → {} (pass {} to make it a rename)", cand.from, cand.to, cand.flag);
     }
     report(args, Some(&path), &summary, false)
+}
+
+/// Refuse a name of `schema/` that is a foreign object's in the configured database (when one
+/// is configured and reachable).
+async fn refuse_clashes(config: &Config, ws: &pgshift_project::Workspace, prepared: &pgshift_project::autogen::Prepared) -> Result<(), CliError> {
+    let Ok(url) = std::env::var(config.database_url_env()) else { return Ok(()) };
+    let client = match crate::connect::parse(&url) {
+        Ok(target) => crate::connect::connect(&target).await,
+        Err(e) => Err(e),
+    };
+    let client = match client {
+        Ok(client) => client,
+        Err(e) => {
+            eprintln!(
+                "warning: could not check schema/ against the database for name clashes with another system: {}",
+                e.message
+            );
+            return Ok(());
+        }
+    };
+    let ownership = pgshift_project::owned::Ownership::read(ws, &client, &prepared.graph, &prepared.externals, &prepared.desired)
+        .await
+        .map_err(project_error)?;
+    ownership.refuse_clashes().map_err(project_error)?;
+    if !ownership.adopted && !ownership.adoptable.is_empty() {
+        eprintln!(
+            "note: the database is not adopted yet and already holds {} object(s) that schema/ declares; run `pgshift adopt` \
+             before `pgshift upgrade` (adopt takes them over without running DDL)",
+            ownership.adoptable.len()
+        );
+    }
+    Ok(())
 }
 
 fn write_plain(dir: &std::path::Path, draft: &pgshift_history::Draft) -> Result<std::path::PathBuf, CliError> {
