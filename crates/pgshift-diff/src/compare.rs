@@ -386,6 +386,20 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
         } else if cx.default != cy.default {
             actions.push((TableAction::SetDefault { column: cy.name.clone(), default: cy.default.clone() }, Vec::new()));
         }
+        // An identity needs a NOT NULL column: a nullable column that gains one is made NOT NULL
+        // first (the same step, proof and hazard as any column that becomes NOT NULL).
+        let not_null_first = cx.identity.is_none() && cy.identity.is_some() && !cx.not_null && cy.not_null;
+        let set_not_null = |to: &mut Vec<(TableAction, Vec<Hazard>)>| {
+            to.push((TableAction::SetNotNull { column: cy.name.clone(), not_null: cy.not_null }, Vec::new()));
+            if cy.not_null {
+                attach(to, Hazard::DataDependent(format!(
+                    "{name}.{col} becomes NOT NULL: no row may hold NULL (to fill the rows that do, pass --backfill {name}.{col}=EXPR)"
+                )));
+            }
+        };
+        if not_null_first {
+            set_not_null(&mut actions);
+        }
         if cx.identity != cy.identity && !identity_done {
             if let (None, Some(id)) = (&cx.identity, &cy.identity) {
                 // serial -> identity: the serial's sequence goes first when the identity
@@ -401,13 +415,8 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
             }
             actions.push((TableAction::SetIdentity { column: Box::new(cy.clone()), was_identity: cx.identity.is_some() }, Vec::new()));
         }
-        if cx.not_null != cy.not_null {
-            late.push((TableAction::SetNotNull { column: cy.name.clone(), not_null: cy.not_null }, Vec::new()));
-            if cy.not_null {
-                attach(&mut late, Hazard::DataDependent(format!(
-                    "{name}.{col} becomes NOT NULL: no row may hold NULL (to fill the rows that do, pass --backfill {name}.{col}=EXPR)"
-                )));
-            }
+        if cx.not_null != cy.not_null && !not_null_first {
+            set_not_null(&mut late);
         }
         if cx.comment != cy.comment {
             late.push((TableAction::ColumnComment { column: cy.name.clone(), comment: cy.comment.clone() }, Vec::new()));

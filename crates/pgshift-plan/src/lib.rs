@@ -130,8 +130,25 @@ pub fn plan(source: &Catalog, target: &Catalog, diff: &Diff, options: &PlanOptio
     }
     let ctx = sql::Context::new(source, target, diff, options);
     let mut steps = Vec::new();
+    let mut bodies_unchecked = false;
     for change in &diff.changes {
-        steps.extend(ctx.steps(change));
+        let routine = matches!(change.object, ObjectRef::Function { .. })
+            && matches!(change.kind, pgshift_diff::ChangeKind::Create | pgshift_diff::ChangeKind::Replace);
+        let mut more = ctx.steps(change);
+        if routine && !bodies_unchecked && !more.is_empty() {
+            // As pg_dump does: a function body may name a table this migration creates later
+            // (or a function it replaces), and SQL-language bodies are checked at CREATE.
+            // Postgres still checks the syntax; the body's names are resolved when it runs.
+            bodies_unchecked = true;
+            steps.push(Step {
+                sql: "SET check_function_bodies = false".to_owned(),
+                transactional: more[0].transactional,
+                touches: Vec::new(),
+                hazards: Vec::new(),
+                proof: None,
+            });
+        }
+        steps.append(&mut more);
     }
     Ok(Plan { steps })
 }

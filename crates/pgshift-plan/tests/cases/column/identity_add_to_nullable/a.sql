@@ -1,0 +1,1 @@
+CREATE TABLE ticket (id int, code bigint, title text);

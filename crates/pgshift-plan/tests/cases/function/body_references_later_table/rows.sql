@@ -1,0 +1,1 @@
+INSERT INTO kept VALUES (1);
