@@ -256,7 +256,7 @@ impl Draft {
         if message.is_empty() {
             out.push_str("-- message:\n");
         } else {
-            out.push_str(&format!("-- message: {message}\n"));
+            out.push_str(&pgshift_catalog::quote::comment(&format!("message: {message}")));
         }
         if self.generated {
             out.push_str(&format!("-- {GENERATED_KEY}: pgshift\n"));
@@ -281,10 +281,12 @@ impl Draft {
     }
 }
 
+/// A message on one line: anything that could end the `-- message:` comment
+/// ([`pgshift_catalog::quote::breaks_comment`]) becomes a space, runs of spaces one space.
 fn one_line(message: &str) -> String {
     message
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if pgshift_catalog::quote::breaks_comment(c) { ' ' } else { c })
         .collect::<String>()
         .split_whitespace()
         .collect::<Vec<_>>()

@@ -216,7 +216,7 @@ fn same(got: &Catalog, want: &Catalog, file: &str, how: &str) -> Result<(), Proj
     }
     let residual = pgshift_plan::plan(got, want, &diff, &PlanOptions::default())
         .map(|p| p.to_sql())
-        .unwrap_or_else(|_| diff.changes.iter().map(|c| format!("-- {}\n", c.object)).collect());
+        .unwrap_or_else(|_| diff.changes.iter().map(|c| pgshift_catalog::quote::comment(&c.object.to_string())).collect());
     Err(ProjectError::Verify { file: format!("{file} ({how})"), residual })
 }
 
