@@ -192,7 +192,6 @@ pub fn write(ws: &Workspace, draft: &Draft) -> Result<PathBuf, ProjectError> {
     let dir = &ws.project().migrations_dir;
     std::fs::create_dir_all(dir).map_err(ProjectError::io(dir))?;
     let path = dir.join(draft.file_name());
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(ProjectError::io(&path))?;
-    std::io::Write::write_all(&mut file, draft.render().as_bytes()).map_err(ProjectError::io(&path))?;
+    pgshift_history::write_new(&path, draft.render().as_bytes())?;
     Ok(path)
 }

@@ -222,7 +222,7 @@ async fn freeze(args: &FreezeArgs, config: &Config) -> Result<u8, CliError> {
     let path = args.seed.project.dir(config).join(draft.file_name());
     let text = draft.render();
     MigrationFile::parse(&path, &text).map_err(history_error)?;
-    std::fs::write(&path, text).map_err(|e| CliError::usage(format!("cannot write {}", path.display())).caused_by(&e))?;
+    pgshift_history::write_new(&path, text.as_bytes()).map_err(history_error)?;
     print(&format!("{}\n", path.display()))?;
     eprintln!("{}", summary(&diff, "froze"));
     Ok(0)
