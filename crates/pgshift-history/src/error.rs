@@ -69,6 +69,19 @@ pub enum HistoryError {
         #[source]
         source: std::io::Error,
     },
+    /// A `.sql` entry of the migrations directory is a symbolic link that leads nowhere.
+    #[error(
+        "{} is a symbolic link whose target cannot be reached ({source}); point it at the migration file or \
+         delete it (a skipped migration would change the history)",
+        path.display()
+    )]
+    BrokenLink {
+        /// The link.
+        path: PathBuf,
+        /// Why following it failed (not found, too many levels of links, permission).
+        #[source]
+        source: std::io::Error,
+    },
     /// A file cannot be written; nothing was left behind (see [`crate::write`]).
     #[error("cannot write {}: {source}; {}", path.display(), write_hint(source))]
     Write {

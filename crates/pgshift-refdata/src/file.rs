@@ -121,14 +121,19 @@ pub struct LoadOptions<'a> {
 /// file whose top level is an array is a list for `rows_from`, not a data file, and is skipped.
 pub fn load(dir: &Path, options: &LoadOptions<'_>) -> Result<DataSet, RefError> {
     let read_err = |source| RefError::Read { path: dir.to_owned(), source };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(read_err)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
-            !hidden && p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("toml" | "json"))
-        })
-        .collect();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read_err)? {
+        let p = entry.map_err(read_err)?.path();
+        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if hidden || !matches!(p.extension().and_then(|e| e.to_str()), Some("toml" | "json")) {
+            continue;
+        }
+        // Follows links: a dangling or looping one is an error naming it, never a skipped file.
+        let meta = std::fs::metadata(&p).map_err(|source| RefError::Read { path: p.clone(), source })?;
+        if meta.is_file() {
+            paths.push(p);
+        }
+    }
     paths.sort();
     let mut files = Vec::new();
     for path in paths {
