@@ -101,6 +101,21 @@ pub fn reloption(option: &str) -> String {
     format!("{name}={value}")
 }
 
+/// `body` as a dollar-quoted string: `$tag$body$tag$` with a tag (`base`, or `base_1`, `base_2`,
+/// …) that does not occur in `body`, so nothing in the body (a name, a literal) can end it.
+/// `base` must be a plain identifier.
+pub fn dollar(base: &str, body: &str) -> String {
+    let mut tag = format!("${base}$");
+    let mut n = 0;
+    // The first occurrence of the tag must be the closing one (not in the body, nor made of the
+    // body's end and the tag's start, as in `…$b` + `$b$`).
+    while format!("{body}{tag}").find(&tag) != Some(body.len()) {
+        n += 1;
+        tag = format!("${base}_{n}$");
+    }
+    format!("{tag}{body}{tag}")
+}
+
 /// Whether `c` must not appear in a `--` comment line: a control character (PostgreSQL ends a
 /// comment at `\n` and `\r`; editors and terminals break lines at others, e.g. U+0085, form
 /// feed, vertical tab) or a Unicode line or paragraph separator.
@@ -178,6 +193,14 @@ mod tests {
         for c in ['\n', '\r', '\u{b}', '\u{c}', '\u{85}', '\u{2028}', '\u{2029}', '\0'] {
             assert!(!comment_text(&format!("x{c}y")).chars().any(breaks_comment), "{c:?}");
         }
+    }
+
+    #[test]
+    fn dollar_tags_never_occur_in_the_body() {
+        assert_eq!(dollar("b", "BEGIN END"), "$b$BEGIN END$b$");
+        assert_eq!(dollar("b", "x $b$; DROP"), "$b_1$x $b$; DROP$b_1$");
+        assert_eq!(dollar("b", "x $b$ $b_1$"), "$b_2$x $b$ $b_1$$b_2$");
+        assert_eq!(dollar("b", "x $b"), "$b_1$x $b$b_1$");
     }
 
     #[test]
