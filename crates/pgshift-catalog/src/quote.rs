@@ -3,6 +3,10 @@
 //! Every name or string value that reaches a SQL statement anywhere in pgshift goes through
 //! [`ident`], [`qualified`] or [`literal`]. No other code may build SQL by pasting a name into a
 //! `format!` string.
+//!
+//! It is also the one place where text becomes a `--` comment of a generated file
+//! ([`comment_text`], [`comment`]): a name may hold a line break, and a line break in a comment
+//! would turn the rest of the name into live SQL.
 
 /// Keywords that PostgreSQL's own `quote_ident` would quote: every reserved, type/function-name
 /// and column-name keyword (unreserved keywords are safe bare). Taken from `kwlist.h` of
@@ -97,6 +101,54 @@ pub fn reloption(option: &str) -> String {
     format!("{name}={value}")
 }
 
+/// `body` as a dollar-quoted string: `$tag$body$tag$` with a tag (`base`, or `base_1`, `base_2`,
+/// …) that does not occur in `body`, so nothing in the body (a name, a literal) can end it.
+/// `base` must be a plain identifier.
+pub fn dollar(base: &str, body: &str) -> String {
+    let mut tag = format!("${base}$");
+    let mut n = 0;
+    // The first occurrence of the tag must be the closing one (not in the body, nor made of the
+    // body's end and the tag's start, as in `…$b` + `$b$`).
+    while format!("{body}{tag}").find(&tag) != Some(body.len()) {
+        n += 1;
+        tag = format!("${base}_{n}$");
+    }
+    format!("{tag}{body}{tag}")
+}
+
+/// Whether `c` must not appear in a `--` comment line: a control character (PostgreSQL ends a
+/// comment at `\n` and `\r`; editors and terminals break lines at others, e.g. U+0085, form
+/// feed, vertical tab) or a Unicode line or paragraph separator.
+pub fn breaks_comment(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// `text` made safe to print on one `--` comment line: `\n`, `\r` and `\t` become those two
+/// characters, any other character of [`breaks_comment`] becomes `\u{…}` (its hex code). Every
+/// comment, hazard, hint or proof query that pgshift writes into a file goes through here, so
+/// nothing a name holds can end the comment and become a statement.
+pub fn comment_text(text: &str) -> String {
+    if !text.chars().any(breaks_comment) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if breaks_comment(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whole comment line: `-- ` and [`comment_text`] of `text`, ending in `\n`.
+pub fn comment(text: &str) -> String {
+    format!("-- {}\n", comment_text(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +180,27 @@ mod tests {
         assert_eq!(reloption("fillfactor=70"), "fillfactor=70");
         assert_eq!(reloption("check_option=local"), "check_option=local");
         assert_eq!(reloption("x=a b"), "x='a b'");
+    }
+
+    #[test]
+    fn comments_stay_on_one_line() {
+        let name = qualified("public", "evil\nDELETE FROM accounts; --");
+        let line = comment(&format!("hazard (destructive): table {name} is dropped"));
+        assert_eq!(line, "-- hazard (destructive): table public.\"evil\\nDELETE FROM accounts; --\" is dropped\n");
+        assert_eq!(line.matches('\n').count(), 1);
+        assert_eq!(comment_text("a\r\tb\u{85}c\u{2028}d\u{7f}"), "a\\r\\tb\\u{0085}c\\u{2028}d\\u{007f}");
+        assert_eq!(comment_text("plain \"Name\" */ /* -- ;"), "plain \"Name\" */ /* -- ;");
+        for c in ['\n', '\r', '\u{b}', '\u{c}', '\u{85}', '\u{2028}', '\u{2029}', '\0'] {
+            assert!(!comment_text(&format!("x{c}y")).chars().any(breaks_comment), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn dollar_tags_never_occur_in_the_body() {
+        assert_eq!(dollar("b", "BEGIN END"), "$b$BEGIN END$b$");
+        assert_eq!(dollar("b", "x $b$; DROP"), "$b_1$x $b$; DROP$b_1$");
+        assert_eq!(dollar("b", "x $b$ $b_1$"), "$b_2$x $b$ $b_1$$b_2$");
+        assert_eq!(dollar("b", "x $b"), "$b_1$x $b$b_1$");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! `pgshift.toml`: the project configuration, read from the current directory (or `--config`).
 //!
 //! Only what the implemented commands use is read; unknown keys are rejected so that a typo
-//! is an error, not a silently ignored setting.
+//! is an error, not a silently ignored setting. Every value is checked when the file is loaded
+//! ([`Config::validate`]), so a bad one is reported as a configuration error naming the file,
+//! the key, the value and an example of a good one, not later as an unrelated failure.
 
 use std::path::{Path, PathBuf};
 
@@ -36,11 +38,53 @@ pub struct Config {
     pub own_schemas: Vec<String>,
     /// The schema of the ledger tables (default `public`).
     pub ledger_schema: Option<String>,
-    /// `lock_timeout` for each migration transaction (default `5s`).
+    /// `lock_timeout` for each migration transaction (default `5s`): a PostgreSQL duration
+    /// (`500ms`, `5s`, `1min`; a plain number is milliseconds, also as a TOML integer).
+    #[serde(default, deserialize_with = "duration_text")]
     pub lock_timeout: Option<String>,
     /// Where the file was read from, if anywhere.
     #[serde(skip)]
     pub path: Option<PathBuf>,
+}
+
+/// `lock_timeout` as text: a TOML string, or an integer (milliseconds).
+fn duration_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Int(i64),
+        Str(String),
+    }
+    Ok(Some(match Text::deserialize(d)? {
+        Text::Int(n) => n.to_string(),
+        Text::Str(s) => s,
+    }))
+}
+
+/// Whether PostgreSQL accepts `text` as a duration setting (`lock_timeout`): a non-negative
+/// number, optionally fractional, then optionally one of its units, spaces allowed around.
+pub fn is_duration(text: &str) -> bool {
+    let t = text.trim();
+    let digits_end = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits_end);
+    let number_ok = !number.is_empty()
+        && number.matches('.').count() <= 1
+        && number.chars().any(|c| c.is_ascii_digit())
+        && number.parse::<f64>().is_ok_and(|n| n <= i32::MAX as f64);
+    number_ok && matches!(unit.trim_start(), "" | "us" | "ms" | "s" | "min" | "h" | "d")
+}
+
+/// A schema name PostgreSQL can hold: 1 to 63 bytes, no control characters.
+fn identifier(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        Err("is empty".to_owned())
+    } else if name.len() > 63 {
+        Err(format!("is {} bytes long; PostgreSQL names hold at most 63", name.len()))
+    } else if name.chars().any(char::is_control) {
+        Err("holds a control character".to_owned())
+    } else {
+        Ok(())
+    }
 }
 
 impl Config {
@@ -64,8 +108,83 @@ impl Config {
                 .caused_by(&e)
                 .hint("see README.md for the keys pgshift.toml accepts")
         })?;
+        config.validate(&path)?;
         config.path = Some(path);
         Ok(config)
+    }
+
+    /// Check every value; the error names `path`, the key, the bad value and a good example.
+    pub fn validate(&self, path: &Path) -> Result<(), CliError> {
+        let bad = |key: &str, value: &str, why: &str, example: &str| {
+            // JSON string quoting: a value with control characters prints on one line.
+            let shown = serde_json::to_string(value).unwrap_or_default();
+            CliError::usage(format!("{}: {key} = {shown} {why}", path.display())).hint(format!("e.g. {example}"))
+        };
+        if let Some(var) = &self.database_url_env {
+            let mut chars = var.chars();
+            let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !ok {
+                return Err(bad("database_url_env", var, "is not an environment variable name", "database_url_env = \"DATABASE_URL\""));
+            }
+        }
+        if let Some(url) = &self.scratch_url {
+            // Never echo the value: it may hold a password.
+            if !crate::connect::is_database_url(url) || url.parse::<tokio_postgres::Config>().is_err() {
+                return Err(CliError::usage(format!("{}: scratch_url is not a database URL", path.display()))
+                    .hint("e.g. scratch_url = \"postgresql://postgres@localhost/postgres\" (or key=value pairs: host=… dbname=…)"));
+            }
+        }
+        for pattern in &self.ignore {
+            if let Err(e) = pgshift_catalog::NamePattern::parse(pattern) {
+                return Err(bad("ignore", pattern, &format!("is not a name pattern: {}", e.reason), "ignore = [\"audit_*\", \"legacy.\\\"Old\\\"\"]")
+                    .hint("patterns are `name` or `schema.name`; `*` and `?` are globs; double-quote a part to match it exactly; e.g. ignore = [\"audit_*\"]"));
+            }
+        }
+        for (key, names) in [("ignore_schemas", &self.ignore_schemas), ("own_schemas", &self.own_schemas)] {
+            for name in names {
+                if let Err(why) = identifier(name) {
+                    return Err(bad(key, name, &why, &format!("{key} = [\"billing\"]")));
+                }
+            }
+        }
+        if let Some(schema) = &self.ledger_schema {
+            if let Err(why) = identifier(schema) {
+                return Err(bad("ledger_schema", schema, &why, "ledger_schema = \"public\""));
+            }
+        }
+        if let Some(timeout) = &self.lock_timeout {
+            if !is_duration(timeout) {
+                return Err(bad(
+                    "lock_timeout",
+                    timeout,
+                    "is not a PostgreSQL duration (a number with one of the units us, ms, s, min, h, d; a plain number is milliseconds)",
+                    "lock_timeout = \"5s\" (or \"500ms\", \"1min\", 5000)",
+                ));
+            }
+        }
+        for (key, dir, example) in [
+            ("migrations_dir", &self.migrations_dir, "migrations"),
+            ("schema_dir", &self.schema_dir, "schema"),
+            ("externals_dir", &self.externals_dir, "externals"),
+            ("data_dir", &self.data_dir, "data"),
+        ] {
+            let Some(dir) = dir else { continue };
+            let text = dir.to_string_lossy();
+            let why = if text.trim().is_empty() {
+                Some("is empty")
+            } else if text.chars().any(char::is_control) {
+                Some("holds a control character")
+            } else if dir.exists() && !dir.is_dir() {
+                Some("is not a directory")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                return Err(bad(key, &text, why, &format!("{key} = \"{example}\" (a directory, relative to the working directory)")));
+            }
+        }
+        Ok(())
     }
 
     /// The environment variable that holds the database URL.
@@ -107,5 +226,64 @@ impl Config {
             scratch.url = self.scratch_url.clone();
         }
         scratch
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, CliError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pgshift.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(Some(&path))
+    }
+
+    fn message(text: &str) -> String {
+        let e = load(text).unwrap_err();
+        format!("{}\nhint: {}", e.message, e.hint.unwrap_or_default())
+    }
+
+    #[test]
+    fn durations_in_postgres_syntax() {
+        for ok in ["5s", "500ms", "1min", "5000", "0", "1.5s", "2 h", " 10 d ", "250us"] {
+            assert!(is_duration(ok), "{ok}");
+        }
+        for bad in ["five seconds", "", "s", "5 sec", "5S", "-1s", "1.2.3s", "5s5", "99999999999"] {
+            assert!(!is_duration(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn good_values_load() {
+        let c = load(
+            "lock_timeout = 5000\nledger_schema = \"Ledger\"\nignore = [\"audit_*\", 'x.\"Y\"']\n\
+             own_schemas = [\"billing\"]\nscratch_url = \"postgresql://postgres@localhost/postgres\"\nmigrations_dir = \"db/migrations\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.lock_timeout.as_deref(), Some("5000"));
+        assert!(load("lock_timeout = \"1min\"\n").is_ok());
+    }
+
+    #[test]
+    fn bad_values_are_named_with_a_good_example() {
+        let m = message("lock_timeout = \"five seconds\"\n");
+        assert!(m.contains("pgshift.toml: lock_timeout = \"five seconds\" is not a PostgreSQL duration"), "{m}");
+        assert!(m.contains("e.g. lock_timeout = \"5s\""), "{m}");
+        let m = message("ledger_schema = \"\"\n");
+        assert!(m.contains("ledger_schema = \"\" is empty") && m.contains("e.g. ledger_schema = \"public\""), "{m}");
+        let m = message(&format!("ledger_schema = \"{}\"\n", "x".repeat(64)));
+        assert!(m.contains("at most 63"), "{m}");
+        let m = message("ignore = [\"a.b.c\"]\n");
+        assert!(m.contains("ignore = \"a.b.c\" is not a name pattern"), "{m}");
+        let m = message("database_url_env = \"MY URL\"\n");
+        assert!(m.contains("database_url_env = \"MY URL\" is not an environment variable name"), "{m}");
+        let m = message("scratch_url = \"nonsense\"\n");
+        assert!(m.contains("scratch_url is not a database URL") && m.contains("e.g. scratch_url"), "{m}");
+        let m = message("own_schemas = [\"a\\nb\"]\n");
+        assert!(m.contains("own_schemas = \"a\\nb\" holds a control character"), "{m}");
+        let m = message("schema_dir = \"\"\n");
+        assert!(m.contains("schema_dir = \"\" is empty"), "{m}");
     }
 }

@@ -46,6 +46,13 @@ impl fmt::Display for List<'_> {
     }
 }
 
+fn write_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::AlreadyExists => "it was left as it is; move it away or choose another name",
+        _ => "nothing was written (no partial file is left); free some space or fix the permissions, then run the command again",
+    }
+}
+
 fn ids(ids: &[RevisionId]) -> String {
     ids.iter().map(RevisionId::as_str).collect::<Vec<_>>().join(", ")
 }
@@ -57,6 +64,28 @@ pub enum HistoryError {
     #[error("cannot read {}: {source}; check that the path exists and is readable", path.display())]
     Read {
         /// The file or directory.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A `.sql` entry of the migrations directory is a symbolic link that leads nowhere.
+    #[error(
+        "{} is a symbolic link whose target cannot be reached ({source}); point it at the migration file or \
+         delete it (a skipped migration would change the history)",
+        path.display()
+    )]
+    BrokenLink {
+        /// The link.
+        path: PathBuf,
+        /// Why following it failed (not found, too many levels of links, permission).
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file cannot be written; nothing was left behind (see [`crate::write`]).
+    #[error("cannot write {}: {source}; {}", path.display(), write_hint(source))]
+    Write {
+        /// The file that was to be written.
         path: PathBuf,
         /// The I/O error.
         #[source]

@@ -256,7 +256,7 @@ impl Draft {
         if message.is_empty() {
             out.push_str("-- message:\n");
         } else {
-            out.push_str(&format!("-- message: {message}\n"));
+            out.push_str(&pgshift_catalog::quote::comment(&format!("message: {message}")));
         }
         if self.generated {
             out.push_str(&format!("-- {GENERATED_KEY}: pgshift\n"));
@@ -281,10 +281,12 @@ impl Draft {
     }
 }
 
+/// A message on one line: anything that could end the `-- message:` comment
+/// ([`pgshift_catalog::quote::breaks_comment`]) becomes a space, runs of spaces one space.
 fn one_line(message: &str) -> String {
     message
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if pgshift_catalog::quote::breaks_comment(c) { ' ' } else { c })
         .collect::<String>()
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -346,7 +348,9 @@ pub fn read_header(path: impl Into<PathBuf>, text: &str) -> Result<Header, Histo
 }
 
 /// The migration files of `dir` as [`load_dir`] reads them (`*.sql` directly in it, not
-/// hidden), sorted by path, without reading them.
+/// hidden), sorted by path, without reading them. A `.sql` entry that is a dangling or looping
+/// symbolic link is an error naming it ([`HistoryError::BrokenLink`]), never skipped: a
+/// skipped migration would change the graph.
 pub fn list_dir(dir: impl AsRef<Path>) -> Result<Vec<PathBuf>, HistoryError> {
     let dir = dir.as_ref();
     let read_err = |source| HistoryError::Read { path: dir.to_owned(), source };
@@ -354,8 +358,16 @@ pub fn list_dir(dir: impl AsRef<Path>) -> Result<Vec<PathBuf>, HistoryError> {
     for entry in std::fs::read_dir(dir).map_err(read_err)? {
         let path = entry.map_err(read_err)?.path();
         let visible = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| !n.starts_with('.'));
-        if visible && path.extension().is_some_and(|e| e == "sql") && path.is_file() {
-            paths.push(path);
+        if !visible || path.extension().is_none_or(|e| e != "sql") {
+            continue;
+        }
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => paths.push(path),
+            Ok(_) => {}
+            Err(source) if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) => {
+                return Err(HistoryError::BrokenLink { path, source })
+            }
+            Err(source) => return Err(HistoryError::Read { path, source }),
         }
     }
     paths.sort();

@@ -4,7 +4,7 @@
 //! by PostgreSQL's own parser (module `sql`, via libpg_query), their ledger checksum
 //! ([`checksum`]), revision ids and file names ([`revision`]), the revision graph with its
 //! heads, merges, order and upgrade/downgrade plans ([`graph`]), and the one error type
-//! ([`error`]).
+//! ([`error`]), and the one way pgshift writes a file ([`write`]: whole or not at all).
 //!
 //! On top of these, the database side: the ledger tables ([`ledger`]), the apply engine
 //! ([`apply`]: upgrade, downgrade, stamp, accept-edit under an advisory lock), the startup
@@ -28,6 +28,7 @@ pub mod ledger;
 pub mod revision;
 pub mod script;
 mod sql;
+pub mod write;
 
 pub use checksum::Checksum;
 pub use error::{HistoryError, RevisionRef};
@@ -36,5 +37,6 @@ pub use fast::{at_head, upgrade_dir};
 pub use file::{list_dir, load_dir, marker, read_header, Header, Direction, Draft, DraftSection, MigrationFile, Section, Statement};
 pub use ledger::Ledger;
 pub use script::upgrade_script;
+pub use write::write_new;
 pub use graph::{DowngradeTarget, RevisionGraph, MIN_PREFIX};
 pub use revision::{file_name, is_revision_id, slug, RevisionId, REVISION_ID_LEN};

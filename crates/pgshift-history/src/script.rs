@@ -61,7 +61,8 @@ pub fn upgrade_script(
         let row = row_of(file)?;
         let log = LogEntry { revision: id, direction: "up", checksum: Some(&row.checksum), started_unix: None };
         let finish = format!("{};\n{};\n", ledger.insert_revision_sql(&row), ledger.log_sql(&log));
-        out.push_str(&format!("\n-- revision {id}: {}\n", file.message));
+        out.push('\n');
+        out.push_str(&quote::comment(&format!("revision {id}: {}", file.message)));
         let groups = groups(file, Direction::Up);
         let ends_in_tx = groups.last().is_some_and(|g| g.transactional);
         for (gi, group) in groups.iter().enumerate() {

@@ -259,6 +259,28 @@ fn load_dir_reads_sql_files_only() {
 }
 
 #[test]
+fn dangling_and_looping_links_are_errors_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.sql"), "-- pgshift revision: 00000000000a\n").unwrap();
+    let target = tempfile::tempdir().unwrap();
+    std::fs::write(target.path().join("b.sql"), "-- pgshift revision: 00000000000b\n-- parents: 00000000000a\n").unwrap();
+    std::os::unix::fs::symlink(target.path().join("b.sql"), dir.path().join("b.sql")).unwrap();
+    assert_eq!(pgshift_history::load_dir(dir.path()).unwrap().len(), 2, "a link to a file is read");
+
+    std::fs::remove_file(target.path().join("b.sql")).unwrap();
+    let e = pgshift_history::load_dir(dir.path()).unwrap_err();
+    assert!(matches!(&e, HistoryError::BrokenLink { path, .. } if path.ends_with("b.sql")), "{e:?}");
+    let text = e.to_string();
+    assert!(text.contains(&dir.path().join("b.sql").display().to_string()) && text.contains("delete it"), "{text}");
+
+    std::fs::remove_file(dir.path().join("b.sql")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("c.sql"), dir.path().join("b.sql")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("b.sql"), dir.path().join("c.sql")).unwrap();
+    let e = pgshift_history::list_dir(dir.path()).unwrap_err();
+    assert!(matches!(&e, HistoryError::BrokenLink { source, .. } if source.raw_os_error() == Some(40)), "{e:?}");
+}
+
+#[test]
 fn deep_nesting_is_an_error_not_a_crash() {
     let text = format!("-- pgshift revision: 000000000001\n-- up\nselect {}1{};\n", "(".repeat(100_000), ")".repeat(100_000));
     let e = err(&text);

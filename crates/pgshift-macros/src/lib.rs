@@ -83,7 +83,17 @@ fn list(dir: &Path) -> Result<Vec<PathBuf>, String> {
     for entry in std::fs::read_dir(dir).map_err(err)? {
         let path = entry.map_err(err)?.path();
         let visible = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| !n.starts_with('.'));
-        if visible && path.extension().is_some_and(|e| e == "sql") && path.is_file() {
+        if !visible || path.extension().is_none_or(|e| e != "sql") {
+            continue;
+        }
+        // Follows links: a dangling or looping one is an error, never a skipped migration.
+        let meta = std::fs::metadata(&path).map_err(|e| {
+            format!(
+                "embed_migrations!: cannot read {}: {e}; if it is a symbolic link, point it at the migration file or delete it",
+                path.display()
+            )
+        })?;
+        if meta.is_file() {
             paths.push(path);
         }
     }

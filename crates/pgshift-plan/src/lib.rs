@@ -88,14 +88,9 @@ impl Plan {
     pub fn to_sql(&self) -> String {
         let mut out = String::new();
         for step in &self.steps {
-            for h in &step.hazards {
-                out.push_str(&format!("-- {}\n", hazard_line(h)));
-            }
+            out.push_str(&comments(step));
             if !step.transactional {
                 out.push_str("-- runs outside a transaction\n");
-            }
-            if let Some(proof) = &step.proof {
-                out.push_str(&format!("-- check (must return 0): {proof}\n"));
             }
             out.push_str(&step.sql);
             out.push_str(";\n");
@@ -107,9 +102,23 @@ impl Plan {
     }
 }
 
-/// A hazard as one comment line.
+/// A step's hazards and proof query as `--` comment lines (through
+/// [`pgshift_catalog::quote::comment`], so a name holding a line break cannot end a comment).
+pub fn comments(step: &Step) -> String {
+    let mut out = String::new();
+    for h in &step.hazards {
+        out.push_str(&pgshift_catalog::quote::comment(&hazard_line(h)));
+    }
+    if let Some(proof) = &step.proof {
+        out.push_str(&pgshift_catalog::quote::comment(&format!("check (must return 0): {proof}")));
+    }
+    out
+}
+
+/// A hazard as one line of text: control characters and line breaks of the names in it are
+/// escaped ([`pgshift_catalog::quote::comment_text`]), so it prints as one line anywhere.
 pub fn hazard_line(h: &Hazard) -> String {
-    match h {
+    pgshift_catalog::quote::comment_text(&match h {
         Hazard::Destructive(m) => format!("hazard (destructive): {m}"),
         Hazard::DataDependent(m) => format!("hazard (data-dependent): {m}"),
         Hazard::Locking(m) => format!("hazard (locking): {m}"),
@@ -117,7 +126,7 @@ pub fn hazard_line(h: &Hazard) -> String {
         Hazard::NonTransactional(m) => format!("hazard (non-transactional): {m}"),
         Hazard::RenameCandidate(m) => format!("rename candidate: {m}"),
         Hazard::Unsupported(m) => format!("NOT PLANNED: {m}"),
-    }
+    })
 }
 
 /// The steps that carry out `diff` (made from `source` to `target`) on a database holding

@@ -229,7 +229,7 @@ fn same(got: &Catalog, want: &Catalog, file: &str, how: &str) -> Result<(), Proj
     }
     let residual = pgshift_plan::plan(got, want, &diff, &PlanOptions::default())
         .map(|p| p.to_sql())
-        .unwrap_or_else(|_| diff.changes.iter().map(|c| format!("-- {}\n", c.object)).collect());
+        .unwrap_or_else(|_| diff.changes.iter().map(|c| pgshift_catalog::quote::comment(&c.object.to_string())).collect());
     Err(ProjectError::Verify { file: format!("{file} ({how})"), residual })
 }
 
@@ -239,7 +239,9 @@ pub fn idempotent(step: &Step) -> String {
     use pgshift_catalog::quote::literal;
     let sql = step.sql.trim();
     let guarded = |exists: String| {
-        format!("DO $pgshift_bridge$ BEGIN IF NOT EXISTS ({exists}) THEN EXECUTE {}; END IF; END $pgshift_bridge$", literal(sql))
+        // The tag is chosen so that no name or literal in the body can end the quoted block.
+        let body = format!(" BEGIN IF NOT EXISTS ({exists}) THEN EXECUTE {}; END IF; END ", literal(sql));
+        format!("DO {}", pgshift_catalog::quote::dollar("pgshift_bridge", &body))
     };
     let prefixes: &[(&str, &str)] = &[
         ("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS "),
@@ -304,8 +306,12 @@ pub fn idempotent(step: &Step) -> String {
         (" DROP COLUMN ", " DROP COLUMN IF EXISTS "),
         (" DROP CONSTRAINT ", " DROP CONSTRAINT IF EXISTS "),
     ] {
-        if sql.starts_with("ALTER TABLE ") && sql.contains(from) && !sql.contains(to) {
-            return sql.replacen(from, to, 1);
+        // Only a keyword outside quoted names and literals: a table named `x ADD COLUMN y` must
+        // keep its name.
+        if sql.starts_with("ALTER TABLE ") && unquoted_find(sql, to).is_none() {
+            if let Some(at) = unquoted_find(sql, from) {
+                return format!("{}{to}{}", &sql[..at], &sql[at + from.len()..]);
+            }
         }
     }
     sql.to_owned()
@@ -339,6 +345,22 @@ fn leading_ident(s: &str) -> Option<String> {
             }
         } else {
             out.push(c);
+        }
+    }
+    None
+}
+
+/// The byte offset of the first `pattern` in `sql` that is outside `"…"` names and `'…'`
+/// literals (doubled quotes inside them, as `quote` writes them).
+fn unquoted_find(sql: &str, pattern: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    for (i, c) in sql.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if sql[i..].starts_with(pattern) => return Some(i),
+            None => {}
         }
     }
     None
@@ -378,6 +400,17 @@ mod tests {
             vec![ObjectRef::Type { name: QualName::new("public", "mood") }],
         ));
         assert!(ty.contains("to_regtype('public.mood') IS NOT NULL") && ty.contains("EXECUTE 'CREATE TYPE public.mood AS ENUM (''a'')'"), "{ty}");
+        // Hostile names: a keyword inside a quoted name is not the statement's, and nothing in a
+        // name can end the DO block's dollar quote.
+        assert_eq!(
+            idempotent(&step("ALTER TABLE public.\"x ADD COLUMN y\" ADD COLUMN \" DROP COLUMN \" text", table())),
+            "ALTER TABLE public.\"x ADD COLUMN y\" ADD COLUMN IF NOT EXISTS \" DROP COLUMN \" text"
+        );
+        let evil = idempotent(&step(
+            "ALTER TABLE public.plan ADD CONSTRAINT \"c$pgshift_bridge$; DELETE FROM accounts; --\" CHECK ((a > 0))",
+            table(),
+        ));
+        assert!(evil.starts_with("DO $pgshift_bridge_1$ BEGIN") && evil.ends_with(" END $pgshift_bridge_1$"), "{evil}");
         // Already idempotent forms are left as they are.
         assert_eq!(idempotent(&step("ALTER TABLE public.plan ALTER COLUMN a SET NOT NULL", table())), "ALTER TABLE public.plan ALTER COLUMN a SET NOT NULL");
         assert_eq!(idempotent(&step("UPDATE public.plan SET a = 1 WHERE a IS NULL", table())), "UPDATE public.plan SET a = 1 WHERE a IS NULL");

@@ -81,14 +81,15 @@ pub fn summary(changes: &[Change]) -> Summary {
     let mut s = Summary::default();
     let mut seen = BTreeSet::new();
     for change in changes {
-        let object = change.object.to_string();
+        // One line per entry: a name's line breaks are escaped as in the file's comments.
+        let object = pgshift_catalog::quote::comment_text(&change.object.to_string());
         for h in &change.hazards {
             s.hazards.push(format!("{object}: {}", pgshift_plan::hazard_line(h)));
         }
         let (list, text) = match &change.kind {
             ChangeKind::Create => (&mut s.created, object),
             ChangeKind::Drop => (&mut s.dropped, object),
-            ChangeKind::Rename { from } => (&mut s.renamed, format!("{from} → {object}")),
+            ChangeKind::Rename { from } => (&mut s.renamed, format!("{} → {object}", pgshift_catalog::quote::comment_text(&from.to_string()))),
             _ => (&mut s.altered, object),
         };
         if seen.insert(text.clone()) {
@@ -140,13 +141,7 @@ fn statement(step: &Step) -> String {
 
 /// `sql` (a form of `step`'s SQL) under `step`'s hazards and proof query as comments.
 pub(crate) fn annotated(step: &Step, sql: &str) -> String {
-    let mut out = String::new();
-    for h in &step.hazards {
-        out.push_str(&format!("-- {}\n", pgshift_plan::hazard_line(h)));
-    }
-    if let Some(proof) = &step.proof {
-        out.push_str(&format!("-- check (must return 0): {proof}\n"));
-    }
+    let mut out = pgshift_plan::comments(step);
     out.push_str(sql);
     out
 }
@@ -196,7 +191,7 @@ fn residual(got: &Catalog, want: &Catalog, file: &str, direction: &str) -> Resul
     }
     let residual = match pgshift_plan::plan(got, want, &diff, &Default::default()) {
         Ok(plan) => plan.to_sql(),
-        Err(_) => diff.changes.iter().map(|c| format!("-- {}: {:?}\n", c.object, c.kind)).collect(),
+        Err(_) => diff.changes.iter().map(|c| pgshift_catalog::quote::comment(&format!("{}: {:?}", c.object, c.kind))).collect(),
     };
     Err(ProjectError::Verify { file: format!("{file} ({direction})"), residual })
 }
@@ -206,7 +201,6 @@ pub fn write(ws: &Workspace, draft: &Draft) -> Result<PathBuf, ProjectError> {
     let dir = &ws.project().migrations_dir;
     std::fs::create_dir_all(dir).map_err(ProjectError::io(dir))?;
     let path = dir.join(draft.file_name());
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(ProjectError::io(&path))?;
-    std::io::Write::write_all(&mut file, draft.render().as_bytes()).map_err(ProjectError::io(&path))?;
+    pgshift_history::write_new(&path, draft.render().as_bytes())?;
     Ok(path)
 }

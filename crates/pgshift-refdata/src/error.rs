@@ -153,6 +153,20 @@ pub enum RefError {
         /// The variable.
         var: String,
     },
+    /// `seed freeze` would write a value taken from the environment into a migration.
+    #[error(
+        "{row}: column {column}: its value comes from the environment variable {var}, and `seed freeze` never \
+         writes environment values (they may be secrets) into a committed migration; apply this change with \
+         `pgshift seed sync` on each database instead, or, if the value is not secret, write it into the data file"
+    )]
+    EnvInFreeze {
+        /// The row.
+        row: RowRef,
+        /// The column.
+        column: String,
+        /// The variable.
+        var: String,
+    },
     /// A value is of a form that cannot be used (e.g. a reference inside a reference).
     #[error("{row}: column {column}: {message}")]
     BadValue {

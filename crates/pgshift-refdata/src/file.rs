@@ -65,6 +65,10 @@ pub struct Row {
     pub at: RowRef,
     /// Its values, aligned with [`TableData::columns`].
     pub cells: Vec<Cell>,
+    /// The columns whose value is declared as `{ env = "NAME" }` (directly or as a reference's
+    /// key), with the variable: values that may be secrets, which `seed freeze` never writes
+    /// into a migration.
+    pub env: Vec<(String, String)>,
 }
 
 /// Every declared row of one table, from one or more files.
@@ -121,14 +125,19 @@ pub struct LoadOptions<'a> {
 /// file whose top level is an array is a list for `rows_from`, not a data file, and is skipped.
 pub fn load(dir: &Path, options: &LoadOptions<'_>) -> Result<DataSet, RefError> {
     let read_err = |source| RefError::Read { path: dir.to_owned(), source };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(read_err)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
-            !hidden && p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("toml" | "json"))
-        })
-        .collect();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read_err)? {
+        let p = entry.map_err(read_err)?.path();
+        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if hidden || !matches!(p.extension().and_then(|e| e.to_str()), Some("toml" | "json")) {
+            continue;
+        }
+        // Follows links: a dangling or looping one is an error naming it, never a skipped file.
+        let meta = std::fs::metadata(&p).map_err(|source| RefError::Read { path: p.clone(), source })?;
+        if meta.is_file() {
+            paths.push(p);
+        }
+    }
     paths.sort();
     let mut files = Vec::new();
     for path in paths {
@@ -152,7 +161,20 @@ struct FileData {
     path: PathBuf,
     table: QualName,
     key: Vec<String>,
-    rows: Vec<(String, Cells)>,
+    rows: Vec<(String, Cells, EnvColumns)>,
+}
+
+/// (column, variable) of the values a row takes from the environment.
+type EnvColumns = Vec<(String, String)>;
+
+/// The variable of an `{ env = "NAME" }` value, directly or as a key of a `{ ref = … }`.
+fn env_var(value: &Value) -> Option<String> {
+    let Value::Object(m) = value else { return None };
+    match m.get("env") {
+        Some(Value::String(var)) => Some(var.clone()),
+        _ if m.contains_key("ref") => m.values().find_map(env_var),
+        _ => None,
+    }
 }
 
 fn read_document(path: &Path) -> Result<Value, RefError> {
@@ -239,11 +261,15 @@ fn parse_file(path: &Path, doc: Value, options: &LoadOptions<'_>) -> Result<File
             .collect();
         let at = RowRef { file: path.to_owned(), origin, key: described.join(", ") };
         let mut cells = Vec::with_capacity(values.len());
+        let mut env = Vec::new();
         for (column, value) in values {
+            if let Some(var) = env_var(&value) {
+                env.push((column.clone(), var));
+            }
             let cell = to_cell(value, &at, &column, options)?;
             cells.push((column, cell));
         }
-        rows.push((at.origin, cells));
+        rows.push((at.origin, cells, env));
     }
     Ok(FileData { path: path.to_owned(), table, key, rows })
 }
@@ -410,7 +436,7 @@ fn resolve_table(name: &str, owned: &BTreeSet<QualName>) -> Result<QualName, Res
 fn group(files: Vec<FileData>) -> Result<DataSet, RefError> {
     let mut tables: BTreeMap<QualName, TableData> = BTreeMap::new();
     let mut first_file: BTreeMap<QualName, PathBuf> = BTreeMap::new();
-    let mut raw_rows: BTreeMap<QualName, Vec<(RowRef, Cells)>> = BTreeMap::new();
+    let mut raw_rows: BTreeMap<QualName, Vec<(RowRef, Cells, EnvColumns)>> = BTreeMap::new();
     for file in files {
         if let Some(existing) = tables.get_mut(&file.table) {
             if existing.key != file.key {
@@ -439,7 +465,7 @@ fn group(files: Vec<FileData>) -> Result<DataSet, RefError> {
         }
         let table = tables.get_mut(&file.table).expect("inserted above");
         let list = raw_rows.entry(file.table.clone()).or_default();
-        for (origin, cells) in file.rows {
+        for (origin, cells, env) in file.rows {
             for (column, _) in &cells {
                 if !table.columns.contains(column) {
                     table.columns.push(column.clone());
@@ -451,7 +477,7 @@ fn group(files: Vec<FileData>) -> Result<DataSet, RefError> {
                 .filter_map(|k| cells.iter().find(|(c, _)| c == k).map(|(_, v)| format!("{k} = {}", v.describe())))
                 .collect();
             let at = RowRef { file: file.path.clone(), origin, key: key.join(", ") };
-            list.push((at, cells));
+            list.push((at, cells, env));
         }
     }
     for (name, table) in tables.iter_mut() {
@@ -459,7 +485,7 @@ fn group(files: Vec<FileData>) -> Result<DataSet, RefError> {
         table.rows.reserve(raw.len());
         // Each key, by its text, to the first row that has it.
         let mut seen: HashMap<Vec<String>, usize> = HashMap::with_capacity(raw.len());
-        for (at, mut cells) in raw {
+        for (at, mut cells, env) in raw {
             let mut aligned = Vec::with_capacity(table.columns.len());
             for column in &table.columns {
                 let Some(i) = cells.iter().position(|(c, _)| c == column) else {
@@ -482,7 +508,7 @@ fn group(files: Vec<FileData>) -> Result<DataSet, RefError> {
                 return Err(RefError::DuplicateKey { row: at, other: table.rows[other].at.clone() });
             }
             seen.insert(key, table.rows.len());
-            table.rows.push(Row { at, cells: aligned });
+            table.rows.push(Row { at, cells: aligned, env });
         }
     }
     Ok(DataSet { tables: tables.into_values().collect() })

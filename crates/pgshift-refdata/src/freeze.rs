@@ -15,11 +15,17 @@
 //! first.) Literals go through
 //! `pgshift_catalog::quote::literal`; types are PostgreSQL's `format_type` text.
 //!
+//! Environment values (`{ env = "NAME" }`: Stripe ids, possibly secrets) are never written into
+//! a migration: [`draft`] refuses with [`RefError::EnvInFreeze`], naming the file, row, column
+//! and variable, when a statement would carry one (a new row with such a column, a changed
+//! such column, or such a key). `seed sync` applies them per database instead.
+//!
 //! Must not: talk to a database or write files (the caller writes the draft).
 
 use pgshift_catalog::{quote, QualName};
 use pgshift_history::{Direction, Draft, DraftSection, RevisionId};
 
+use crate::error::RefError;
 use crate::file::{Cell, DataSet, TableData};
 use crate::live::{Bound, BoundColumn, Source};
 use crate::sync::SeedDiff;
@@ -63,11 +69,43 @@ pub fn statements(data: &DataSet, diff: &SeedDiff) -> Vec<String> {
 }
 
 /// The migration: one transactional up section with [`statements`], no down section (the
-/// previous data is not known to the files).
-pub fn draft(data: &DataSet, diff: &SeedDiff, parents: Vec<RevisionId>, message: &str) -> Draft {
+/// previous data is not known to the files). Refused when a statement would carry a value
+/// taken from the environment (module docs).
+pub fn draft(data: &DataSet, diff: &SeedDiff, parents: Vec<RevisionId>, message: &str) -> Result<Draft, RefError> {
+    no_env_values(data, diff)?;
     let mut draft = Draft::new(parents, message);
     draft.sections.push(DraftSection::new(Direction::Up, true, statements(data, diff)));
-    draft
+    Ok(draft)
+}
+
+/// The first value of an environment variable that [`statements`] would write, as an error.
+fn no_env_values(data: &DataSet, diff: &SeedDiff) -> Result<(), RefError> {
+    for t in &diff.tables {
+        let rows = &data.tables[t.data];
+        let written = |row: usize, column: &str| -> Result<(), RefError> {
+            let r = &rows.rows[row];
+            match r.env.iter().find(|(c, _)| c == column) {
+                Some((column, var)) => {
+                    Err(RefError::EnvInFreeze { row: r.at.clone(), column: column.clone(), var: var.clone() })
+                }
+                None => Ok(()),
+            }
+        };
+        for update in &t.updates {
+            for key in &t.bound.columns[..t.bound.key_len] {
+                written(update.row, &key.name)?;
+            }
+            for change in &update.changes {
+                written(update.row, &change.column)?;
+            }
+        }
+        for insert in &t.inserts {
+            for column in &t.bound.columns {
+                written(insert.row, &column.name)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn table(t: &QualName) -> String {

@@ -125,3 +125,42 @@ async fn freeze_without_a_unique_key_uses_update_and_insert_where_not_exists() {
     assert!(pgshift_refdata::diff(&t.client, &data, false).await.unwrap().is_empty());
     t.finish().await;
 }
+
+/// `seed freeze` never writes an environment value (a Stripe id, maybe a secret) into a
+/// migration: the draft is refused naming file, row, column and variable; values that do not
+/// reach a statement (an unchanged env column of an updated row) do not stop it.
+#[tokio::test]
+async fn freeze_refuses_to_write_environment_values() {
+    let t = TestDb::with_sql("CREATE TABLE price (tier text PRIMARY KEY, cents integer, stripe_id text);
+                              INSERT INTO price VALUES ('pro', 1, 'price_SECRET');").await;
+    let dir = tempfile::tempdir().unwrap();
+    let owned = [pgshift_catalog::QualName::new("public", "price")].into_iter().collect();
+    let env = |var: &str| (var == "STRIPE_PRO").then(|| "price_SECRET".to_owned());
+    let load = |text: &str| {
+        std::fs::write(dir.path().join("prices.toml"), text).unwrap();
+        pgshift_refdata::load(dir.path(), &pgshift_refdata::LoadOptions { owned: &owned, env: &env }).unwrap()
+    };
+    let head = "table = \"price\"\nkey = \"tier\"\n[[rows]]\ntier = \"pro\"\nstripe_id = { env = \"STRIPE_PRO\" }\n";
+
+    // Only the plain column changed: the migration is written, without the secret.
+    let data = load(&format!("{head}cents = 2\n"));
+    let diff = pgshift_refdata::diff(&t.client, &data, false).await.unwrap();
+    let draft = freeze::draft(&data, &diff, Vec::new(), "prices").unwrap();
+    assert!(!draft.render().contains("price_SECRET"), "{}", draft.render());
+
+    // A new row carrying the env value: refused.
+    let data = load(&format!("{head}cents = 1\n[[rows]]\ntier = \"max\"\ncents = 9\nstripe_id = {{ env = \"STRIPE_PRO\" }}\n"));
+    let diff = pgshift_refdata::diff(&t.client, &data, false).await.unwrap();
+    let e = freeze::draft(&data, &diff, Vec::new(), "prices").unwrap_err();
+    let text = e.to_string();
+    assert!(matches!(&e, pgshift_refdata::RefError::EnvInFreeze { column, var, .. } if column == "stripe_id" && var == "STRIPE_PRO"), "{e:?}");
+    assert!(text.contains("prices.toml") && text.contains("row 2") && text.contains("pgshift seed sync"), "{text}");
+    assert!(!text.contains("price_SECRET"), "{text}");
+
+    // A changed env column of an existing row: refused as well.
+    t.client.batch_execute("UPDATE price SET stripe_id = 'old'").await.unwrap();
+    let data = load(&format!("{head}cents = 1\n"));
+    let diff = pgshift_refdata::diff(&t.client, &data, false).await.unwrap();
+    assert!(matches!(freeze::draft(&data, &diff, Vec::new(), "prices"), Err(pgshift_refdata::RefError::EnvInFreeze { .. })));
+    t.finish().await;
+}

@@ -4,6 +4,12 @@
 //! order), executing them into a given (scratch) database, and mapping a failure back to the
 //! file, line and column, with PostgreSQL's message, detail and hint.
 //!
+//! Rules: a leading UTF-8 byte-order mark is ignored (as in migration files). A `.sql` entry of
+//! a directory that cannot be read (a dangling or looping symbolic link, no permission, not
+//! UTF-8) is an error naming it, never skipped: a skipped file would make the next migration
+//! drop its objects. An error PostgreSQL gives without a position is reported at the file, not
+//! at an invented line.
+//!
 //! Must not: pick the database (the caller hands in a client for a scratch database), inspect,
 //! or rewrite the SQL it loads. Later source kinds (a command whose stdout is DDL) plug in
 //! behind [`Source`].
@@ -29,20 +35,21 @@ pub struct SqlFile {
     pub text: String,
 }
 
-/// Where in a file something went wrong (1-based).
+/// Where in a file something went wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
     /// The file.
     pub path: PathBuf,
-    /// Line, 1-based.
-    pub line: usize,
-    /// Column in characters, 1-based.
-    pub column: usize,
+    /// Line and column in characters, both 1-based; `None` when PostgreSQL gave no position.
+    pub position: Option<(usize, usize)>,
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.path.display(), self.line, self.column)
+        match self.position {
+            Some((line, column)) => write!(f, "{}:{line}:{column}", self.path.display()),
+            None => write!(f, "{}", self.path.display()),
+        }
     }
 }
 
@@ -65,9 +72,9 @@ pub enum SourceError {
         path: PathBuf,
     },
     /// PostgreSQL rejected a statement of a file.
-    #[error("{location}: {message}{}{}", detail.as_ref().map(|d| format!("\ndetail: {d}")).unwrap_or_default(), hint.as_ref().map(|h| format!("\nhint: {h}")).unwrap_or_default())]
+    #[error("{location}: {message}{}{}{}", if location.position.is_none() { "\n(PostgreSQL gave no position: the failing statement is somewhere in this file)" } else { "" }, detail.as_ref().map(|d| format!("\ndetail: {d}")).unwrap_or_default(), hint.as_ref().map(|h| format!("\nhint: {h}")).unwrap_or_default())]
     Statement {
-        /// Where (the start of the file when PostgreSQL gave no position).
+        /// Where (the file alone when PostgreSQL gave no position).
         location: Location,
         /// PostgreSQL's message, with its severity and SQLSTATE.
         message: String,
@@ -75,6 +82,19 @@ pub enum SourceError {
         detail: Option<String>,
         /// PostgreSQL's hint.
         hint: Option<String>,
+    },
+    /// A `.sql` entry of a directory is a symbolic link that leads nowhere.
+    #[error(
+        "{} is a symbolic link whose target cannot be reached ({source}); point it at an existing .sql file or \
+         delete it (a skipped file would make the next migration drop everything it declares)",
+        path.display()
+    )]
+    BrokenLink {
+        /// The link.
+        path: PathBuf,
+        /// Why following it failed (not found, too many levels of links, permission).
+        #[source]
+        source: std::io::Error,
     },
     /// The connection failed while loading.
     #[error("{path}: the database connection failed while loading: {source}")]
@@ -98,17 +118,20 @@ impl Source {
 
 fn read_sql(path: &Path) -> Result<Vec<SqlFile>, SourceError> {
     let read_err = |source| SourceError::Read { path: path.to_owned(), source };
-    let meta = std::fs::metadata(path).map_err(read_err)?;
+    let meta = std::fs::metadata(path).map_err(|source| broken(path, source))?;
     if !meta.is_dir() {
-        let text = std::fs::read_to_string(path).map_err(read_err)?;
-        return Ok(vec![SqlFile { path: path.to_owned(), text }]);
+        return Ok(vec![read_file(path)?]);
     }
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(path).map_err(read_err)? {
         let entry = entry.map_err(read_err)?;
         let p = entry.path();
-        if p.extension().is_some_and(|e| e == "sql") && p.is_file() {
-            paths.push(p);
+        if p.extension().is_some_and(|e| e == "sql") {
+            // Follows links: a dangling or looping one is an error here, not a skipped file.
+            let meta = std::fs::metadata(&p).map_err(|source| broken(&p, source))?;
+            if meta.is_file() {
+                paths.push(p);
+            }
         }
     }
     if paths.is_empty() {
@@ -117,12 +140,27 @@ fn read_sql(path: &Path) -> Result<Vec<SqlFile>, SourceError> {
     paths.sort();
     paths
         .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p)
-                .map_err(|source| SourceError::Read { path: p.clone(), source })?;
-            Ok(SqlFile { path: p, text })
-        })
+        .map(|p| read_file(&p))
         .collect()
+}
+
+/// A file's text, without a leading byte-order mark.
+fn read_file(path: &Path) -> Result<SqlFile, SourceError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SourceError::Read { path: path.to_owned(), source })?;
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    };
+    Ok(SqlFile { path: path.to_owned(), text })
+}
+
+/// The error for a path whose metadata cannot be read: a broken link when it is a link.
+fn broken(path: &Path, source: std::io::Error) -> SourceError {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        SourceError::BrokenLink { path: path.to_owned(), source }
+    } else {
+        SourceError::Read { path: path.to_owned(), source }
+    }
 }
 
 /// Execute the files, in order, into the database behind `client`.
@@ -131,13 +169,12 @@ pub async fn load(client: &Client, files: &[SqlFile]) -> Result<(), SourceError>
         if let Err(e) = client.batch_execute(&file.text).await {
             return Err(match e.as_db_error() {
                 Some(db) => {
-                    let offset = match db.position() {
-                        Some(tokio_postgres::error::ErrorPosition::Original(p)) => *p as usize,
-                        _ => 0,
+                    let position = match db.position() {
+                        Some(tokio_postgres::error::ErrorPosition::Original(p)) => Some(line_col(&file.text, *p as usize)),
+                        _ => None,
                     };
-                    let (line, column) = line_col(&file.text, offset);
                     SourceError::Statement {
-                        location: Location { path: file.path.clone(), line, column },
+                        location: Location { path: file.path.clone(), position },
                         message: format!("{}: {} ({})", db.severity(), db.message(), db.code().code()),
                         detail: db.detail().map(str::to_owned),
                         hint: db.hint().map(str::to_owned),
@@ -150,8 +187,8 @@ pub async fn load(client: &Client, files: &[SqlFile]) -> Result<(), SourceError>
     Ok(())
 }
 
-/// Line and column (1-based) of the 1-based character `position` PostgreSQL reports; 0 means
-/// "no position" and maps to 1:1.
+/// Line and column (1-based) of the 1-based character `position` PostgreSQL reports (0 maps
+/// to 1:1; [`load`] passes only real positions).
 pub fn line_col(text: &str, position: usize) -> (usize, usize) {
     let (mut line, mut col) = (1, 1);
     for ch in text.chars().take(position.saturating_sub(1)) {

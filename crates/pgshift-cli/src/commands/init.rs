@@ -102,17 +102,15 @@ pub async fn run(args: &InitArgs, config: &Config) -> Result<u8, CliError> {
 
 /// Write `text` to `path` unless it exists (then say so and leave it).
 fn write_new(path: &Path, text: &str, created: &mut Vec<PathBuf>) -> Result<(), CliError> {
-    match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
-        Ok(mut f) => {
-            std::io::Write::write_all(&mut f, text.as_bytes())
-                .map_err(|e| CliError::usage(format!("cannot write {}", path.display())).caused_by(&e))?;
+    match pgshift_history::write_new(path, text.as_bytes()) {
+        Ok(()) => {
             created.push(path.to_owned());
             Ok(())
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+        Err(pgshift_history::HistoryError::Write { source, .. }) if source.kind() == std::io::ErrorKind::AlreadyExists => {
             eprintln!("kept {} (it exists)", path.display());
             Ok(())
         }
-        Err(e) => Err(CliError::usage(format!("cannot write {}", path.display())).caused_by(&e)),
+        Err(e) => Err(super::migrate::history_error(e)),
     }
 }

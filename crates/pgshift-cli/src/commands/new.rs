@@ -113,12 +113,7 @@ async fn refuse_clashes(config: &Config, ws: &pgshift_project::Workspace, prepar
 fn write_plain(dir: &std::path::Path, draft: &pgshift_history::Draft) -> Result<std::path::PathBuf, CliError> {
     std::fs::create_dir_all(dir).map_err(|e| CliError::usage(format!("cannot create {}", dir.display())).caused_by(&e))?;
     let path = dir.join(draft.file_name());
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, draft.render().as_bytes()))
-        .map_err(|e| CliError::usage(format!("cannot write {}", path.display())).caused_by(&e))?;
+    pgshift_history::write_new(&path, draft.render().as_bytes()).map_err(super::migrate::history_error)?;
     Ok(path)
 }
 

@@ -151,8 +151,7 @@ pub async fn merge(args: &MergeArgs, config: &Config) -> Result<u8, CliError> {
     let text = draft.render();
     // The draft must read back as the revision it is (the same parser every command uses).
     MigrationFile::parse(&path, &text).map_err(history_error)?;
-    std::fs::write(&path, text)
-        .map_err(|e| CliError::usage(format!("cannot write {}", path.display())).caused_by(&e))?;
+    pgshift_history::write_new(&path, text.as_bytes()).map_err(history_error)?;
     print(&format!("{}\n", path.display()))?;
     Ok(0)
 }

@@ -144,7 +144,8 @@ fn refdata_error(e: RefError) -> CliError {
             return CliError::database(e.to_string())
                 .hint("check the connection and that the user may read and write the reference tables")
         }
-        RefError::Read { .. } => Some("create the data directory (or pass --data DIR / set data_dir in pgshift.toml)"),
+        RefError::Read { .. } => Some("create the data directory (or pass --data DIR / set data_dir in pgshift.toml); a symbolic link must point at an existing file"),
+        RefError::EnvInFreeze { .. } => Some("no migration was written"),
         RefError::NotOwned { .. } => Some("only tables declared in the schema directory may hold reference data; declare the table there, or remove the file"),
         RefError::MissingTable { .. } => Some("run `pgshift upgrade` so the database has the table"),
         RefError::MissingEnv { .. } => Some("set the variable, or give the value a default: { env = \"NAME\", default = \"…\" }"),
@@ -218,11 +219,11 @@ async fn freeze(args: &FreezeArgs, config: &Config) -> Result<u8, CliError> {
         eprintln!("nothing to freeze: the database's reference data matches data/");
         return Ok(0);
     }
-    let draft = pgshift_refdata::freeze::draft(&data, &diff, parents, &args.message);
+    let draft = pgshift_refdata::freeze::draft(&data, &diff, parents, &args.message).map_err(refdata_error)?;
     let path = args.seed.project.dir(config).join(draft.file_name());
     let text = draft.render();
     MigrationFile::parse(&path, &text).map_err(history_error)?;
-    std::fs::write(&path, text).map_err(|e| CliError::usage(format!("cannot write {}", path.display())).caused_by(&e))?;
+    pgshift_history::write_new(&path, text.as_bytes()).map_err(history_error)?;
     print(&format!("{}\n", path.display()))?;
     eprintln!("{}", summary(&diff, "froze"));
     Ok(0)
