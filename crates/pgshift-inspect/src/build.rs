@@ -27,6 +27,8 @@ pub struct Rows {
     pub depends: Vec<Row>,
     pub extension_members: Vec<Row>,
     pub opclasses: Vec<Row>,
+    /// Objects of kinds the model does not represent: (kind, schema or '', name).
+    pub unsupported: Vec<Row>,
     /// Index definitions by index OID: assembled by [`render_index_definitions`], completed
     /// from the server for the rest.
     pub index_definitions: HashMap<u32, String>,
@@ -122,7 +124,27 @@ pub fn build(mut rows: Rows, filter: &ObjectFilter) -> Catalog {
     triggers(&rows, &mut cat, &mut oids);
     policies(&rows, &mut cat, &mut oids);
     dependencies(&rows, &mut cat, &oids);
+    unsupported(&rows, filter, &mut cat);
     cat
+}
+
+/// A diagnostic for each object of a kind the model does not represent (those in a schema
+/// only when the filter lets their name through; casts, event triggers and publications belong
+/// to no schema and are reported only when the filter does not narrow what is seen: a live
+/// database read through a project's ownership may hold another system's).
+fn unsupported(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog) {
+    for r in &rows.unsupported {
+        let (kind, schema, name): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+        let shown = if schema.is_empty() {
+            filter.owned.is_none() && filter.include.is_empty() && filter.include_schemas.is_empty()
+        } else {
+            filter.allows(&QualName::new(schema.clone(), name.split('.').next().unwrap_or(&name)))
+        };
+        if shown {
+            let what = if schema.is_empty() { name } else { format!("{}.{}", pgshift_catalog::quote::ident(&schema), name) };
+            cat.diagnostics.push(format!("{kind} {what} is not modelled yet: no migration creates, changes or drops it"));
+        }
+    }
 }
 
 /// Types and functions of the extensions in the catalog stand for their extension in

@@ -140,6 +140,7 @@ async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> 
         depends,
         extension_members,
         opclasses,
+        unsupported,
     ) = futures_util::try_join!(
         q(queries::SCHEMAS, "schemas"),
         q(queries::EXTENSIONS, "extensions"),
@@ -155,6 +156,7 @@ async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> 
         q(queries::DEPENDS, "dependencies"),
         q(queries::EXTENSION_MEMBERS, "extension members"),
         q(queries::OPCLASSES, "operator classes"),
+        q(queries::UNSUPPORTED, "objects of kinds not modelled"),
     )?;
     Ok(Rows {
         schemas,
@@ -171,6 +173,7 @@ async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> 
         depends,
         extension_members,
         opclasses,
+        unsupported,
         index_definitions: std::collections::HashMap::new(),
     })
 }

@@ -112,7 +112,8 @@ pub fn subtract(mut catalog: Catalog, externals: &Catalog) -> Catalog {
     catalog.views.retain(|k, _| !externals.views.contains_key(k));
     catalog.functions.retain(|k, _| !externals.functions.contains_key(k));
     catalog.indexes.retain(|k, _| !externals.indexes.contains_key(k));
-    catalog.diagnostics.clear();
+    // What inspection left out of the externals is not ours to report.
+    catalog.diagnostics.retain(|d| !externals.diagnostics.contains(d));
     catalog
 }
 

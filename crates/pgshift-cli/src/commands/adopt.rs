@@ -21,6 +21,10 @@ pub struct AdoptArgs {
     /// SQL expression filling a NOT NULL column the database lacks: schema.table.column=EXPR (repeatable).
     #[arg(long, value_name = "TABLE.COLUMN=EXPR")]
     pub backfill: Vec<String>,
+    /// Refuse (exit 2) when a schema holds objects pgshift cannot represent yet, instead of
+    /// warning that the migration leaves them out.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub project: ProjectArgs,
 }
@@ -31,6 +35,7 @@ pub async fn run(args: &AdoptArgs, config: &Config) -> Result<u8, CliError> {
     let client = args.project.connect(config).await?;
     let ws = workspace_for(config, &args.project).await?;
     let prepared = pgshift_project::autogen::prepare(&ws).await.map_err(project_error)?;
+    super::report_unmodelled(&[&prepared.history.catalog, &prepared.desired], args.strict)?;
     let adopted = pgshift_project::adopt::adopt(&ws, &client, &prepared, args.alembic_revision.as_deref(), &plan_options)
         .await
         .map_err(project_error)?;

@@ -22,6 +22,10 @@ pub struct CheckArgs {
     /// Only compare the history with schema/, even when a database URL is configured.
     #[arg(long)]
     pub no_database: bool,
+    /// Refuse (exit 2) when a schema holds objects pgshift cannot represent yet, instead of
+    /// warning that the migration leaves them out.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub project: ProjectArgs,
 }
@@ -39,6 +43,7 @@ pub async fn run(args: &CheckArgs, config: &Config) -> Result<u8, CliError> {
     let client = if args.no_database { None } else { args.project.connect_if_configured(config).await? };
     let ws = workspace_for(config, &args.project).await?;
     let prepared = pgshift_project::autogen::prepare(&ws).await.map_err(project_error)?;
+    super::report_unmodelled(&[&prepared.history.catalog, &prepared.desired], args.strict)?;
     let missing = pgshift_project::check::missing_migration(&prepared);
     let drift = match &client {
         Some(client) => Some(

@@ -30,6 +30,10 @@ pub struct DiffArgs {
     /// Exit with 1 when the plan is not empty.
     #[arg(long)]
     pub exit_code: bool,
+    /// Refuse (exit 2) when a schema holds objects pgshift cannot represent yet, instead of
+    /// warning that the migration leaves them out.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub answers: decide::AnswerArgs,
     #[command(flatten)]
@@ -45,6 +49,7 @@ pub async fn run(args: &DiffArgs, config: &Config) -> Result<u8, CliError> {
         source::catalog(&args.from, &filter, args.filter.ownership(config, Live::OwnedRefusingClashes), config),
         source::catalog(&args.to, &filter, args.filter.ownership(config, Live::OwnedRefusingClashes), config)
     )?;
+    super::report_unmodelled(&[&from, &to], args.strict)?;
     decide::check_renames(&diff_options, &from, &to)?;
     let interactive = decide::interactive(args.json);
     let diff = decide::renames(&mut diff_options, interactive, |o| pgshift_diff::diff(&from, &to, o))?;

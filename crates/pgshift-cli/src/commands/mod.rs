@@ -36,6 +36,30 @@ pub fn json<T: serde::Serialize>(value: &T) -> Result<String, CliError> {
     Ok(s)
 }
 
+/// Print what the catalogs could not represent (`Catalog::diagnostics`: objects of kinds the
+/// model does not have yet), once each, as warnings: a migration leaves them out, and the user
+/// must know. With `--strict` any of them is an error (exit 2) instead.
+pub fn report_unmodelled(catalogs: &[&pgshift_catalog::Catalog], strict: bool) -> Result<(), CliError> {
+    let mut seen = std::collections::BTreeSet::new();
+    let notes: Vec<&String> = catalogs.iter().flat_map(|c| c.diagnostics.iter()).filter(|d| seen.insert(*d)).collect();
+    if notes.is_empty() {
+        return Ok(());
+    }
+    if strict {
+        let list: Vec<String> = notes.iter().map(|n| format!("  {}", pgshift_catalog::quote::comment_text(n))).collect();
+        return Err(CliError::usage(format!(
+            "{} object(s) cannot be represented, and --strict refuses to leave them out:\n{}",
+            notes.len(),
+            list.join("\n")
+        ))
+        .hint("nothing was written; manage these objects by hand (a hand-written migration), or run without --strict"));
+    }
+    for note in notes {
+        eprintln!("warning: {}", pgshift_catalog::quote::comment_text(note));
+    }
+    Ok(())
+}
+
 /// The scratch error as a CLI error: a database-class failure (exit 3).
 pub fn scratch_error(e: pgshift_scratch::ScratchError) -> CliError {
     let mut err = CliError::database("the scratch PostgreSQL server is not available").caused_by(&e);

@@ -30,6 +30,10 @@ pub struct NewArgs {
     /// Print the result (file, summary) as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Refuse (exit 2) when a schema holds objects pgshift cannot represent yet, instead of
+    /// warning that the migration leaves them out.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Run `pgshift new`.
@@ -46,6 +50,7 @@ pub async fn run(args: &NewArgs, config: &Config) -> Result<u8, CliError> {
     let ws = workspace(config).await?;
     let prepared = pgshift_project::autogen::prepare(&ws).await.map_err(project_error)?;
     refuse_clashes(config, &ws, &prepared).await?;
+    super::report_unmodelled(&[&prepared.history.catalog, &prepared.desired], args.strict)?;
     decide::check_renames(&diff_options, &prepared.history.catalog, &prepared.desired)?;
     let interactive = decide::interactive(args.json);
     let diff = decide::renames(&mut diff_options, interactive, |o| prepared.diff(o))?;
