@@ -157,7 +157,7 @@ pub fn nodes_with(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool) -> Vec<N
         }
     }
     for table in catalog.tables.values() {
-        table_nodes(table, want, &mut nodes);
+        table_nodes(catalog, table, want, &mut nodes);
     }
     for view in catalog.views.values() {
         let mut node = Node::new(Rank::View, ObjectRef::View { name: view.name.clone() }, with_schema(&view.depends_on, &view.name));
@@ -302,7 +302,7 @@ pub fn column_sql(col: &Column) -> String {
     s
 }
 
-fn table_nodes(table: &Table, want: &dyn Fn(&ObjectRef) -> bool, nodes: &mut Vec<Node>) {
+fn table_nodes(catalog: &Catalog, table: &Table, want: &dyn Fn(&ObjectRef) -> bool, nodes: &mut Vec<Node>) {
     let name = table.name.sql();
     let object = ObjectRef::Table { name: table.name.clone() };
     let mut deps = with_schema(&table.depends_on, &table.name);
@@ -357,6 +357,7 @@ fn table_nodes(table: &Table, want: &dyn Fn(&ObjectRef) -> bool, nodes: &mut Vec
             sql.push_str(&format!(" WITH ({})", opts.join(", ")));
         }
         node.sql.push(sql);
+        node.sql.extend(partition_defaults(catalog, table));
         if table.rls_enabled {
             node.sql.push(format!("ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"));
         }
@@ -417,6 +418,27 @@ fn table_nodes(table: &Table, want: &dyn Fn(&ObjectRef) -> bool, nodes: &mut Vec
         push_comment(&mut node.sql, "POLICY", &format!("{} ON {name}", ident(&p.name)), &p.comment);
         nodes.push(node);
     }
+}
+
+/// A partition takes its parent's column defaults when it is created; the defaults it has of
+/// its own (`ALTER TABLE partition ALTER COLUMN … SET DEFAULT`) are set after.
+fn partition_defaults(catalog: &Catalog, table: &Table) -> Vec<String> {
+    let Some(parent) = table.partition_of.as_ref().and_then(|p| catalog.tables.get(&p.parent)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for col in table.columns.iter().filter(|c| c.generated.is_none() && c.identity.is_none()) {
+        let inherited = parent.column(&col.name).and_then(|p| p.default.as_ref());
+        if inherited == col.default.as_ref() {
+            continue;
+        }
+        let change = match &col.default {
+            Some(d) => format!("SET DEFAULT {d}"),
+            None => "DROP DEFAULT".to_owned(),
+        };
+        out.push(format!("ALTER TABLE {} ALTER COLUMN {} {change}", table.name.sql(), ident(&col.name)));
+    }
+    out
 }
 
 /// `CREATE POLICY …` for a policy on `table`.

@@ -82,6 +82,35 @@ pub enum ChangeKind {
         /// The new comment.
         comment: Option<String>,
     },
+    /// `ALTER TABLE parent DETACH PARTITION object` (scheduled with the drops: before the
+    /// parent changes, so nothing it does recurses into the table any more).
+    DetachPartition {
+        /// The partitioned table it leaves.
+        parent: QualName,
+    },
+    /// A table PostgreSQL cannot change in place (plain to partitioned or back) is renamed out
+    /// of the way, scheduled with the drops: `ALTER TABLE object RENAME TO to`. What belongs to
+    /// it goes with it; the target's table is created under its name, then [`ChangeKind::FillFrom`].
+    SetAside {
+        /// The temporary name.
+        to: QualName,
+    },
+    /// Copy the rows of a set-aside table into its recreated table, then drop the old one (and
+    /// the partitions it had). Runs after the new table's partitions are created and before
+    /// anything else that needs the table (keys, indexes, foreign keys, views).
+    FillFrom {
+        /// The set-aside table.
+        from: QualName,
+        /// Columns copied (those of the target table the old one has, not generated).
+        columns: Vec<String>,
+    },
+    /// A new index on a partitioned table takes the partitions' existing matching indexes:
+    /// `CREATE INDEX … ON ONLY parent` (its create step) then `ALTER INDEX object ATTACH
+    /// PARTITION …` for each (pg_dump's form).
+    AttachIndexes {
+        /// The partitions' indexes, one per partition of the table.
+        partitions: Vec<QualName>,
+    },
 }
 
 /// A table column whose type is an enum being swapped.
@@ -202,6 +231,16 @@ pub enum TableAction {
     Comment {
         /// New comment.
         comment: Option<String>,
+    },
+    /// `ALTER TABLE parent ATTACH PARTITION table bound` (its last action: the table matches the
+    /// parent's columns and checks by then).
+    AttachPartition {
+        /// The partitioned table.
+        parent: QualName,
+        /// `FOR VALUES …` or `DEFAULT`.
+        bound: String,
+        /// The parent's partition key (`RANGE (at)`), for the proof query.
+        key: String,
     },
     /// `COMMENT ON COLUMN`.
     ColumnComment {

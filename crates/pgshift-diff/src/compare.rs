@@ -122,10 +122,12 @@ pub fn compare(a: &Catalog, b: &Catalog) -> Found {
             (Some(_), None) => {
                 f.drop(object, vec![Hazard::Destructive(format!("table {name} is dropped with all its rows"))])
             }
-            (Some(x), Some(y)) => compare_table(a, &b.sequences, x, y, &mut f),
+            (Some(x), Some(y)) => compare_table(a, b, x, y, &mut f),
             (None, None) => {}
         }
     }
+    set_aside_partitions(a, b, &mut f);
+    let attached = attached_indexes(a, b);
     for (name, x, y) in sides(&a.indexes, &b.indexes) {
         let object = ObjectRef::Index { name: name.clone() };
         match (x, y) {
@@ -134,11 +136,16 @@ pub fn compare(a: &Catalog, b: &Catalog) -> Found {
                 f.create(object);
                 let _ = y;
             }
+            // A partition's index the new index on its parent takes over.
+            (Some(_), None) if attached.values().flatten().any(|i| i == name) => {}
             (Some(_), None) => f.drop(object, Vec::new()),
             (Some(x), Some(y)) if x.definition != y.definition => f.recreate(object),
             (Some(x), Some(y)) => f.comment(object, &x.comment, &y.comment),
             (None, None) => {}
         }
+    }
+    for (name, partitions) in attached {
+        f.push(ObjectRef::Index { name }, ChangeKind::AttachIndexes { partitions }, Vec::new());
     }
     for (name, x, y) in sides(&a.views, &b.views) {
         let object = ObjectRef::View { name: name.clone() };
@@ -290,22 +297,72 @@ fn owner_dropped(seq: &Sequence, b: &Catalog) -> bool {
         .is_some_and(|(table, column)| b.tables.get(table).is_none_or(|t| !t.columns.iter().any(|c| &c.name == column)))
 }
 
-fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Table, y: &Table, f: &mut Found) {
+fn compare_table(a: &Catalog, b: &Catalog, x: &Table, y: &Table, f: &mut Found) {
     // Most tables of a large schema are unchanged: nothing to compare, nothing to clone.
     if x == y {
         return;
     }
+    let b_sequences = &b.sequences;
     let name = &y.name;
     let object = ObjectRef::Table { name: name.clone() };
     // Each action with the hazards that concern it: one change (so one step) per action.
     let mut actions: Vec<(TableAction, Vec<Hazard>)> = Vec::new();
-    if (&x.kind, &x.partition_of, &x.inherits) != (&y.kind, &y.partition_of, &y.inherits) {
-        // Columns and constraints move between local and inherited: nothing else is comparable.
-        let hazard = Hazard::Unsupported(format!(
-            "table {name}: changing partitioning or inheritance (attach, detach, INHERIT) is not planned yet; write it by hand"
-        ));
-        f.push(object, ChangeKind::AlterTable { actions: Vec::new() }, vec![hazard]);
+    let unsupported = |f: &mut Found, why: String| {
+        let hazard = Hazard::Unsupported(format!("table {name}: {why}; write it by hand"));
+        f.push(object.clone(), ChangeKind::AlterTable { actions: Vec::new() }, vec![hazard]);
+    };
+    if x.inherits != y.inherits {
+        unsupported(f, "changing inheritance (INHERIT / NO INHERIT) is not planned yet".to_owned());
         return;
+    }
+    if x.kind != y.kind {
+        if x.partition_of.is_some() || y.partition_of.is_some() {
+            unsupported(f, "a partition that becomes partitioned itself (or stops being) is not planned yet".to_owned());
+        } else {
+            let why = match (&x.kind, &y.kind) {
+                (TableKind::Plain, _) => "becomes partitioned, which PostgreSQL cannot do in place",
+                _ => "stops being partitioned, which PostgreSQL cannot do in place",
+            };
+            recreate_table(x, y, why, f);
+        }
+        return;
+    }
+    // Attach and detach: the table is compared as it is once detached (every column and
+    // inherited check its own) with the table as it must be just before it is attached (the
+    // parent's columns and checks, which ATTACH requires, as its own).
+    let (x, y) = (&mut x.clone(), &mut y.clone());
+    let mut attach_to = None;
+    if x.partition_of != y.partition_of {
+        if let Some(px) = x.partition_of.clone() {
+            let kept = y.partition_of.as_ref().is_some_and(|py| py.parent == px.parent);
+            let copies = inherited_copies(a, &px.parent);
+            if !kept && !copies.is_empty() {
+                // DETACH would leave copies of the parent's indexes and keys on the table, under
+                // names PostgreSQL picks (not in the model): the table is recreated instead.
+                let why = format!(
+                    "leaves {} (DETACH PARTITION would keep copies of its {} under names PostgreSQL picks)",
+                    px.parent,
+                    copies.join(", ")
+                );
+                recreate_table(x, y, &why, f);
+                return;
+            }
+            let hazards = vec![Hazard::Locking(format!(
+                "DETACH PARTITION takes an ACCESS EXCLUSIVE lock on {} and {name}",
+                px.parent
+            ))];
+            f.push(object.clone(), ChangeKind::DetachPartition { parent: px.parent.clone() }, hazards);
+            own_inherited(a, x, &px.parent);
+            x.partition_of = None;
+        }
+        if let Some(py) = y.partition_of.take() {
+            own_inherited(b, y, &py.parent);
+            let key = match b.tables.get(&py.parent).map(|p| &p.kind) {
+                Some(TableKind::Partitioned { key }) => key.clone(),
+                _ => String::new(),
+            };
+            attach_to = Some(TableAction::AttachPartition { parent: py.parent, bound: py.bound, key });
+        }
     }
     let inline = |t: &Table| -> BTreeMap<String, Constraint> {
         t.constraints.values().filter(|c| c.is_inline() && c.validated).map(|c| (c.name.clone(), c.clone())).collect()
@@ -321,6 +378,30 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
         }
     }
     let mut reshaped = false;
+    // The default of a column a partition inherits is the partition's own; SET DEFAULT on the
+    // parent (and ADD COLUMN, and a type change, which sets it again) recurses into it.
+    if let (Some(px), Some(py)) = (&x.partition_of, &y.partition_of) {
+        let (pa, pb) = (a.tables.get(&px.parent), b.tables.get(&py.parent));
+        for cy in y.columns.iter().filter(|c| !c.local) {
+            // A column the parent adds comes with the parent's default.
+            let cx = x.column(&cy.name);
+            if cx.is_some_and(|c| c.local) {
+                continue;
+            }
+            let parent_x = pa.and_then(|p| p.column(&cy.name));
+            let parent_y = pb.and_then(|p| p.column(&cy.name));
+            let expected = match (parent_x, parent_y) {
+                (Some(p), Some(q)) if (&p.default, &p.data_type, &p.collation) != (&q.default, &q.data_type, &q.collation) => {
+                    q.default.clone()
+                }
+                (None, Some(q)) => q.default.clone(),
+                _ => cx.and_then(|c| c.default.clone()),
+            };
+            if expected != cy.default {
+                actions.push((TableAction::SetDefault { column: cy.name.clone(), default: cy.default.clone() }, Vec::new()));
+            }
+        }
+    }
     // Columns a partition or child inherits are its parent's to change.
     let local = |t: &Table| Table { columns: t.columns.iter().filter(|c| c.local).cloned().collect(), ..t.clone() };
     let (x, y) = (&local(x), &local(y));
@@ -469,6 +550,23 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
     if x.comment != y.comment {
         actions.push((TableAction::Comment { comment: y.comment.clone() }, Vec::new()));
     }
+    if let Some(attach) = attach_to {
+        let TableAction::AttachPartition { parent, bound, .. } = &attach else { unreachable!() };
+        let mut hazards = vec![
+            Hazard::DataDependent(format!("every row of {name} must fall within its bound {bound}")),
+            Hazard::Locking(format!("ATTACH PARTITION scans {name} under a lock that blocks its writes")),
+        ];
+        let default = b.tables.values().find(|t| {
+            t.name != *name && t.partition_of.as_ref().is_some_and(|p| p.parent == *parent && p.bound == "DEFAULT")
+        });
+        if let Some(d) = default {
+            hazards.push(Hazard::DataDependent(format!(
+                "no row of the default partition {} may fall within the bound of {name}",
+                d.name
+            )));
+        }
+        actions.push((attach, hazards));
+    }
     if reshaped {
         f.reshaped.insert(object.clone());
     }
@@ -528,6 +626,160 @@ fn compare_table(a: &Catalog, b_sequences: &BTreeMap<QualName, Sequence>, x: &Ta
             (None, None) => {}
         }
     }
+}
+
+/// What a partition of `parent` holds as copies of the parent's indexes and keys (and keeps,
+/// under names PostgreSQL chose, when it is detached): the parent's indexes and its primary
+/// key, unique, exclusion and foreign key constraints, by name.
+fn inherited_copies(a: &Catalog, parent: &QualName) -> Vec<String> {
+    let mut out: Vec<String> = a.indexes.values().filter(|i| &i.table == parent).map(|i| format!("index {}", quote::ident(&i.name.name))).collect();
+    if let Some(p) = a.tables.get(parent) {
+        out.extend(p.constraints.values().filter(|c| !c.is_inline()).map(|c| format!("constraint {}", quote::ident(&c.name))));
+    }
+    out
+}
+
+/// Make what `table` inherits from `parent` (in `catalog`) its own: every column local, and
+/// the parent's inheritable checks among its constraints (what DETACH leaves, and what ATTACH
+/// requires the table to have).
+fn own_inherited(catalog: &Catalog, table: &mut Table, parent: &QualName) {
+    for c in &mut table.columns {
+        c.local = true;
+    }
+    let Some(p) = catalog.tables.get(parent) else { return };
+    for c in p.constraints.values() {
+        if matches!(c.kind, ConstraintKind::Check { no_inherit: false, .. }) && c.validated {
+            table.constraints.entry(c.name.clone()).or_insert_with(|| Constraint { comment: None, ..c.clone() });
+        }
+    }
+}
+
+/// The temporary name of a table set aside to be recreated; it fits in 63 bytes.
+pub fn set_aside_name(name: &QualName) -> QualName {
+    let mut base: String = name.name.clone();
+    while base.len() > 48 {
+        base.pop();
+    }
+    QualName::new(name.schema.clone(), format!("{base}__pgshift_old"))
+}
+
+/// A plain table that becomes partitioned, or back (`why` says which), or a partition leaving
+/// a parent that has indexes or keys: PostgreSQL has no in-place form that converges. The
+/// table is set aside (renamed), created anew as the target has it, filled from the old one
+/// after its partitions exist, and the old one dropped; what belongs to it (keys, indexes,
+/// triggers, policies) and what stands on it are created again.
+fn recreate_table(x: &Table, y: &Table, why: &str, f: &mut Found) {
+    let name = &y.name;
+    let object = ObjectRef::Table { name: name.clone() };
+    let temp = set_aside_name(name);
+    let what = why;
+    let mut hazards = vec![Hazard::Rewrite(format!(
+        "table {name} {why}: it is renamed to {temp}, created anew, \
+         its rows copied in and the old table dropped (writes wait until the migration commits)"
+    ))];
+    let identity = x.columns.iter().chain(&y.columns).any(|c| c.identity.is_some());
+    if identity {
+        hazards.push(Hazard::Unsupported(format!(
+            "table {name} {what}; it has an identity column, whose sequence would clash with the new one's"
+        )));
+    }
+    f.push(object.clone(), ChangeKind::SetAside { to: temp.clone() }, hazards);
+    f.create(object.clone());
+    for c in y.constraints.values().filter(|c| !(c.is_inline() && c.validated)) {
+        f.push(ObjectRef::Constraint { table: name.clone(), name: c.name.clone() }, ChangeKind::Create, constraint_hazards(name, c));
+    }
+    for t in y.triggers.keys() {
+        f.create(ObjectRef::Trigger { table: name.clone(), name: t.clone() });
+    }
+    for p in y.policies.keys() {
+        f.create(ObjectRef::Policy { table: name.clone(), name: p.clone() });
+    }
+    let columns: Vec<String> = y
+        .columns
+        .iter()
+        .filter(|c| c.generated.is_none() && x.column(&c.name).is_some_and(|o| o.generated.is_none()))
+        .map(|c| c.name.clone())
+        .collect();
+    let mut fill_hazards = Vec::new();
+    if matches!(y.kind, TableKind::Partitioned { .. }) {
+        fill_hazards.push(Hazard::DataDependent(format!("every row of {name} must fall within one of its new partitions")));
+    }
+    for c in x.columns.iter().filter(|c| c.generated.is_none() && !columns.contains(&c.name)) {
+        fill_hazards.push(Hazard::Destructive(format!("column {name}.{} is not copied: the new table has no such column", quote::ident(&c.name))));
+    }
+    f.push(object, ChangeKind::FillFrom { from: temp, columns }, fill_hazards);
+}
+
+/// Partitions of set-aside tables go with the old table (its rows, theirs included, are
+/// copied first): they need no drop of their own.
+fn set_aside_partitions(a: &Catalog, b: &Catalog, f: &mut Found) {
+    let aside: BTreeSet<QualName> = f
+        .changes
+        .iter()
+        .filter_map(|c| match (&c.object, &c.kind) {
+            (ObjectRef::Table { name }, ChangeKind::SetAside { .. }) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    if aside.is_empty() {
+        return;
+    }
+    let under = |t: &Table| -> bool {
+        let mut parent = t.partition_of.as_ref().map(|p| &p.parent);
+        // A partition tree is finite; the bound guards against a malformed catalog.
+        for _ in 0..a.tables.len() {
+            match parent {
+                Some(p) if aside.contains(p) => return true,
+                Some(p) => parent = a.tables.get(p).and_then(|t| t.partition_of.as_ref()).map(|p| &p.parent),
+                None => return false,
+            }
+        }
+        false
+    };
+    let gone: BTreeSet<QualName> =
+        a.tables.values().filter(|t| !b.tables.contains_key(&t.name) && under(t)).map(|t| t.name.clone()).collect();
+    f.changes.retain(|c| !(c.kind == ChangeKind::Drop && matches!(&c.object, ObjectRef::Table { name } if gone.contains(name))));
+}
+
+/// The body of an index definition after `CREATE [UNIQUE] INDEX name ON [ONLY] table `, which
+/// two indexes on different tables share when they are the same index.
+fn index_body(i: &Index) -> Option<&str> {
+    let rest = i.definition.strip_prefix("CREATE ")?;
+    let rest = rest.strip_prefix("UNIQUE ").unwrap_or(rest);
+    let rest = rest.strip_prefix("INDEX ")?.strip_prefix(quote::ident(&i.name.name).as_str())?.strip_prefix(" ON ")?;
+    let rest = rest.strip_prefix("ONLY ").unwrap_or(rest);
+    rest.strip_prefix(i.table.sql().as_str())
+}
+
+/// New indexes on partitioned tables for which every partition (that is one in both catalogs)
+/// already has a matching index of its own that the target no longer lists (it becomes the
+/// new index's partition): index → those indexes, by partition.
+fn attached_indexes(a: &Catalog, b: &Catalog) -> BTreeMap<QualName, Vec<QualName>> {
+    let mut out = BTreeMap::new();
+    for p in b.indexes.values().filter(|i| !a.indexes.contains_key(&i.name)) {
+        let Some(body) = index_body(p) else { continue };
+        let (Some(ta), Some(tb)) = (a.tables.get(&p.table), b.tables.get(&p.table)) else { continue };
+        if !matches!(tb.kind, TableKind::Partitioned { .. }) || ta.kind != tb.kind {
+            continue;
+        }
+        let partitions: Vec<&Table> =
+            b.tables.values().filter(|t| t.partition_of.as_ref().is_some_and(|po| po.parent == p.table)).collect();
+        let mut found = Vec::new();
+        for part in &partitions {
+            let same = a.tables.get(&part.name).is_some_and(|t| t.partition_of == part.partition_of && t.kind == TableKind::Plain);
+            let matching = a.indexes.values().find(|i| {
+                i.table == part.name && !b.indexes.contains_key(&i.name) && i.unique == p.unique && index_body(i) == Some(body)
+            });
+            match matching {
+                Some(i) if same && part.kind == TableKind::Plain => found.push(i.name.clone()),
+                _ => break,
+            }
+        }
+        if !partitions.is_empty() && found.len() == partitions.len() {
+            out.insert(p.name.clone(), found);
+        }
+    }
+    out
 }
 
 /// Put a hazard on the action just pushed (the one it concerns).

@@ -75,8 +75,7 @@ pub fn diff(source: &Catalog, target: &Catalog, options: &DiffOptions) -> Diff {
     break_fk_cycles(source, &mut found);
 
     // What the source loses: dropped objects and what belongs to a dropped relation.
-    let dropped: BTreeSet<ObjectRef> =
-        found.changes.iter().filter(|c| c.kind == ChangeKind::Drop).map(|c| c.object.clone()).collect();
+    let dropped: BTreeSet<ObjectRef> = found.changes.iter().filter(|c| gone(c)).map(|c| c.object.clone()).collect();
     let replaces = |object: &ObjectRef| {
         dropped.contains(object) || parent_of(source, object).is_some_and(|p| dropped.contains(&p))
     };
@@ -87,13 +86,14 @@ pub fn diff(source: &Catalog, target: &Catalog, options: &DiffOptions) -> Diff {
             ChangeKind::AddEnumLabel { .. } => Phase::EnumLabel,
             ChangeKind::Rename { .. } | ChangeKind::RenameEnumLabel { .. } => Phase::Rename,
             ChangeKind::AlterTable { ref actions } if matches!(actions.as_slice(), [TableAction::RenameColumn { .. }]) => Phase::Rename,
-            ChangeKind::Drop => Phase::Drop,
+            ChangeKind::Drop | ChangeKind::SetAside { .. } | ChangeKind::DetachPartition { .. } => Phase::Drop,
             _ => Phase::Build,
         };
         // A sequence's OWNED BY is its own (secondary) node in the target graph, after the table.
-        let primary = !matches!(&change.kind, ChangeKind::AlterSequence { to } if to.owned_by.is_some());
+        let fill = matches!(change.kind, ChangeKind::FillFrom { .. });
+        let primary = !fill && !matches!(&change.kind, ChangeKind::AlterSequence { to } if to.owned_by.is_some());
         let replaces = phase == Phase::Build && replaces(&change.object);
-        items.push(Item { phase, object: change.object.clone(), primary, replaces });
+        items.push(Item { phase, object: change.object.clone(), primary, replaces, fill });
         changes.push(change);
     }
     let order = schedule::schedule(&items, &source_graph, &target_graph);
@@ -106,8 +106,7 @@ pub fn diff(source: &Catalog, target: &Catalog, options: &DiffOptions) -> Diff {
 /// what stands on a table whose columns change type or disappear, transitively.
 fn recreate_dependents(source: &Catalog, target: &Catalog, graph: &Graph, found: &mut compare::Found) {
     let dependents = graph.dependents();
-    let mut dropped: BTreeSet<ObjectRef> =
-        found.changes.iter().filter(|c| c.kind == ChangeKind::Drop).map(|c| c.object.clone()).collect();
+    let mut dropped: BTreeSet<ObjectRef> = found.changes.iter().filter(|c| gone(c)).map(|c| c.object.clone()).collect();
     let created: BTreeSet<ObjectRef> =
         found.changes.iter().filter(|c| c.kind == ChangeKind::Create).map(|c| c.object.clone()).collect();
     let mut queue: Vec<(ObjectRef, bool)> = dropped.iter().map(|o| (o.clone(), true)).collect();
@@ -147,11 +146,14 @@ fn recreate_dependents(source: &Catalog, target: &Catalog, graph: &Graph, found:
         }
         // A child of a dropped relation goes with it; drop it explicitly otherwise.
         let parent_gone = parent_of(source, &object).is_some_and(|p| dropped.contains(&p));
+        // Its other changes are replaced by the drop and create (a create the comparison
+        // already made, for a table set aside, stays).
+        let replaced = |c: &Change| c.object == object && !matches!(c.kind, ChangeKind::Drop | ChangeKind::Create);
         if !parent_gone && exists(source, &object) {
-            found.changes.retain(|c| !(c.object == object && c.kind != ChangeKind::Drop));
+            found.changes.retain(|c| !replaced(c));
             found.changes.push(Change { object: object.clone(), kind: ChangeKind::Drop, hazards: Vec::new() });
         } else {
-            found.changes.retain(|c| !(c.object == object && c.kind != ChangeKind::Drop));
+            found.changes.retain(|c| !replaced(c));
         }
         if exists(target, &object) && !created.contains(&object) {
             found.changes.push(Change { object, kind: ChangeKind::Create, hazards: Vec::new() });
@@ -162,11 +164,16 @@ fn recreate_dependents(source: &Catalog, target: &Catalog, graph: &Graph, found:
         !matches!(&c.kind, ChangeKind::AlterTable { actions } if actions.is_empty()) || !c.hazards.is_empty()
     });
     // Children of dropped relations never need their own drop statement.
-    let all_dropped: BTreeSet<ObjectRef> =
-        found.changes.iter().filter(|c| c.kind == ChangeKind::Drop).map(|c| c.object.clone()).collect();
+    let all_dropped: BTreeSet<ObjectRef> = found.changes.iter().filter(|c| gone(c)).map(|c| c.object.clone()).collect();
     found.changes.retain(|c| {
         !(c.kind == ChangeKind::Drop && parent_of(source, &c.object).is_some_and(|p| all_dropped.contains(&p)))
     });
+}
+
+/// Whether the source's object goes away with this change: dropped, or set aside to be
+/// recreated (what belongs to it goes with the old table).
+fn gone(change: &Change) -> bool {
+    matches!(change.kind, ChangeKind::Drop | ChangeKind::SetAside { .. })
 }
 
 /// Foreign keys that tie dropped tables into a cycle (`a → b → a`, through any number of

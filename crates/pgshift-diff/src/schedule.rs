@@ -9,7 +9,9 @@
 //! 4. alter(T) before drop(X) when T depended on X in the source and is kept (the alter removes
 //!    the use, e.g. a column leaves an enum type, or an extension's type, that is then dropped);
 //! 5. drop(V) before alter(T) when V depended on T in the source (a view over a column whose
-//!    type changes).
+//!    type changes);
+//! 6. a recreated table's fill after the table and its partitions are created, before the rest
+//!    of what stands on it (keys, indexes, foreign keys, views).
 //!
 //! Ties go to the earlier phase (non-transactional enum labels, renames, drops, then the rest)
 //! and then to the position in the source's (reversed) or target's render order, so the result
@@ -44,6 +46,9 @@ pub struct Item {
     /// For build items: the source's object of that name is dropped by this diff (explicitly
     /// or with the relation it belongs to), so this one uses nothing of the source's.
     pub replaces: bool,
+    /// A recreated table's rows copied in ([`crate::ChangeKind::FillFrom`]): after the
+    /// table's partitions are created, before anything else that needs the table.
+    pub fill: bool,
 }
 
 /// Dependency edges of a catalog, by object: (object → what it needs), with each node's
@@ -216,6 +221,29 @@ pub fn schedule(items: &[Item], source: &Graph, target: &Graph) -> Vec<usize> {
                 }
             }
             Phase::EnumLabel | Phase::Rename => {}
+        }
+        // 6. a fill runs after its table and the table's partitions are created, and before
+        // everything else built on the table.
+        if it.fill {
+            for (j, other) in items.iter().enumerate() {
+                if j == i || other.phase != Phase::Build {
+                    continue;
+                }
+                if other.object == it.object {
+                    if other.primary {
+                        before[i].insert(j);
+                    }
+                    continue;
+                }
+                if !target.deps(&other.object).any(|d| *d == it.object) {
+                    continue;
+                }
+                if matches!(other.object, ObjectRef::Table { .. }) {
+                    before[i].insert(j);
+                } else {
+                    before[j].insert(i);
+                }
+            }
         }
     }
     let key = |i: usize| {

@@ -91,6 +91,126 @@ pub fn removed_labels(columns: &[(QualName, String, bool)], removed: &[String]) 
     Some(format!("SELECT {}", parts.join(" + ")))
 }
 
+/// Rows of `table` outside a partition bound, for a key on one plain column (`RANGE (at)`,
+/// `LIST (region)`) and a bound of single values (`FOR VALUES FROM ('a') TO ('b')`, `FOR
+/// VALUES IN (…)`); None for other keys and bounds (expressions, several columns, hash,
+/// `DEFAULT`), whose hazard stays a text.
+pub fn partition_bound(table: &QualName, key: &str, bound: &str) -> Option<String> {
+    let (strategy, column) = key.split_once(' ')?;
+    let column = column.strip_prefix('(')?.strip_suffix(')')?;
+    if !is_identifier(column) {
+        return None;
+    }
+    let inside = match strategy {
+        "RANGE" => {
+            let rest = bound.strip_prefix("FOR VALUES FROM (")?;
+            let (lo, rest) = split_value(rest)?;
+            let rest = rest.strip_prefix(" TO (")?;
+            let (hi, rest) = split_value(rest)?;
+            if !rest.is_empty() {
+                return None;
+            }
+            let mut parts = vec![format!("{column} IS NOT NULL")];
+            if lo != "MINVALUE" && lo != "MAXVALUE" {
+                parts.push(format!("{column} >= {lo}"));
+            }
+            if hi != "MAXVALUE" && hi != "MINVALUE" {
+                parts.push(format!("{column} < {hi}"));
+            }
+            parts.join(" AND ")
+        }
+        "LIST" => {
+            let values = bound.strip_prefix("FOR VALUES IN (")?.strip_suffix(')')?;
+            let values = split_list(values)?;
+            let (nulls, values): (Vec<&str>, Vec<&str>) = values.into_iter().partition(|v| *v == "NULL");
+            let mut parts = Vec::new();
+            if !values.is_empty() {
+                parts.push(format!("{column} IN ({})", values.join(", ")));
+            }
+            if !nulls.is_empty() {
+                parts.push(format!("{column} IS NULL"));
+            }
+            parts.join(" OR ")
+        }
+        _ => return None,
+    };
+    Some(format!("SELECT count(*) FROM {} WHERE NOT coalesce({inside}, false)", table.sql()))
+}
+
+/// A column name as `pg_get_partkeydef` prints it: plain or double-quoted.
+fn is_identifier(s: &str) -> bool {
+    let plain = !s.is_empty()
+        && s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    let quoted = s.len() >= 2 && s.starts_with('"') && s.ends_with('"') && !s[1..s.len() - 1].replace("\"\"", "").contains('"');
+    plain || quoted
+}
+
+/// One value of a bound, up to its closing parenthesis: (value, what follows it). None when
+/// the list holds several values.
+fn split_value(s: &str) -> Option<(&str, &str)> {
+    let end = top_level(s, ')')?;
+    let value = &s[..end];
+    split_list(value).filter(|v| v.len() == 1)?;
+    Some((value, &s[end + 1..]))
+}
+
+/// The values of a comma-separated bound list (literals may hold commas and parentheses).
+fn split_list(s: &str) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    loop {
+        match top_level(rest, ',') {
+            Some(i) => {
+                out.push(rest[..i].trim());
+                rest = &rest[i + 1..];
+            }
+            None => {
+                out.push(rest.trim());
+                return Some(out);
+            }
+        }
+    }
+}
+
+/// The byte offset of the first `c` outside quotes and parentheses.
+fn top_level(s: &str, c: char) -> Option<usize> {
+    let (mut quoted, mut depth) = (false, 0usize);
+    for (i, ch) in s.char_indices() {
+        match ch {
+            '\'' => quoted = !quoted,
+            _ if quoted => {}
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if ch == c && depth == 0 => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
 fn list(columns: &[String]) -> String {
     columns.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_bounds() {
+        let t = QualName::new("public", "ev_1");
+        assert_eq!(
+            partition_bound(&t, "RANGE (at)", "FOR VALUES FROM ('2024-01-01') TO (MAXVALUE)").unwrap(),
+            "SELECT count(*) FROM public.ev_1 WHERE NOT coalesce(at IS NOT NULL AND at >= '2024-01-01', false)"
+        );
+        assert_eq!(
+            partition_bound(&t, "LIST (\"Region\")", "FOR VALUES IN ('a,b', NULL)").unwrap(),
+            "SELECT count(*) FROM public.ev_1 WHERE NOT coalesce(\"Region\" IN ('a,b') OR \"Region\" IS NULL, false)"
+        );
+        assert_eq!(partition_bound(&t, "RANGE (a, b)", "FOR VALUES FROM (1, 2) TO (3, 4)"), None);
+        assert_eq!(partition_bound(&t, "RANGE (lower(x))", "FOR VALUES FROM ('a') TO ('b')"), None);
+        assert_eq!(partition_bound(&t, "LIST (r)", "DEFAULT"), None);
+        assert_eq!(partition_bound(&t, "HASH (r)", "FOR VALUES WITH (modulus 2, remainder 0)"), None);
+    }
 }

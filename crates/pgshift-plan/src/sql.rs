@@ -111,7 +111,13 @@ fn created_subset(target: &Catalog, created: &std::collections::BTreeSet<&Object
             ObjectRef::Table { name: table }
             | ObjectRef::Constraint { table, .. }
             | ObjectRef::Trigger { table, .. }
-            | ObjectRef::Policy { table, .. } => copy(&target.tables, &mut subset.tables, table),
+            | ObjectRef::Policy { table, .. } => {
+                copy(&target.tables, &mut subset.tables, table);
+                // A partition's defaults are rendered against its parent's.
+                if let Some(p) = target.tables.get(table).and_then(|t| t.partition_of.as_ref()) {
+                    copy(&target.tables, &mut subset.tables, &p.parent);
+                }
+            }
         }
     }
     subset
@@ -151,6 +157,16 @@ impl<'a> Context<'a> {
                     sql.push(format!("COMMENT ON CONSTRAINT {} ON {} IS {}", ident(&c.name), t.name.sql(), literal(comment)));
                 }
                 create.entry(object).or_insert(sql);
+            }
+        }
+        // A new index that takes over its partitions' indexes is created on the parent only,
+        // then they are attached to it (pg_dump's form).
+        for c in &diff.changes {
+            let (ObjectRef::Index { name }, ChangeKind::AttachIndexes { .. }) = (&c.object, &c.kind) else { continue };
+            let (Some(index), Some(sql)) = (target.indexes.get(name), create.get_mut(&c.object)) else { continue };
+            let table = index.table.sql();
+            if let Some(first) = sql.first_mut() {
+                *first = first.replacen(&format!(" ON {table} USING "), &format!(" ON ONLY {table} USING "), 1);
             }
         }
         Context { source, target, options, create }
@@ -235,6 +251,36 @@ impl<'a> Context<'a> {
                     _ => "ENABLE TRIGGER",
                 };
                 vec![step(format!("ALTER TABLE {} {state} {}", table.sql(), ident(name)))]
+            }
+            ChangeKind::DetachPartition { parent } => {
+                let ObjectRef::Table { name } = object else { return Vec::new() };
+                vec![step(format!("ALTER TABLE {} DETACH PARTITION {}", parent.sql(), name.sql()))]
+            }
+            ChangeKind::SetAside { to } => {
+                let ObjectRef::Table { name } = object else { return Vec::new() };
+                vec![step(format!("ALTER TABLE {} RENAME TO {}", name.sql(), ident(&to.name)))]
+            }
+            ChangeKind::FillFrom { from, columns } => {
+                let ObjectRef::Table { name } = object else { return Vec::new() };
+                let cols: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+                let cols = cols.join(", ");
+                let mut out = Vec::new();
+                if !columns.is_empty() {
+                    out.push(step(format!("INSERT INTO {} ({cols}) SELECT {cols} FROM {}", name.sql(), from.sql())));
+                }
+                // A sequence the new table's columns own still belongs to the old table, which
+                // would take it along.
+                for seq in self.target.sequences.values() {
+                    if let Some((table, column)) = seq.owned_by.as_ref().filter(|(t, _)| t == name) {
+                        out.push(step(format!("ALTER SEQUENCE {} OWNED BY {}.{}", seq.name.sql(), table.sql(), ident(column))));
+                    }
+                }
+                out.push(step(format!("DROP TABLE {}", from.sql())));
+                out
+            }
+            ChangeKind::AttachIndexes { partitions } => {
+                let ObjectRef::Index { name } = object else { return Vec::new() };
+                partitions.iter().map(|p| step(format!("ALTER INDEX {} ATTACH PARTITION {}", name.sql(), p.sql()))).collect()
             }
             ChangeKind::Comment { comment } => comment_target(self.target, object)
                 .map(|(what, target)| step(format!("COMMENT ON {what} {target} IS {}", comment_literal(comment))))
@@ -375,6 +421,10 @@ impl<'a> Context<'a> {
             TableAction::Comment { comment } => {
                 vec![(format!("COMMENT ON TABLE {t} IS {}", comment_literal(comment)), None)]
             }
+            TableAction::AttachPartition { parent, bound, key } => vec![(
+                format!("ALTER TABLE {} ATTACH PARTITION {t} {bound}", parent.sql()),
+                proof::partition_bound(table, key, bound),
+            )],
             TableAction::ColumnComment { column, comment } => {
                 vec![(format!("COMMENT ON COLUMN {t}.{} IS {}", ident(column), comment_literal(comment)), None)]
             }

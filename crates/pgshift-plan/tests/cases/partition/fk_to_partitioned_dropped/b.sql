@@ -1,0 +1,1 @@
+CREATE TABLE ref (id int, at date);

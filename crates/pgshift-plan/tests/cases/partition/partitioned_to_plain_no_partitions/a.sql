@@ -1,0 +1,1 @@
+CREATE TABLE ev (id int, at date NOT NULL) PARTITION BY RANGE (at);

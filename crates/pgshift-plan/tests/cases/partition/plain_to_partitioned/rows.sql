@@ -1,0 +1,1 @@
+INSERT INTO ev VALUES (1, '2024-02-02', 'a'), (2, '2030-01-01', 'b'); INSERT INTO ref VALUES (1);
