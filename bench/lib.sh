@@ -39,7 +39,7 @@ bench_bindir() {
 # Build pgshift in release mode; set `pgshift` and `admin_url` (the scratch server's admin db).
 bench_build() {
     cargo build --release -p pgshift-cli >&2
-    pgshift="$root/target/release/pgshift"
+    pgshift="${CARGO_TARGET_DIR:-$root/target}/release/pgshift"
     admin_url=$("$pgshift" scratch url)
 }
 
