@@ -7,16 +7,20 @@
 //! before anything is written, and writing the file. The verified database is kept as the
 //! new head's template, so the next `new` replays nothing.
 //!
-//! Must not: ask questions (renames and backfill values come in through the diff and plan
-//! options the caller builds) or touch any database but scratch ones.
+//! [`run`] is the whole workflow as data: questions go to an [`Answers`] the caller supplies
+//! (flags and a terminal prompt in the CLI, a map in a library or a test), the result is an
+//! [`Outcome`].
+//!
+//! Must not: ask questions itself (it asks the caller's [`Answers`]), print, or touch any
+//! database but scratch ones.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use pgshift_catalog::Catalog;
-use pgshift_diff::{Change, ChangeKind, Diff, DiffOptions};
+use pgshift_catalog::{Catalog, QualName};
+use pgshift_diff::{Change, ChangeKind, Diff, DiffOptions, RenameCandidate, RenameRequest};
 use pgshift_history::{DowngradeTarget, Direction, Draft, DraftSection, MigrationFile, RevisionGraph, RevisionId};
-use pgshift_plan::{Plan, Step};
+use pgshift_plan::{Plan, PlanError, PlanOptions, Step};
 use serde::Serialize;
 
 use crate::owned::subtract;
@@ -203,4 +207,143 @@ pub fn write(ws: &Workspace, draft: &Draft) -> Result<PathBuf, ProjectError> {
     let path = dir.join(draft.file_name());
     pgshift_history::write_new(&path, draft.render().as_bytes())?;
     Ok(path)
+}
+
+/// The questions an autogenerate may need answered: which drop + add pairs are renames, and
+/// what fills existing rows of a new NOT NULL column. The CLI answers from its flags or a
+/// terminal prompt; a library user or a test from a map ([`Given`]).
+pub trait Answers {
+    /// Whether `candidate` (a drop and an add that look alike) is a rename.
+    fn rename(&mut self, candidate: &RenameCandidate) -> bool;
+    /// The SQL expression that fills `table.column` in existing rows; `None` refuses, and the
+    /// autogenerate fails naming the `--backfill` to pass.
+    fn backfill(&mut self, table: &QualName, column: &str) -> Option<String>;
+}
+
+/// Answers known up front: the renames and backfills given are used, nothing else is asked
+/// (a rename candidate stays a drop and an add; a missing backfill is refused).
+#[derive(Clone, Debug, Default)]
+pub struct Given;
+
+impl Answers for Given {
+    fn rename(&mut self, _: &RenameCandidate) -> bool {
+        false
+    }
+
+    fn backfill(&mut self, _: &QualName, _: &str) -> Option<String> {
+        None
+    }
+}
+
+/// What `pgshift new "message"` was asked: the message and the answers given as flags.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// What the migration does, in a few words.
+    pub message: String,
+    /// Drops and adds to treat as renames (`--rename`).
+    pub diff: DiffOptions,
+    /// Backfill expressions (`--backfill`).
+    pub plan: PlanOptions,
+}
+
+/// What an autogenerate did.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// The history's head already gives the desired schema: no file.
+    NothingToDo,
+    /// A migration was verified and written.
+    Written(Written),
+}
+
+/// A written migration, and what the user should know about it.
+#[derive(Clone, Debug)]
+pub struct Written {
+    /// The file.
+    pub path: PathBuf,
+    /// Its revision.
+    pub revision: RevisionId,
+    /// What it does, in words.
+    pub summary: Summary,
+    /// Drops and adds that may be renames, with the flag that makes each one.
+    pub rename_candidates: Vec<RenameCandidate>,
+    /// Differences the planner could not carry out (also in the file, as NOT PLANNED).
+    pub not_planned: Vec<String>,
+    /// Columns that make the down section impossible (it would re-add NOT NULL columns with no
+    /// value for existing rows): the file has no down section.
+    pub no_down: Vec<(QualName, String)>,
+}
+
+/// The whole autogenerate, as `pgshift new` runs it: diff the history's head against the
+/// desired schema, ask `answers` about rename candidates and missing backfill values, plan up
+/// and down, verify the draft on a scratch database, write it. Nothing is written unless the
+/// draft replays to exactly the desired schema (and back).
+pub async fn run(ws: &Workspace, prepared: &Prepared, request: Request, answers: &mut dyn Answers) -> Result<Outcome, ProjectError> {
+    let Request { message, diff: mut diff_options, plan: mut plan_options } = request;
+    for r in &diff_options.renames {
+        r.check(&prepared.history.catalog, &prepared.desired).map_err(|e| {
+            ProjectError::Refused(format!(
+                "{e}; --rename names an object dropped from the history's schema and one added in the desired one"
+            ))
+        })?;
+    }
+    let mut diff = prepared.diff(&diff_options);
+    let mut renamed = false;
+    for candidate in &diff.rename_candidates {
+        if answers.rename(candidate) {
+            if let Ok(r) = RenameRequest::parse(candidate.flag.trim_start_matches("--rename ")) {
+                diff_options.renames.push(r);
+                renamed = true;
+            }
+        }
+    }
+    if renamed {
+        diff = prepared.diff(&diff_options);
+    }
+    if diff.changes.is_empty() {
+        return Ok(Outcome::NothingToDo);
+    }
+    let up = loop {
+        match pgshift_plan::plan(&prepared.history.catalog, &prepared.desired, &diff, &plan_options) {
+            Ok(plan) => break plan,
+            Err(PlanError::MissingBackfill { columns }) => {
+                let mut refused = Vec::new();
+                for (table, column) in columns {
+                    match answers.backfill(&table, &column) {
+                        Some(expr) if !expr.trim().is_empty() => {
+                            plan_options.backfills.insert((table, column), expr);
+                        }
+                        _ => refused.push((table, column)),
+                    }
+                }
+                if !refused.is_empty() {
+                    return Err(PlanError::MissingBackfill { columns: refused }.into());
+                }
+            }
+        }
+    };
+    let down_diff = prepared.diff_down(&diff_options);
+    let (down, no_down) = match pgshift_plan::plan(&prepared.desired, &prepared.history.catalog, &down_diff, &plan_options) {
+        Ok(plan) => (Some(plan), Vec::new()),
+        Err(PlanError::MissingBackfill { columns }) => (None, columns),
+    };
+    let draft = draft(prepared.parent.as_ref(), &message, &up, down.as_ref());
+    verify(ws, prepared, &draft).await?;
+    let path = write(ws, &draft)?;
+    let not_planned = diff
+        .changes
+        .iter()
+        .flat_map(|c| &c.hazards)
+        .filter_map(|h| match h {
+            pgshift_diff::Hazard::Unsupported(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect();
+    Ok(Outcome::Written(Written {
+        path,
+        revision: draft.revision,
+        summary: summary(&diff.changes),
+        rename_candidates: diff.rename_candidates,
+        not_planned,
+        no_down,
+    }))
 }

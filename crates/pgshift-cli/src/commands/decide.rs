@@ -104,6 +104,31 @@ pub fn plan(from: &Catalog, to: &Catalog, diff: &Diff, options: &mut PlanOptions
     }
 }
 
+/// The CLI's answers to a workflow's questions: on a terminal, asked; otherwise none (the
+/// flags given were already passed in), and the workflow refuses naming the flag to pass.
+pub struct Prompt {
+    /// Whether questions may be asked ([`interactive`]).
+    pub interactive: bool,
+}
+
+impl pgshift_project::autogen::Answers for Prompt {
+    fn rename(&mut self, candidate: &pgshift_diff::RenameCandidate) -> bool {
+        self.interactive && ask_yes(&format!("Is {} renamed to {}?", candidate.from, candidate.to)).unwrap_or(false)
+    }
+
+    fn backfill(&mut self, table: &QualName, column: &str) -> Option<String> {
+        if !self.interactive {
+            return None;
+        }
+        ask(&format!(
+            "Value for existing rows of new NOT NULL column {table}.{} (SQL expression): ",
+            pgshift_catalog::quote::ident(column)
+        ))
+        .ok()
+        .filter(|e| !e.is_empty())
+    }
+}
+
 /// Warn about changes the planner cannot carry out.
 pub fn warn_unsupported(diff: &Diff) {
     for change in &diff.changes {

@@ -10,7 +10,7 @@
 //! database but scratch ones.
 
 use clap::Args;
-use pgshift_plan::PlanError;
+use pgshift_project::autogen::Outcome;
 
 use super::{decide, json, print};
 use crate::config::Config;
@@ -46,41 +46,36 @@ pub async fn run(args: &NewArgs, config: &Config) -> Result<u8, CliError> {
         let ws_path = write_plain(&project.migrations_dir, &draft)?;
         return report(args, Some(&ws_path), &pgshift_project::autogen::Summary::default(), true);
     }
-    let (mut diff_options, mut plan_options) = args.answers.options()?;
+    let (diff_options, plan_options) = args.answers.options()?;
     let ws = workspace(config).await?;
     let prepared = pgshift_project::autogen::prepare(&ws).await.map_err(project_error)?;
     refuse_clashes(config, &ws, &prepared).await?;
     super::report_unmodelled(&[&prepared.history.catalog, &prepared.desired], args.strict)?;
-    decide::check_renames(&diff_options, &prepared.history.catalog, &prepared.desired)?;
-    let interactive = decide::interactive(args.json);
-    let diff = decide::renames(&mut diff_options, interactive, |o| prepared.diff(o))?;
-    if diff.changes.is_empty() {
-        eprintln!("schema and history agree: nothing to write");
-        return report(args, None, &pgshift_project::autogen::Summary::default(), false);
-    }
-    decide::warn_unsupported(&diff);
-    let up = decide::plan(&prepared.history.catalog, &prepared.desired, &diff, &mut plan_options, interactive)?;
-    let down_diff = prepared.diff_down(&diff_options);
-    let down = match pgshift_plan::plan(&prepared.desired, &prepared.history.catalog, &down_diff, &plan_options) {
-        Ok(plan) => Some(plan),
-        Err(PlanError::MissingBackfill { columns }) => {
-            let names: Vec<String> = columns.iter().map(|(t, c)| format!("{t}.{}", pgshift_catalog::quote::ident(c))).collect();
-            eprintln!(
-                "warning: no down section: undoing this migration re-adds NOT NULL column(s) {} with no value for existing rows; \
-                 pass --backfill for them to get one",
-                names.join(", ")
-            );
-            None
+    let request = pgshift_project::autogen::Request { message: args.message.clone(), diff: diff_options, plan: plan_options };
+    let mut answers = decide::Prompt { interactive: decide::interactive(args.json) };
+    let outcome = pgshift_project::autogen::run(&ws, &prepared, request, &mut answers).await.map_err(project_error)?;
+    let written = match outcome {
+        Outcome::NothingToDo => {
+            eprintln!("schema and history agree: nothing to write");
+            return report(args, None, &pgshift_project::autogen::Summary::default(), false);
         }
+        Outcome::Written(written) => written,
     };
-    let draft = pgshift_project::autogen::draft(prepared.parent.as_ref(), &args.message, &up, down.as_ref());
-    pgshift_project::autogen::verify(&ws, &prepared, &draft).await.map_err(project_error)?;
-    let path = pgshift_project::autogen::write(&ws, &draft).map_err(project_error)?;
-    let summary = pgshift_project::autogen::summary(&diff.changes);
-    for cand in &diff.rename_candidates {
+    for m in &written.not_planned {
+        eprintln!("warning: not planned: {}", pgshift_catalog::quote::comment_text(m));
+    }
+    if !written.no_down.is_empty() {
+        let names: Vec<String> = written.no_down.iter().map(|(t, c)| format!("{t}.{}", pgshift_catalog::quote::ident(c))).collect();
+        eprintln!(
+            "warning: no down section: undoing this migration re-adds NOT NULL column(s) {} with no value for existing rows; \
+             pass --backfill for them to get one",
+            names.join(", ")
+        );
+    }
+    for cand in &written.rename_candidates {
         eprintln!("rename candidate: {} → {} (pass {} to make it a rename)", cand.from, cand.to, cand.flag);
     }
-    report(args, Some(&path), &summary, false)
+    report(args, Some(&written.path), &written.summary, false)
 }
 
 /// Refuse a name of `schema/` that is a foreign object's in the configured database (when one
