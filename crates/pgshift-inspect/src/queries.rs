@@ -312,36 +312,31 @@ pub fn nulls_not_distinct(version: Version, alias: &str) -> String {
     }
 }
 
+/// `SELECT kind, schema, name` of the user objects (not extension members) of one catalog.
+macro_rules! unmodelled {
+    ($kind:literal, $catalog:literal, $name:literal, $namespace:literal) => {
+        concat!(
+            "SELECT '", $kind, "', n.nspname::text, o.", $name, "::text FROM ", $catalog, " o ",
+            "JOIN pg_catalog.pg_namespace n ON n.oid = o.", $namespace, " WHERE ", user_ns!("n"), " AND ",
+            not_ext!($catalog, "o.oid")
+        )
+    };
+}
+
 /// User objects of kinds the model does not represent yet (kind, schema, name), so that a
 /// diff can say what it leaves out instead of leaving it out silently: collations, operators,
 /// operator classes and families, text search configurations and dictionaries, conversions,
 /// extended statistics, rules other than a view's `_RETURN`, and casts, event triggers and
 /// publications (which live in no schema: reported with an empty schema).
 pub const UNSUPPORTED: &str = concat!(
-    "SELECT 'collation', n.nspname::text, o.collname::text FROM pg_catalog.pg_collation o ",
-    "JOIN pg_catalog.pg_namespace n ON n.oid = o.collnamespace WHERE ", user_ns!("n"), " AND ",
-    not_ext!("pg_catalog.pg_collation", "o.oid"),
-    " UNION ALL SELECT 'operator', n.nspname::text, o.oprname::text FROM pg_catalog.pg_operator o ",
-    "JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE ", user_ns!("n"), " AND ",
-    not_ext!("pg_catalog.pg_operator", "o.oid"),
-    " UNION ALL SELECT 'operator class', n.nspname::text, o.opcname::text FROM pg_catalog.pg_opclass o ",
-    "JOIN pg_catalog.pg_namespace n ON n.oid = o.opcnamespace WHERE ", user_ns!("n"), " AND ",
-    not_ext!("pg_catalog.pg_opclass", "o.oid"),
-    " UNION ALL SELECT 'operator family', n.nspname::text, o.opfname::text FROM pg_catalog.pg_opfamily o ",
-    "JOIN pg_catalog.pg_namespace n ON n.oid = o.opfnamespace WHERE ", user_ns!("n"), " AND ",
-    not_ext!("pg_catalog.pg_opfamily", "o.oid"),
-    " UNION ALL SELECT 'text search configuration', n.nspname::text, o.cfgname::text FROM pg_catalog.pg_ts_config o ",
-    "JOIN pg_catalog.pg_namespace n ON n.oid = o.cfgnamespace WHERE ", user_ns!("n"), " AND ",
-    not_ext!("pg_catalog.pg_ts_config", "o.oid"),
-    " UNION ALL SELECT 'text search dictionary', n.nspname::text, o.dictname::text FROM pg_catalog.pg_ts_dict o ",
-    "JOIN pg_catalog.pg_namespace n ON n.oid = o.dictnamespace WHERE ", user_ns!("n"), " AND ",
-    not_ext!("pg_catalog.pg_ts_dict", "o.oid"),
-    " UNION ALL SELECT 'conversion', n.nspname::text, o.conname::text FROM pg_catalog.pg_conversion o ",
-    "JOIN pg_catalog.pg_namespace n ON n.oid = o.connamespace WHERE ", user_ns!("n"), " AND ",
-    not_ext!("pg_catalog.pg_conversion", "o.oid"),
-    " UNION ALL SELECT 'statistics object', n.nspname::text, o.stxname::text FROM pg_catalog.pg_statistic_ext o ",
-    "JOIN pg_catalog.pg_namespace n ON n.oid = o.stxnamespace WHERE ", user_ns!("n"), " AND ",
-    not_ext!("pg_catalog.pg_statistic_ext", "o.oid"),
+    unmodelled!("collation", "pg_catalog.pg_collation", "collname", "collnamespace"), " UNION ALL ",
+    unmodelled!("operator", "pg_catalog.pg_operator", "oprname", "oprnamespace"), " UNION ALL ",
+    unmodelled!("operator class", "pg_catalog.pg_opclass", "opcname", "opcnamespace"), " UNION ALL ",
+    unmodelled!("operator family", "pg_catalog.pg_opfamily", "opfname", "opfnamespace"), " UNION ALL ",
+    unmodelled!("text search configuration", "pg_catalog.pg_ts_config", "cfgname", "cfgnamespace"), " UNION ALL ",
+    unmodelled!("text search dictionary", "pg_catalog.pg_ts_dict", "dictname", "dictnamespace"), " UNION ALL ",
+    unmodelled!("conversion", "pg_catalog.pg_conversion", "conname", "connamespace"), " UNION ALL ",
+    unmodelled!("statistics object", "pg_catalog.pg_statistic_ext", "stxname", "stxnamespace"),
     " UNION ALL SELECT 'rule', n.nspname::text, c.relname::text || '.' || o.rulename::text FROM pg_catalog.pg_rewrite o ",
     "JOIN pg_catalog.pg_class c ON c.oid = o.ev_class JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ",
     "WHERE o.rulename <> '_RETURN' AND ", user_ns!("n"), " AND ", not_ext!("pg_catalog.pg_rewrite", "o.oid"),
