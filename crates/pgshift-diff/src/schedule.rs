@@ -9,7 +9,8 @@
 //! 4. alter(T) before drop(X) when T depended on X in the source and is kept (the alter removes
 //!    the use, e.g. a column leaves an enum type, or an extension's type, that is then dropped);
 //! 5. drop(V) before alter(T) when V depended on T in the source (a view over a column whose
-//!    type changes).
+//!    type changes);
+//! 6. create(X) before any other change of X (its grants, its replica identity).
 //!
 //! Ties go to the earlier phase (non-transactional enum labels, renames, drops, then the rest)
 //! and then to the position in the source's (reversed) or target's render order, so the result
@@ -44,6 +45,9 @@ pub struct Item {
     /// For build items: the source's object of that name is dropped by this diff (explicitly
     /// or with the relation it belongs to), so this one uses nothing of the source's.
     pub replaces: bool,
+    /// For build items: it makes the object anew (a create, an enum swap), so every other
+    /// change of that object comes after it.
+    pub makes: bool,
 }
 
 /// Dependency edges of a catalog, by object: (object → what it needs), with each node's
@@ -96,6 +100,7 @@ impl Graph {
                 continue;
             }
             let parent = match object {
+                ObjectRef::Trigger { table, .. } if catalog.views.contains_key(table) => ObjectRef::View { name: table.clone() },
                 ObjectRef::Constraint { table, .. } | ObjectRef::Trigger { table, .. } | ObjectRef::Policy { table, .. } => {
                     ObjectRef::Table { name: table.clone() }
                 }
@@ -198,6 +203,14 @@ pub fn schedule(items: &[Item], source: &Graph, target: &Graph) -> Vec<usize> {
                     // 2. what it needs is built first
                     for j in find(Phase::Build, dep) {
                         if j != i && items[j].primary {
+                            before[i].insert(j);
+                        }
+                    }
+                }
+                // 6. what makes the object comes before the rest of its changes
+                if !it.makes {
+                    for j in find(Phase::Build, &it.object) {
+                        if j != i && items[j].makes {
                             before[i].insert(j);
                         }
                     }

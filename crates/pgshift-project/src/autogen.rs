@@ -56,7 +56,7 @@ impl Prepared {
 
     /// The diff back, for the down section: the same renames reversed.
     pub fn diff_down(&self, options: &DiffOptions) -> Diff {
-        let reversed = DiffOptions { renames: options.renames.iter().map(|r| r.reversed()).collect() };
+        let reversed = DiffOptions { renames: options.renames.iter().map(|r| r.reversed()).collect(), with_privileges: options.with_privileges };
         pgshift_diff::diff(&self.desired, &self.history.catalog, &reversed)
     }
 }
