@@ -97,3 +97,29 @@ fn grants(object: &ObjectRef, from: &BTreeSet<Privilege>, to: &BTreeSet<Privileg
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use pgshift_catalog::{Catalog, Privilege, Schema};
+
+    use crate::{diff, ChangeKind, DiffOptions};
+
+    fn with_grant(grantee: &str) -> Catalog {
+        let mut c = Catalog::default();
+        let privileges = [Privilege { grantee: grantee.into(), privilege: "USAGE".into(), grantable: false }].into();
+        c.schemas.insert("app".into(), Schema { name: "app".into(), comment: None, privileges });
+        c
+    }
+
+    #[test]
+    fn privileges_are_compared_only_when_asked() {
+        let (a, b) = (with_grant("reader"), with_grant("writer"));
+        assert!(diff(&a, &b, &DiffOptions::default()).is_empty());
+        let changes = diff(&a, &b, &DiffOptions { with_privileges: true, ..DiffOptions::default() }).changes;
+        let kinds: Vec<&ChangeKind> = changes.iter().map(|c| &c.kind).collect();
+        assert_eq!(kinds, [
+            &ChangeKind::Revoke { grantee: "reader".into(), privileges: vec!["USAGE".into()], grant_option_only: false },
+            &ChangeKind::Grant { grantee: "writer".into(), privileges: vec!["USAGE".into()], with_grant_option: false },
+        ]);
+    }
+}

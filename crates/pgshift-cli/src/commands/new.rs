@@ -74,7 +74,7 @@ pub async fn run(args: &NewArgs, config: &Config) -> Result<u8, CliError> {
         }
     };
     let draft = pgshift_project::autogen::draft(prepared.parent.as_ref(), &args.message, &up, down.as_ref());
-    pgshift_project::autogen::verify(&ws, &prepared, &draft).await.map_err(project_error)?;
+    pgshift_project::autogen::verify(&ws, &prepared, &draft, diff_options.with_privileges).await.map_err(project_error)?;
     let path = pgshift_project::autogen::write(&ws, &draft).map_err(project_error)?;
     let summary = pgshift_project::autogen::summary(&diff.changes);
     for cand in &diff.rename_candidates {
