@@ -1,9 +1,10 @@
 //! Kind-by-kind comparison of two catalogs into unordered changes.
 //!
 //! In-place forms wherever PostgreSQL has them (columns, defaults, nullability, identity,
-//! sequences, enum labels added in place, domain defaults, comments, trigger state); drop and
-//! create where it has none (index, constraint, policy, trigger and view definitions,
-//! functions whose result type changes).
+//! sequences, enum labels added in place, domain defaults, comments, trigger state, replica
+//! identity, extension versions); drop and create where it has none (index, constraint, policy,
+//! trigger and view definitions, collations, functions whose result type changes).
+
 
 use std::collections::{BTreeMap, BTreeSet};
 
