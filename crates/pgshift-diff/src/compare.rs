@@ -5,7 +5,6 @@
 //! identity, extension versions); drop and create where it has none (index, constraint, policy,
 //! trigger and view definitions, collations, functions whose result type changes).
 
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use pgshift_catalog::*;
