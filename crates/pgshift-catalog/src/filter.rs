@@ -3,7 +3,7 @@
 //! Patterns name objects as `schema.name` or just `name` (any schema). A bare segment is a
 //! glob (`*`, `?`, `[…]`), case-sensitive; a double-quoted segment is exact
 //! (`"Project"`, `"odd.name*"`). A name without glob characters is therefore an exact match.
-//! The filter decides for top-level objects (tables, views, sequences, types, functions);
+//! The filter decides for top-level objects (tables, views, sequences, types, functions, collations);
 //! indexes, constraints, triggers and policies follow their table.
 //!
 //! On top of the patterns, a filter may carry an [`OwnedNames`] set (DESIGN.md, ownership rule
@@ -154,7 +154,8 @@ pub struct ObjectFilter {
 /// The exact names of the objects a project owns (see the module docs).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OwnedNames {
-    /// Top-level objects: tables, views, sequences, types, functions (by name, any overload).
+    /// Top-level objects: tables, views, sequences, types, functions (by name, any overload),
+    /// indexes and collations.
     pub objects: HashSet<QualName>,
     /// Schemas we created.
     pub schemas: BTreeSet<String>,
@@ -185,6 +186,7 @@ impl OwnedNames {
         self.objects.extend(catalog.views.keys().cloned());
         self.objects.extend(catalog.functions.keys().map(|k| QualName::new(k.schema.clone(), k.name.clone())));
         self.objects.extend(catalog.indexes.keys().cloned());
+        self.objects.extend(catalog.collations.keys().cloned());
         for table in catalog.tables.values() {
             for column in &table.columns {
                 if let Some(identity) = &column.identity {

@@ -122,6 +122,11 @@ pub enum ObjectRef {
         /// Its name.
         name: String,
     },
+    /// A collation (`CREATE COLLATION`).
+    Collation {
+        /// Its name.
+        name: QualName,
+    },
 }
 
 impl fmt::Display for ObjectRef {
@@ -144,6 +149,7 @@ impl fmt::Display for ObjectRef {
             ObjectRef::Policy { table, name } => {
                 write!(f, "policy {} on {table}", crate::quote::ident(name))
             }
+            ObjectRef::Collation { name } => write!(f, "collation {name}"),
         }
     }
 }
@@ -173,6 +179,9 @@ pub struct Catalog {
     /// Indexes that do not back a constraint, on tables and materialized views.
     #[serde(with = "as_list")]
     pub indexes: BTreeMap<QualName, Index>,
+    /// Collations (`CREATE COLLATION`).
+    #[serde(default, with = "as_list")]
+    pub collations: BTreeMap<QualName, Collation>,
     /// Things inspection met and left out, in words ("aggregate x.y skipped: unsupported").
     pub diagnostics: Vec<String>,
 }
@@ -203,6 +212,7 @@ keyed! {
     View => QualName, name;
     Function => FunctionKey, key;
     Index => QualName, name;
+    Collation => QualName, name;
 }
 
 /// Serde for maps keyed by a struct: JSON object keys must be strings, so such a map is
@@ -235,6 +245,42 @@ pub struct Schema {
     pub name: String,
     /// `COMMENT ON SCHEMA`.
     pub comment: Option<String>,
+    /// Privileges granted on it (see [`Privilege`]).
+    #[serde(default)]
+    pub privileges: BTreeSet<Privilege>,
+}
+
+/// One privilege granted on an object, as `aclexplode` reads it from the object's ACL (the
+/// built-in default ACL when the object has none). The owner's own privileges are left out:
+/// ownership is not part of the model, and an owner holds every privilege anyway. Compared by
+/// the diff only when privileges are asked for (`--with-privileges`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Privilege {
+    /// The role it is granted to, `public` for PUBLIC.
+    pub grantee: String,
+    /// `SELECT`, `INSERT`, `USAGE`, `EXECUTE`, … as `aclexplode` prints it.
+    pub privilege: String,
+    /// `WITH GRANT OPTION`.
+    pub grantable: bool,
+}
+
+/// A collation created by `CREATE COLLATION`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collation {
+    /// Its name.
+    pub name: QualName,
+    /// `icu` or `libc`.
+    pub provider: String,
+    /// The ICU locale (`locale = …` of an ICU collation).
+    pub locale: Option<String>,
+    /// `LC_COLLATE` of a libc collation.
+    pub lc_collate: Option<String>,
+    /// `LC_CTYPE` of a libc collation.
+    pub lc_ctype: Option<String>,
+    /// `deterministic` (false: strings that compare equal may differ in bytes).
+    pub deterministic: bool,
+    /// `COMMENT ON COLLATION`.
+    pub comment: Option<String>,
 }
 
 /// An installed extension (its member objects are never part of the catalog).
@@ -261,6 +307,9 @@ pub struct TypeDef {
     pub comment: Option<String>,
     /// Objects it needs to exist first.
     pub depends_on: BTreeSet<ObjectRef>,
+    /// Privileges granted on it (see [`Privilege`]).
+    #[serde(default)]
+    pub privileges: BTreeSet<Privilege>,
 }
 
 /// The body of a [`TypeDef`].
@@ -344,6 +393,9 @@ pub struct Sequence {
     pub unlogged: bool,
     /// `COMMENT ON SEQUENCE`.
     pub comment: Option<String>,
+    /// Privileges granted on it (see [`Privilege`]).
+    #[serde(default)]
+    pub privileges: BTreeSet<Privilege>,
 }
 
 /// What kind of table.
@@ -399,6 +451,31 @@ pub struct Table {
     pub comment: Option<String>,
     /// Objects it needs to exist first (column types, functions in defaults and checks, …).
     pub depends_on: BTreeSet<ObjectRef>,
+    /// `REPLICA IDENTITY`.
+    #[serde(default)]
+    pub replica_identity: ReplicaIdentity,
+    /// Privileges granted on it (see [`Privilege`]).
+    #[serde(default)]
+    pub privileges: BTreeSet<Privilege>,
+}
+
+/// `ALTER TABLE … REPLICA IDENTITY …`: what logical decoding logs of an updated or deleted row.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ReplicaIdentity {
+    /// The primary key, if any.
+    #[default]
+    Default,
+    /// Every column.
+    Full,
+    /// Nothing.
+    Nothing,
+    /// `USING INDEX`: a unique index (or the index of a primary key or unique constraint) of
+    /// the table, by name (in the table's schema).
+    Index {
+        /// The index's name.
+        name: String,
+    },
 }
 
 impl Table {
@@ -594,6 +671,12 @@ pub struct View {
     pub comment: Option<String>,
     /// Tables, views and functions it reads.
     pub depends_on: BTreeSet<ObjectRef>,
+    /// Triggers (`INSTEAD OF` and statement triggers), by name: recreated with the view.
+    #[serde(default)]
+    pub triggers: BTreeMap<String, Trigger>,
+    /// Privileges granted on it (see [`Privilege`]).
+    #[serde(default)]
+    pub privileges: BTreeSet<Privilege>,
 }
 
 /// Function or procedure.
@@ -625,6 +708,9 @@ pub struct Function {
     pub comment: Option<String>,
     /// Types and relations it needs (argument and result types, SQL-standard bodies).
     pub depends_on: BTreeSet<ObjectRef>,
+    /// Privileges granted on it (see [`Privilege`]).
+    #[serde(default)]
+    pub privileges: BTreeSet<Privilege>,
 }
 
 /// A trigger on a table or view.
@@ -691,6 +777,7 @@ impl Catalog {
         m.insert("views", self.views.len());
         m.insert("functions", self.functions.len());
         m.insert("indexes", self.indexes.len());
+        m.insert("collations", self.collations.len());
         m
     }
 }
@@ -719,6 +806,7 @@ mod tests {
                 owned_by: None,
                 unlogged: false,
                 comment: Some("c".into()),
+                privileges: BTreeSet::new(),
             },
         );
         let json = serde_json::to_string(&cat).unwrap();

@@ -45,6 +45,7 @@ pub fn render_statements(catalog: &Catalog) -> Vec<Statement> {
 pub enum Rank {
     Schema,
     Extension,
+    Collation,
     Type,
     Function,
     Sequence,
@@ -56,6 +57,7 @@ pub enum Rank {
     ForeignKey,
     Trigger,
     Policy,
+    ReplicaIdentity,
 }
 
 /// One unit of the build script: an object (or a secondary part of one, such as a sequence's
@@ -116,6 +118,15 @@ pub fn nodes_with(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool) -> Vec<N
         }
         nodes.push(node);
     }
+    for coll in catalog.collations.values() {
+        let object = ObjectRef::Collation { name: coll.name.clone() };
+        let mut node = Node::new(Rank::Collation, object, with_schema(&BTreeSet::new(), &coll.name));
+        if want(&node.object) {
+            node.sql.push(collation_sql(coll));
+            push_comment(&mut node.sql, "COLLATION", &coll.name.sql(), &coll.comment);
+        }
+        nodes.push(node);
+    }
     for ty in catalog.types.values() {
         let mut node = Node::new(Rank::Type, ObjectRef::Type { name: ty.name.clone() }, with_schema(&ty.depends_on, &ty.name));
         if want(&node.object) {
@@ -160,11 +171,15 @@ pub fn nodes_with(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool) -> Vec<N
         table_nodes(catalog, table, want, &mut nodes);
     }
     for view in catalog.views.values() {
-        let mut node = Node::new(Rank::View, ObjectRef::View { name: view.name.clone() }, with_schema(&view.depends_on, &view.name));
+        let object = ObjectRef::View { name: view.name.clone() };
+        let mut node = Node::new(Rank::View, object.clone(), with_schema(&view.depends_on, &view.name));
         if want(&node.object) {
             node.sql.extend(view_sql(view));
         }
         nodes.push(node);
+        for t in view.triggers.values() {
+            nodes.push(trigger_node(&view.name, &object, t, want));
+        }
     }
     for index in catalog.indexes.values() {
         let mut deps = index.depends_on.clone();
@@ -198,6 +213,35 @@ fn push_comment(sql: &mut Vec<String>, what: &str, target: &str, comment: &Optio
     if let Some(comment) = comment {
         sql.push(format!("COMMENT ON {what} {target} IS {}", literal(comment)));
     }
+}
+
+/// `CREATE COLLATION …` with the options PostgreSQL would need to recreate it.
+pub fn collation_sql(c: &Collation) -> String {
+    let mut options = vec![format!("provider = {}", ident(&c.provider))];
+    if let Some(locale) = &c.locale {
+        options.push(format!("locale = {}", literal(locale)));
+    }
+    if let Some(v) = &c.lc_collate {
+        options.push(format!("lc_collate = {}", literal(v)));
+    }
+    if let Some(v) = &c.lc_ctype {
+        options.push(format!("lc_ctype = {}", literal(v)));
+    }
+    if !c.deterministic {
+        options.push("deterministic = false".to_owned());
+    }
+    format!("CREATE COLLATION {} ({})", c.name.sql(), options.join(", "))
+}
+
+/// `ALTER TABLE … REPLICA IDENTITY …` for `table`, `None` for the default.
+pub fn replica_identity_sql(table: &QualName, identity: &ReplicaIdentity) -> String {
+    let what = match identity {
+        ReplicaIdentity::Default => "DEFAULT".to_owned(),
+        ReplicaIdentity::Full => "FULL".to_owned(),
+        ReplicaIdentity::Nothing => "NOTHING".to_owned(),
+        ReplicaIdentity::Index { name } => format!("USING INDEX {}", ident(name)),
+    };
+    format!("ALTER TABLE {} REPLICA IDENTITY {what}", table.sql())
 }
 
 fn extension_sql(ext: &Extension) -> String {
@@ -392,10 +436,44 @@ fn table_nodes(catalog: &Catalog, table: &Table, want: &dyn Fn(&ObjectRef) -> bo
         nodes.push(node);
     }
     for t in table.triggers.values() {
-        let mut deps = t.depends_on.clone();
+        nodes.push(trigger_node(&table.name, &object, t, want));
+    }
+    for p in table.policies.values() {
+        let mut deps = p.depends_on.clone();
         deps.insert(object.clone());
-        let tref = ObjectRef::Trigger { table: table.name.clone(), name: t.name.clone() };
-        let mut node = Node::new(Rank::Trigger, tref, deps);
+        let pref = ObjectRef::Policy { table: table.name.clone(), name: p.name.clone() };
+        let mut node = Node::new(Rank::Policy, pref, deps);
+        node.sql.push(policy_sql(&table.name, p));
+        push_comment(&mut node.sql, "POLICY", &format!("{} ON {name}", ident(&p.name)), &p.comment);
+        nodes.push(node);
+    }
+    // REPLICA IDENTITY: a secondary node of the table, after the index it names.
+    if table.replica_identity != ReplicaIdentity::Default {
+        let mut deps = BTreeSet::from([object.clone()]);
+        if let ReplicaIdentity::Index { name: index } = &table.replica_identity {
+            deps.insert(if table.constraints.contains_key(index) {
+                ObjectRef::Constraint { table: table.name.clone(), name: index.clone() }
+            } else {
+                ObjectRef::Index { name: QualName::new(table.name.schema.clone(), index.clone()) }
+            });
+        }
+        let mut node = Node::new(Rank::ReplicaIdentity, object.clone(), deps);
+        node.primary = false;
+        if want(&object) {
+            node.sql.push(replica_identity_sql(&table.name, &table.replica_identity));
+        }
+        nodes.push(node);
+    }
+}
+
+/// The node of trigger `t` on the table or view `relation` (`object`).
+fn trigger_node(relation: &QualName, object: &ObjectRef, t: &Trigger, want: &dyn Fn(&ObjectRef) -> bool) -> Node {
+    let name = relation.sql();
+    let mut deps = t.depends_on.clone();
+    deps.insert(object.clone());
+    let tref = ObjectRef::Trigger { table: relation.clone(), name: t.name.clone() };
+    let mut node = Node::new(Rank::Trigger, tref, deps);
+    if want(&node.object) {
         node.sql.push(t.definition.clone());
         let state = match t.enabled {
             'D' => Some("DISABLE TRIGGER"),
@@ -407,17 +485,8 @@ fn table_nodes(catalog: &Catalog, table: &Table, want: &dyn Fn(&ObjectRef) -> bo
             node.sql.push(format!("ALTER TABLE {name} {state} {}", ident(&t.name)));
         }
         push_comment(&mut node.sql, "TRIGGER", &format!("{} ON {name}", ident(&t.name)), &t.comment);
-        nodes.push(node);
     }
-    for p in table.policies.values() {
-        let mut deps = p.depends_on.clone();
-        deps.insert(object.clone());
-        let pref = ObjectRef::Policy { table: table.name.clone(), name: p.name.clone() };
-        let mut node = Node::new(Rank::Policy, pref, deps);
-        node.sql.push(policy_sql(&table.name, p));
-        push_comment(&mut node.sql, "POLICY", &format!("{} ON {name}", ident(&p.name)), &p.comment);
-        nodes.push(node);
-    }
+    node
 }
 
 /// A partition takes its parent's column defaults when it is created; the defaults it has of
@@ -582,6 +651,7 @@ pub fn comment_target(catalog: &Catalog, object: &ObjectRef) -> Option<(&'static
         ObjectRef::Constraint { table, name } => ("CONSTRAINT", format!("{} ON {}", ident(name), table.sql())),
         ObjectRef::Trigger { table, name } => ("TRIGGER", format!("{} ON {}", ident(name), table.sql())),
         ObjectRef::Policy { table, name } => ("POLICY", format!("{} ON {}", ident(name), table.sql())),
+        ObjectRef::Collation { name } => ("COLLATION", name.sql()),
     })
 }
 
@@ -626,12 +696,19 @@ pub fn drop_sql(catalog: &Catalog, object: &ObjectRef) -> Option<String> {
             format!("ALTER TABLE {} DROP CONSTRAINT {}", table.sql(), ident(name))
         }
         ObjectRef::Trigger { table, name } => {
-            catalog.tables.get(table)?.triggers.get(name)?;
+            match catalog.tables.get(table) {
+                Some(t) => t.triggers.get(name)?,
+                None => catalog.views.get(table)?.triggers.get(name)?,
+            };
             format!("DROP TRIGGER {} ON {}", ident(name), table.sql())
         }
         ObjectRef::Policy { table, name } => {
             catalog.tables.get(table)?.policies.get(name)?;
             format!("DROP POLICY {} ON {}", ident(name), table.sql())
+        }
+        ObjectRef::Collation { name } => {
+            catalog.collations.get(name)?;
+            format!("DROP COLLATION {}", name.sql())
         }
     })
 }

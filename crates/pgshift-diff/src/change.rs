@@ -1,7 +1,7 @@
 //! The vocabulary of a diff: typed [`Change`]s, the [`TableAction`]s inside a table change,
 //! and the [`Hazard`]s a reviewer must see.
 
-use pgshift_catalog::{Column, Constraint, ObjectRef, QualName, Sequence};
+use pgshift_catalog::{Column, Constraint, ObjectRef, QualName, ReplicaIdentity, Sequence};
 use serde::Serialize;
 
 /// One change to one object, in execution order within a [`crate::Diff`].
@@ -110,6 +110,31 @@ pub enum ChangeKind {
     AttachIndexes {
         /// The partitions' indexes, one per partition of the table.
         partitions: Vec<QualName>,
+    },
+    /// `ALTER EXTENSION … UPDATE TO` the target's version.
+    UpdateExtension {
+        /// The installed version.
+        from: String,
+        /// The target version.
+        to: String,
+    },
+    /// `GRANT … ON object TO grantee` (only with `DiffOptions::with_privileges`).
+    Grant {
+        /// The role, `public` for PUBLIC.
+        grantee: String,
+        /// The privileges (`SELECT`, `USAGE`, …), sorted.
+        privileges: Vec<String>,
+        /// `WITH GRANT OPTION`.
+        with_grant_option: bool,
+    },
+    /// `REVOKE … ON object FROM grantee` (only with `DiffOptions::with_privileges`).
+    Revoke {
+        /// The role, `public` for PUBLIC.
+        grantee: String,
+        /// The privileges, sorted.
+        privileges: Vec<String>,
+        /// `REVOKE GRANT OPTION FOR`: the privileges stay, the grant option goes.
+        grant_option_only: bool,
     },
 }
 
@@ -241,6 +266,11 @@ pub enum TableAction {
         bound: String,
         /// The parent's partition key (`RANGE (at)`), for the proof query.
         key: String,
+    },
+    /// `REPLICA IDENTITY …` (scheduled after the index it names is built).
+    SetReplicaIdentity {
+        /// The target's replica identity.
+        identity: ReplicaIdentity,
     },
     /// `COMMENT ON COLUMN`.
     ColumnComment {

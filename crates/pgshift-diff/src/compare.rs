@@ -1,9 +1,9 @@
 //! Kind-by-kind comparison of two catalogs into unordered changes.
 //!
 //! In-place forms wherever PostgreSQL has them (columns, defaults, nullability, identity,
-//! sequences, enum labels added in place, domain defaults, comments, trigger state); drop and
-//! create where it has none (index, constraint, policy, trigger and view definitions,
-//! functions whose result type changes).
+//! sequences, enum labels added in place, domain defaults, comments, trigger state, replica
+//! identity, extension versions); drop and create where it has none (index, constraint, policy,
+//! trigger and view definitions, collations, functions whose result type changes).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -66,6 +66,42 @@ pub fn compare(a: &Catalog, b: &Catalog) -> Found {
             (None, Some(_)) => f.create(object),
             (Some(_), None) => f.drop(object, Vec::new()),
             (Some(x), Some(y)) if x.schema != y.schema => f.recreate(object),
+            (Some(x), Some(y)) => {
+                if x.version != y.version {
+                    let (from, to) = (x.version.clone(), y.version.clone());
+                    let hazards = if older(&to, &from) {
+                        vec![Hazard::Unsupported(format!(
+                            "extension {}: version {from} -> {to} is a downgrade, which extensions have no scripts for; write it by hand",
+                            quote::ident(name)
+                        ))]
+                    } else {
+                        Vec::new()
+                    };
+                    f.push(object.clone(), ChangeKind::UpdateExtension { from, to }, hazards);
+                }
+                f.comment(object, &x.comment, &y.comment)
+            }
+            (None, None) => {}
+        }
+    }
+    for (name, x, y) in sides(&a.collations, &b.collations) {
+        let object = ObjectRef::Collation { name: name.clone() };
+        match (x, y) {
+            (None, Some(_)) => f.create(object),
+            (Some(_), None) => f.drop(object, Vec::new()),
+            (Some(x), Some(y)) if Collation { comment: None, ..x.clone() } != Collation { comment: None, ..y.clone() } => {
+                // No ALTER COLLATION changes a definition. Columns using it keep it: they are
+                // re-typed (or the drop fails), which the diff does not plan.
+                let used = a.tables.values().any(|t| t.depends_on.contains(&object));
+                if used {
+                    let hazard = Hazard::Unsupported(format!(
+                        "collation {name} changes definition while columns use it; write it by hand"
+                    ));
+                    f.push(object, ChangeKind::Comment { comment: y.comment.clone() }, vec![hazard]);
+                } else {
+                    f.recreate(object);
+                }
+            }
             (Some(x), Some(y)) => f.comment(object, &x.comment, &y.comment),
             (None, None) => {}
         }
@@ -118,6 +154,10 @@ pub fn compare(a: &Catalog, b: &Catalog) -> Found {
                 for p in y.policies.keys() {
                     f.create(ObjectRef::Policy { table: name.clone(), name: p.clone() });
                 }
+                if y.replica_identity != ReplicaIdentity::Default {
+                    let action = TableAction::SetReplicaIdentity { identity: y.replica_identity.clone() };
+                    f.push(ObjectRef::Table { name: name.clone() }, ChangeKind::AlterTable { actions: vec![action] }, Vec::new());
+                }
             }
             (Some(_), None) => {
                 f.drop(object, vec![Hazard::Destructive(format!("table {name} is dropped with all its rows"))])
@@ -149,8 +189,14 @@ pub fn compare(a: &Catalog, b: &Catalog) -> Found {
     }
     for (name, x, y) in sides(&a.views, &b.views) {
         let object = ObjectRef::View { name: name.clone() };
+        let trigger = |t: &String| ObjectRef::Trigger { table: name.clone(), name: t.clone() };
         match (x, y) {
-            (None, Some(_)) => f.create(object),
+            (None, Some(y)) => {
+                f.create(object);
+                for t in y.triggers.keys() {
+                    f.create(trigger(t));
+                }
+            }
             (Some(_), None) => f.drop(object, Vec::new()),
             (Some(x), Some(y)) => {
                 // A materialized view that gains or loses its data is recreated in the target's
@@ -160,8 +206,14 @@ pub fn compare(a: &Catalog, b: &Catalog) -> Found {
                 };
                 if shape(x) != shape(y) {
                     f.recreate(object);
+                    // Its triggers go with it; the kept ones are recreated with it (see
+                    // `recreate_dependents`), the new ones created here.
+                    for t in y.triggers.keys().filter(|t| !x.triggers.contains_key(*t)) {
+                        f.create(trigger(t));
+                    }
                 } else {
                     f.comment(object, &x.comment, &y.comment);
+                    compare_triggers(name, &x.triggers, &y.triggers, &mut f);
                 }
             }
             (None, None) => {}
@@ -550,6 +602,9 @@ fn compare_table(a: &Catalog, b: &Catalog, x: &Table, y: &Table, f: &mut Found) 
     if x.comment != y.comment {
         actions.push((TableAction::Comment { comment: y.comment.clone() }, Vec::new()));
     }
+    if x.replica_identity != y.replica_identity {
+        actions.push((TableAction::SetReplicaIdentity { identity: y.replica_identity.clone() }, Vec::new()));
+    }
     if let Some(attach) = attach_to {
         let TableAction::AttachPartition { parent, bound, .. } = &attach else { unreachable!() };
         let mut hazards = vec![
@@ -595,21 +650,7 @@ fn compare_table(a: &Catalog, b: &Catalog, x: &Table, y: &Table, f: &mut Found) 
             (None, None) => {}
         }
     }
-    for (tname, tx, ty) in sides(&x.triggers, &y.triggers) {
-        let object = ObjectRef::Trigger { table: name.clone(), name: tname.clone() };
-        match (tx, ty) {
-            (None, Some(_)) => f.create(object),
-            (Some(_), None) => f.drop(object, Vec::new()),
-            (Some(tx), Some(ty)) if tx.definition != ty.definition => f.recreate(object),
-            (Some(tx), Some(ty)) => {
-                if tx.enabled != ty.enabled {
-                    f.push(object.clone(), ChangeKind::TriggerState { enabled: ty.enabled }, Vec::new());
-                }
-                f.comment(object, &tx.comment, &ty.comment);
-            }
-            (None, None) => {}
-        }
-    }
+    compare_triggers(name, &x.triggers, &y.triggers, f);
     for (pname, px, py) in sides(&x.policies, &y.policies) {
         let object = ObjectRef::Policy { table: name.clone(), name: pname.clone() };
         match (px, py) {
@@ -780,6 +821,35 @@ fn attached_indexes(a: &Catalog, b: &Catalog) -> BTreeMap<QualName, Vec<QualName
         }
     }
     out
+}
+
+/// Triggers of a kept table or view, by name.
+fn compare_triggers(relation: &QualName, x: &BTreeMap<String, Trigger>, y: &BTreeMap<String, Trigger>, f: &mut Found) {
+    for (tname, tx, ty) in sides(x, y) {
+        let object = ObjectRef::Trigger { table: relation.clone(), name: tname.clone() };
+        match (tx, ty) {
+            (None, Some(_)) => f.create(object),
+            (Some(_), None) => f.drop(object, Vec::new()),
+            (Some(tx), Some(ty)) if tx.definition != ty.definition => f.recreate(object),
+            (Some(tx), Some(ty)) => {
+                if tx.enabled != ty.enabled {
+                    f.push(object.clone(), ChangeKind::TriggerState { enabled: ty.enabled }, Vec::new());
+                }
+                f.comment(object, &tx.comment, &ty.comment);
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+/// Whether extension version `a` is older than `b`, when both are dotted numbers (`1.4` <
+/// `1.10`); other spellings are never "older": PostgreSQL decides whether a path exists.
+fn older(a: &str, b: &str) -> bool {
+    let parts = |v: &str| v.split('.').map(|p| p.parse::<u64>().ok()).collect::<Option<Vec<u64>>>();
+    match (parts(a), parts(b)) {
+        (Some(a), Some(b)) => a < b,
+        _ => false,
+    }
 }
 
 /// Put a hazard on the action just pushed (the one it concerns).

@@ -11,6 +11,7 @@
 
 pub mod change;
 mod compare;
+mod privileges;
 pub mod rename;
 pub mod schedule;
 
@@ -27,6 +28,9 @@ use schedule::{Graph, Item, Phase};
 pub struct DiffOptions {
     /// Drops and adds to treat as renames.
     pub renames: Vec<RenameRequest>,
+    /// Compare privileges (`GRANT`/`REVOKE` on tables, views, sequences, functions, types and
+    /// schemas; `--with-privileges`). Off by default: privileges are then not compared at all.
+    pub with_privileges: bool,
 }
 
 /// The result of a diff.
@@ -73,6 +77,10 @@ pub fn diff(source: &Catalog, target: &Catalog, options: &DiffOptions) -> Diff {
     let target_graph = Graph::of(target);
     recreate_dependents(source, target, &source_graph, &mut found);
     break_fk_cycles(source, &mut found);
+    restore_replica_identity(target, &mut found);
+    if options.with_privileges {
+        privileges::compare(source, target, &mut found.changes);
+    }
 
     // What the source loses: dropped objects and what belongs to a dropped relation.
     let dropped: BTreeSet<ObjectRef> = found.changes.iter().filter(|c| gone(c)).map(|c| c.object.clone()).collect();
@@ -89,11 +97,15 @@ pub fn diff(source: &Catalog, target: &Catalog, options: &DiffOptions) -> Diff {
             ChangeKind::Drop | ChangeKind::SetAside { .. } | ChangeKind::DetachPartition { .. } => Phase::Drop,
             _ => Phase::Build,
         };
-        // A sequence's OWNED BY is its own (secondary) node in the target graph, after the table.
+        // A sequence's OWNED BY is its own (secondary) node in the target graph, after the table;
+        // so is a table's REPLICA IDENTITY, after the index it names.
         let fill = matches!(change.kind, ChangeKind::FillFrom { .. });
-        let primary = !fill && !matches!(&change.kind, ChangeKind::AlterSequence { to } if to.owned_by.is_some());
+        let primary = !fill
+            && !matches!(&change.kind, ChangeKind::AlterSequence { to } if to.owned_by.is_some())
+            && !matches!(&change.kind, ChangeKind::AlterTable { actions } if matches!(actions.as_slice(), [TableAction::SetReplicaIdentity { .. }]));
         let replaces = phase == Phase::Build && replaces(&change.object);
-        items.push(Item { phase, object: change.object.clone(), primary, replaces, fill });
+        let makes = matches!(change.kind, ChangeKind::Create | ChangeKind::SwapEnum { .. });
+        items.push(Item { phase, object: change.object.clone(), primary, replaces, fill, makes });
         changes.push(change);
     }
     let order = schedule::schedule(&items, &source_graph, &target_graph);
@@ -176,6 +188,36 @@ fn gone(change: &Change) -> bool {
     matches!(change.kind, ChangeKind::Drop | ChangeKind::SetAside { .. })
 }
 
+/// A table whose replica identity index is dropped and built again (its definition changed, or
+/// it stood on something recreated) loses the identity: PostgreSQL keeps it only on the index.
+/// Set it again once the index is back.
+fn restore_replica_identity(target: &Catalog, found: &mut compare::Found) {
+    use pgshift_catalog::{QualName, ReplicaIdentity};
+    let mut add = Vec::new();
+    for t in target.tables.values() {
+        let ReplicaIdentity::Index { name } = &t.replica_identity else { continue };
+        let index = if t.constraints.contains_key(name) {
+            ObjectRef::Constraint { table: t.name.clone(), name: name.clone() }
+        } else {
+            ObjectRef::Index { name: QualName::new(t.name.schema.clone(), name.clone()) }
+        };
+        let table = ObjectRef::Table { name: t.name.clone() };
+        let rebuilt = found.changes.iter().any(|c| c.object == index && c.kind == ChangeKind::Create);
+        let created = found.changes.iter().any(|c| c.object == table && c.kind == ChangeKind::Create);
+        let set = found.changes.iter().any(|c| {
+            c.object == table && matches!(&c.kind, ChangeKind::AlterTable { actions } if matches!(actions.as_slice(), [TableAction::SetReplicaIdentity { .. }]))
+        });
+        if rebuilt && !created && !set {
+            add.push(Change {
+                object: table,
+                kind: ChangeKind::AlterTable { actions: vec![TableAction::SetReplicaIdentity { identity: t.replica_identity.clone() }] },
+                hazards: Vec::new(),
+            });
+        }
+    }
+    found.changes.extend(add);
+}
+
 /// Foreign keys that tie dropped tables into a cycle (`a → b → a`, through any number of
 /// tables) get a drop of their own, scheduled before the tables': no order of `DROP TABLE`s
 /// alone can remove such tables without `CASCADE`, which pgshift never writes. A foreign key
@@ -242,6 +284,7 @@ fn parent_of(catalog: &Catalog, object: &ObjectRef) -> Option<ObjectRef> {
                 ObjectRef::Table { name: i.table.clone() }
             }
         }),
+        ObjectRef::Trigger { table, .. } if catalog.views.contains_key(table) => Some(ObjectRef::View { name: table.clone() }),
         ObjectRef::Constraint { table, .. } | ObjectRef::Trigger { table, .. } | ObjectRef::Policy { table, .. } => {
             Some(ObjectRef::Table { name: table.clone() })
         }
@@ -263,7 +306,11 @@ pub fn exists(catalog: &Catalog, object: &ObjectRef) -> bool {
         ObjectRef::Constraint { table, name } => {
             catalog.tables.get(table).is_some_and(|t| t.constraints.contains_key(name))
         }
-        ObjectRef::Trigger { table, name } => catalog.tables.get(table).is_some_and(|t| t.triggers.contains_key(name)),
+        ObjectRef::Trigger { table, name } => {
+            catalog.tables.get(table).is_some_and(|t| t.triggers.contains_key(name))
+                || catalog.views.get(table).is_some_and(|v| v.triggers.contains_key(name))
+        }
         ObjectRef::Policy { table, name } => catalog.tables.get(table).is_some_and(|t| t.policies.contains_key(name)),
+        ObjectRef::Collation { name } => catalog.collations.contains_key(name),
     }
 }

@@ -12,6 +12,7 @@
 //!    type changes);
 //! 6. a recreated table's fill after the table and its partitions are created, before the rest
 //!    of what stands on it (keys, indexes, foreign keys, views).
+//! 7. create(X) before any other change of X (its grants, its replica identity).
 //!
 //! Ties go to the earlier phase (non-transactional enum labels, renames, drops, then the rest)
 //! and then to the position in the source's (reversed) or target's render order, so the result
@@ -49,6 +50,9 @@ pub struct Item {
     /// A recreated table's rows copied in ([`crate::ChangeKind::FillFrom`]): after the
     /// table's partitions are created, before anything else that needs the table.
     pub fill: bool,
+    /// For build items: it makes the object anew (a create, an enum swap), so every other
+    /// change of that object comes after it.
+    pub makes: bool,
 }
 
 /// Dependency edges of a catalog, by object: (object → what it needs), with each node's
@@ -101,6 +105,7 @@ impl Graph {
                 continue;
             }
             let parent = match object {
+                ObjectRef::Trigger { table, .. } if catalog.views.contains_key(table) => ObjectRef::View { name: table.clone() },
                 ObjectRef::Constraint { table, .. } | ObjectRef::Trigger { table, .. } | ObjectRef::Policy { table, .. } => {
                     ObjectRef::Table { name: table.clone() }
                 }
@@ -203,6 +208,14 @@ pub fn schedule(items: &[Item], source: &Graph, target: &Graph) -> Vec<usize> {
                     // 2. what it needs is built first
                     for j in find(Phase::Build, dep) {
                         if j != i && items[j].primary {
+                            before[i].insert(j);
+                        }
+                    }
+                }
+                // 7. what makes the object comes before the rest of its changes
+                if !it.makes {
+                    for j in find(Phase::Build, &it.object) {
+                        if j != i && items[j].makes {
                             before[i].insert(j);
                         }
                     }

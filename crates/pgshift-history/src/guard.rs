@@ -3,7 +3,7 @@
 //!
 //! Owns: reading, with the real PostgreSQL parser, which objects the history creates (the
 //! owned names: every `CREATE`, up or down, of a table, view, sequence, index, type, domain, function,
-//! schema or extension in any migration file, the new names of renames, the sequences of
+//! collation, schema or extension in any migration file, the new names of renames, the sequences of
 //! serial and identity columns) and which objects a statement alters, drops, truncates or
 //! writes, for every statement kind that does (see [`targets`]); and the check that runs
 //! before any statement of a pending generated revision does. `ignore` patterns hold for
@@ -193,6 +193,7 @@ fn created(sql: &str) -> Vec<Name> {
                 out.push(Name { schema: None, name: s.schemaname.clone() });
             }
             NodeEnum::CreateExtensionStmt(s) => out.push(Name { schema: None, name: s.extname.clone() }),
+            NodeEnum::DefineStmt(s) if s.kind == ObjectType::ObjectCollation as i32 => out.extend(from_parts(&strings(&s.defnames))),
             NodeEnum::RenameStmt(s) => {
                 let old = renamed_object(&s);
                 if let Some(old) = old {
@@ -523,6 +524,8 @@ mod tests {
         assert_eq!(created("ALTER TABLE public.a RENAME TO b"), vec![n(Some("public"), "b")]);
         assert_eq!(created("ALTER TABLE public.a RENAME COLUMN x TO y"), vec![]);
         assert_eq!(created("CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'select 1'"), vec![n(Some("app"), "f")]);
+        assert_eq!(created("CREATE COLLATION app.\"Ci\" (provider = icu, locale = 'und')"), vec![n(Some("app"), "Ci")]);
+        assert_eq!(created("CREATE TEXT SEARCH DICTIONARY d (TEMPLATE = simple)"), vec![]);
     }
 
     fn o(schema: Option<&str>, name: &str) -> Target {
@@ -561,6 +564,8 @@ mod tests {
             "CREATE MATERIALIZED VIEW public.mv AS SELECT 1",
             "CREATE SCHEMA app",
             "CREATE EXTENSION pg_trgm",
+            "CREATE COLLATION public.coll (provider = icu, locale = 'und')",
+            "CREATE VIEW public.v AS SELECT 1 AS x",
         ] {
             names.extend(created(sql));
         }
@@ -657,12 +662,26 @@ mod tests {
         ("REINDEX INDEX plan_idx", "REINDEX INDEX \"Account_userId_idx\""),
         ("REINDEX SCHEMA app", "REINDEX SCHEMA public"),
         ("ALTER EXTENSION pg_trgm UPDATE", "ALTER EXTENSION pgcrypto UPDATE"),
+        // What the plan writes for the kinds of issue 14.
+        ("ALTER EXTENSION pg_trgm UPDATE TO '1.6'", "ALTER EXTENSION pgcrypto UPDATE TO '1.3'"),
+        ("ALTER TABLE public.plan REPLICA IDENTITY USING INDEX plan_idx", "ALTER TABLE public.\"User\" REPLICA IDENTITY FULL"),
+        ("DROP COLLATION public.coll", "DROP COLLATION public.\"de_ci\""),
+        ("COMMENT ON COLLATION public.coll IS 'x'", "COMMENT ON COLLATION public.\"de_ci\" IS 'x'"),
+        ("CREATE TRIGGER t INSTEAD OF INSERT ON public.v FOR EACH ROW EXECUTE FUNCTION public.f()",
+         "CREATE TRIGGER t INSTEAD OF INSERT ON public.\"ActiveUser\" FOR EACH ROW EXECUTE FUNCTION public.f()"),
+        ("DROP TRIGGER t ON public.v", "DROP TRIGGER t ON public.\"ActiveUser\""),
+        ("GRANT SELECT, INSERT ON TABLE public.v TO \"Some Role\" WITH GRANT OPTION", "GRANT SELECT ON TABLE public.\"ActiveUser\" TO r"),
+        ("REVOKE GRANT OPTION FOR INSERT ON TABLE public.plan FROM r", "REVOKE GRANT OPTION FOR INSERT ON TABLE public.\"User\" FROM r"),
+        ("GRANT SELECT, USAGE ON SEQUENCE public.s TO r", "GRANT SELECT ON SEQUENCE public.invoice_number_seq TO r"),
+        ("REVOKE EXECUTE ON PROCEDURE public.f() FROM PUBLIC", "REVOKE EXECUTE ON PROCEDURE public.touch_updated_at() FROM PUBLIC"),
+        ("REVOKE USAGE ON TYPE public.mood FROM PUBLIC", "REVOKE USAGE ON TYPE public.\"Role\" FROM PUBLIC"),
+        ("GRANT CREATE, USAGE ON SCHEMA app TO r", "REVOKE USAGE ON SCHEMA auth FROM r"),
     ];
 
     #[test]
     fn every_statement_kind_on_ours_is_accepted_on_theirs_refused_and_ignored_refused() {
         let owned = project();
-        let ignored = project().ignoring(&["plan".into(), "mv".into(), "mood".into(), "f".into(), "s".into(), "plan_idx".into(), "parts".into(), "pg_trgm".into(), "app.*".into()]);
+        let ignored = project().ignoring(&["plan".into(), "mv".into(), "mood".into(), "f".into(), "s".into(), "plan_idx".into(), "parts".into(), "pg_trgm".into(), "app.*".into(), "coll".into(), "v".into()]);
         for (ours, theirs) in KINDS {
             let t = targets(ours);
             assert!(!t.is_empty(), "{ours}: no target read");

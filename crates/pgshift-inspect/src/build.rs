@@ -29,6 +29,9 @@ pub struct Rows {
     pub opclasses: Vec<Row>,
     /// Objects of kinds the model does not represent: (kind, schema or '', name).
     pub unsupported: Vec<Row>,
+    pub collations: Vec<Row>,
+    /// Privileges: (catalog, OID, grantee, privilege, grantable).
+    pub privileges: Vec<Row>,
     /// Index definitions by index OID: assembled by [`render_index_definitions`], completed
     /// from the server for the rest.
     pub index_definitions: HashMap<u32, String>,
@@ -70,6 +73,8 @@ const PG_PROC: u32 = 1255;
 const PG_CONSTRAINT: u32 = 2606;
 const PG_TRIGGER: u32 = 2620;
 const PG_POLICY: u32 = 3256;
+const PG_COLLATION: u32 = 3456;
+const PG_NAMESPACE: u32 = 2615;
 
 /// OID → object maps built along the way, to resolve references and dependencies.
 #[derive(Default)]
@@ -85,6 +90,9 @@ struct Oids {
     constraints: HashMap<u32, ObjectRef>,
     triggers: HashMap<u32, ObjectRef>,
     policies: HashMap<u32, ObjectRef>,
+    collations: HashMap<u32, ObjectRef>,
+    /// Schemas in the catalog, by OID.
+    schemas: HashMap<u32, String>,
     /// Column names by (relation, attnum).
     columns: HashMap<(u32, i16), String>,
     /// Identity columns by (relation, column name): ALWAYS (true) or BY DEFAULT.
@@ -100,7 +108,8 @@ pub fn build(mut rows: Rows, filter: &ObjectFilter) -> Catalog {
     for r in &rows.schemas {
         let name: String = r.get(1);
         if filter.allows_schema_object(&name) {
-            cat.schemas.insert(name.clone(), Schema { name, comment: r.get(2) });
+            oids.schemas.insert(r.get(0), name.clone());
+            cat.schemas.insert(name.clone(), Schema { name, comment: r.get(2), privileges: BTreeSet::new() });
         }
     }
     for r in &rows.extensions {
@@ -109,6 +118,7 @@ pub fn build(mut rows: Rows, filter: &ObjectFilter) -> Catalog {
             cat.extensions.insert(ext.name.clone(), ext);
         }
     }
+    collations(&rows, filter, &mut cat, &mut oids);
     extension_members(&rows, &cat, &mut oids);
     relations(&rows, filter, &mut cat, &mut oids);
     types(&rows, filter, &mut cat, &mut oids);
@@ -124,6 +134,7 @@ pub fn build(mut rows: Rows, filter: &ObjectFilter) -> Catalog {
     triggers(&rows, &mut cat, &mut oids);
     policies(&rows, &mut cat, &mut oids);
     dependencies(&rows, &mut cat, &oids);
+    privileges(&rows, &mut cat, &oids);
     unsupported(&rows, filter, &mut cat);
     cat
 }
@@ -143,6 +154,63 @@ fn unsupported(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog) {
         if shown {
             let what = if schema.is_empty() { name } else { format!("{}.{}", pgshift_catalog::quote::ident(&schema), name) };
             cat.diagnostics.push(format!("{kind} {what} is not modelled yet: no migration creates, changes or drops it"));
+        }
+    }
+}
+
+fn collations(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut Oids) {
+    for r in &rows.collations {
+        let name = QualName::new(r.get::<_, String>(1), r.get::<_, String>(2));
+        if !filter.allows(&name) {
+            continue;
+        }
+        let provider = match r.get::<_, String>(3).as_str() {
+            "i" => "icu",
+            "c" => "libc",
+            "b" => "builtin",
+            _ => "default",
+        };
+        oids.collations.insert(r.get(0), ObjectRef::Collation { name: name.clone() });
+        cat.collations.insert(
+            name.clone(),
+            Collation {
+                name,
+                provider: provider.to_owned(),
+                locale: r.get(4),
+                lc_collate: r.get(5),
+                lc_ctype: r.get(6),
+                deterministic: r.get(7),
+                comment: r.get(8),
+            },
+        );
+    }
+}
+
+/// Privileges onto the objects of the catalog they are granted on.
+fn privileges(rows: &Rows, cat: &mut Catalog, oids: &Oids) {
+    for r in &rows.privileges {
+        let (class, oid): (u32, u32) = (r.get(0), r.get(1));
+        let privilege = Privilege { grantee: r.get(2), privilege: r.get(3), grantable: r.get(4) };
+        let set = match class {
+            PG_NAMESPACE => oids.schemas.get(&oid).and_then(|s| cat.schemas.get_mut(s)).map(|s| &mut s.privileges),
+            PG_CLASS => match oids.rels.get(&oid) {
+                Some(ObjectRef::Table { name }) => cat.tables.get_mut(name).map(|t| &mut t.privileges),
+                Some(ObjectRef::View { name }) => cat.views.get_mut(name).map(|v| &mut v.privileges),
+                Some(ObjectRef::Sequence { name }) => cat.sequences.get_mut(name).map(|s| &mut s.privileges),
+                _ => None,
+            },
+            PG_PROC => match oids.funcs.get(&oid) {
+                Some(ObjectRef::Function { key }) => cat.functions.get_mut(key).map(|f| &mut f.privileges),
+                _ => None,
+            },
+            PG_TYPE => match oids.types.get(&oid) {
+                Some(ObjectRef::Type { name }) => cat.types.get_mut(name).map(|t| &mut t.privileges),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(set) = set {
+            set.insert(privilege);
         }
     }
 }
@@ -210,6 +278,17 @@ fn relations(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut O
                     options,
                     comment,
                     depends_on: BTreeSet::new(),
+                    replica_identity: match r.get::<_, String>(15).as_str() {
+                        "f" => ReplicaIdentity::Full,
+                        "n" => ReplicaIdentity::Nothing,
+                        // `i` whose index was dropped: PostgreSQL logs nothing then.
+                        "i" => match r.get::<_, Option<String>>(16) {
+                            Some(name) => ReplicaIdentity::Index { name },
+                            None => ReplicaIdentity::Nothing,
+                        },
+                        _ => ReplicaIdentity::Default,
+                    },
+                    privileges: BTreeSet::new(),
                 };
                 let object = ObjectRef::Table { name: name.clone() };
                 oids.rels.insert(oid, object.clone());
@@ -226,6 +305,8 @@ fn relations(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut O
                     column_comments: BTreeMap::new(),
                     comment,
                     depends_on: BTreeSet::new(),
+                    triggers: BTreeMap::new(),
+                    privileges: BTreeSet::new(),
                 };
                 let object = ObjectRef::View { name: name.clone() };
                 oids.rels.insert(oid, object.clone());
@@ -264,7 +345,7 @@ fn types(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut Oids)
         oids.types.insert(oid, ObjectRef::Type { name: name.clone() });
         cat.types.insert(
             name.clone(),
-            TypeDef { name, kind, comment: r.get(10), depends_on: BTreeSet::new() },
+            TypeDef { name, kind, comment: r.get(10), depends_on: BTreeSet::new(), privileges: BTreeSet::new() },
         );
     }
 }
@@ -376,6 +457,7 @@ fn sequences(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &Oids)
                 owned_by,
                 unlogged: r.get::<_, String>(10) == "u",
                 comment: None,
+                privileges: BTreeSet::new(),
             },
         );
     }
@@ -636,6 +718,7 @@ fn functions(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut O
                 definition: r.get::<_, Option<String>>(7).unwrap_or_default(),
                 comment: r.get(8),
                 depends_on: BTreeSet::new(),
+                privileges: BTreeSet::new(),
             },
         );
     }
@@ -646,26 +729,23 @@ fn triggers(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
         let oid: u32 = r.get(0);
         let rel: u32 = r.get(1);
         let name: String = r.get(2);
-        match oids.rels.get(&rel) {
-            Some(ObjectRef::Table { name: table }) => {
-                let table = table.clone();
-                let enabled = r.get::<_, String>(4).chars().next().unwrap_or('O');
-                let trigger = Trigger {
-                    name: name.clone(),
-                    definition: r.get(3),
-                    enabled,
-                    comment: r.get(5),
-                    depends_on: BTreeSet::new(),
-                };
-                oids.triggers.insert(oid, ObjectRef::Trigger { table: table.clone(), name: name.clone() });
-                if let Some(t) = cat.tables.get_mut(&table) {
-                    t.triggers.insert(name, trigger);
-                }
-            }
-            Some(ObjectRef::View { name: view }) => {
-                cat.diagnostics.push(format!("trigger {name} on view {view} skipped: not supported yet"));
-            }
-            _ => {}
+        let Some(ObjectRef::Table { name: relation } | ObjectRef::View { name: relation }) = oids.rels.get(&rel) else {
+            continue;
+        };
+        let relation = relation.clone();
+        let enabled = r.get::<_, String>(4).chars().next().unwrap_or('O');
+        let trigger = Trigger {
+            name: name.clone(),
+            definition: r.get(3),
+            enabled,
+            comment: r.get(5),
+            depends_on: BTreeSet::new(),
+        };
+        oids.triggers.insert(oid, ObjectRef::Trigger { table: relation.clone(), name: name.clone() });
+        if let Some(t) = cat.tables.get_mut(&relation) {
+            t.triggers.insert(name, trigger);
+        } else if let Some(v) = cat.views.get_mut(&relation) {
+            v.triggers.insert(name, trigger);
         }
     }
 }
@@ -708,6 +788,7 @@ fn lookup(oids: &Oids, class: u32, oid: u32) -> Option<&ObjectRef> {
         PG_CONSTRAINT => oids.constraints.get(&oid),
         PG_TRIGGER => oids.triggers.get(&oid),
         PG_POLICY => oids.policies.get(&oid),
+        PG_COLLATION => oids.collations.get(&oid),
         _ => None,
     }
 }
@@ -744,16 +825,18 @@ fn depends_on_mut<'a>(cat: &'a mut Catalog, object: &ObjectRef) -> Option<&'a mu
             .get_mut(table)
             .and_then(|t| t.constraints.get_mut(name))
             .map(|c| &mut c.depends_on),
-        ObjectRef::Trigger { table, name } => cat
-            .tables
-            .get_mut(table)
-            .and_then(|t| t.triggers.get_mut(name))
-            .map(|t| &mut t.depends_on),
+        ObjectRef::Trigger { table, name } => match cat.tables.get_mut(table) {
+            Some(t) => t.triggers.get_mut(name).map(|t| &mut t.depends_on),
+            None => cat.views.get_mut(table).and_then(|v| v.triggers.get_mut(name)).map(|t| &mut t.depends_on),
+        },
         ObjectRef::Policy { table, name } => cat
             .tables
             .get_mut(table)
             .and_then(|t| t.policies.get_mut(name))
             .map(|p| &mut p.depends_on),
-        ObjectRef::Schema { .. } | ObjectRef::Extension { .. } | ObjectRef::Sequence { .. } => None,
+        ObjectRef::Schema { .. }
+        | ObjectRef::Extension { .. }
+        | ObjectRef::Sequence { .. }
+        | ObjectRef::Collation { .. } => None,
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Owns: the catalog queries ([`queries`]), turning their rows into the model ([`build`]) and
 //! assembling index definitions from `pg_index` ([`index_def`]). A whole inspection is
-//! fourteen set-based `pg_catalog` queries, pipelined on one connection inside one
+//! sixteen set-based `pg_catalog` queries, pipelined on one connection inside one
 //! `REPEATABLE READ READ ONLY` transaction (a consistent snapshot), plus one more for the
 //! rare index definitions Rust cannot assemble for sure; never a query per object and never
 //! `information_schema`. PostgreSQL renders its own expressions (`pg_get_expr`,
@@ -120,6 +120,7 @@ async fn index_definitions(client: &Client, mut rows: Rows) -> Result<Rows, Insp
 async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> {
     let constraints = queries::constraints(version);
     let indexes = queries::indexes(version);
+    let collations = queries::collations(version);
     let q = |sql: &str, what: &'static str| {
         let sql = sql.to_owned();
         async move { client.query(&sql, &[]).await.map_err(query_err(what)) }
@@ -141,6 +142,8 @@ async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> 
         extension_members,
         opclasses,
         unsupported,
+        collations,
+        privileges,
     ) = futures_util::try_join!(
         q(queries::SCHEMAS, "schemas"),
         q(queries::EXTENSIONS, "extensions"),
@@ -157,6 +160,8 @@ async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> 
         q(queries::EXTENSION_MEMBERS, "extension members"),
         q(queries::OPCLASSES, "operator classes"),
         q(queries::UNSUPPORTED, "objects of kinds not modelled"),
+        q(&collations, "collations"),
+        q(queries::PRIVILEGES, "privileges"),
     )?;
     Ok(Rows {
         schemas,
@@ -174,6 +179,8 @@ async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> 
         extension_members,
         opclasses,
         unsupported,
+        collations,
+        privileges,
         index_definitions: std::collections::HashMap::new(),
     })
 }

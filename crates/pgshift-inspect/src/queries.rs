@@ -92,7 +92,10 @@ pub const RELATIONS: &str = concat!(
     "ARRAY(SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid ",
     "  ORDER BY i.inhseqno), ",
     "CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, ",
-    "ds.description, c.reltype, c.relispopulated ",
+    "ds.description, c.reltype, c.relispopulated, c.relreplident::text, ",
+    // The replica identity index of the few tables that have one.
+    "CASE WHEN c.relreplident = 'i' THEN (SELECT ri.relname::text FROM pg_catalog.pg_index i ",
+    "  JOIN pg_catalog.pg_class ri ON ri.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident) END ",
     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ",
     "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = c.oid ",
     "  AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = 0 ",
@@ -236,6 +239,41 @@ pub const FUNCTIONS: &str = concat!(
     not_ext!("pg_catalog.pg_proc", "p.oid")
 );
 
+/// Collations created by `CREATE COLLATION` (not an extension's). `{locale}`, `{collate}` and
+/// `{ctype}` are replaced by this server version's columns (see [`collations`]).
+pub const COLLATIONS: &str = concat!(
+    "SELECT o.oid, n.nspname::text, o.collname::text, o.collprovider::text, {locale}, {collate}, {ctype}, ",
+    "o.collisdeterministic, ds.description ",
+    "FROM pg_catalog.pg_collation o JOIN pg_catalog.pg_namespace n ON n.oid = o.collnamespace ",
+    "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = o.oid ",
+    "  AND ds.classoid = 'pg_catalog.pg_collation'::regclass AND ds.objsubid = 0 WHERE ",
+    user_ns!("n"),
+    " AND ",
+    not_ext!("pg_catalog.pg_collation", "o.oid")
+);
+
+/// Privileges granted on relations, routines, types and schemas: every item of each object's
+/// ACL (its built-in default when it has none, as `acldefault` gives it) except the owner's
+/// own, as (catalog, OID, grantee or `public`, privilege, grantable). User objects only
+/// (OIDs ≥ 16384; schemas by name, the `public` schema among them).
+pub const PRIVILEGES: &str = concat!(
+    "SELECT x.classid, x.oid, ",
+    "CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END, ",
+    "a.privilege_type, a.is_grantable ",
+    "FROM (SELECT 1259::oid, c.oid, c.relowner, coalesce(c.relacl, pg_catalog.acldefault(",
+    "    (CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END)::pg_catalog.\"char\", c.relowner)) ",
+    "  FROM pg_catalog.pg_class c WHERE c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'S') ",
+    "  UNION ALL SELECT 1255::oid, p.oid, p.proowner, coalesce(p.proacl, pg_catalog.acldefault('f'::pg_catalog.\"char\", p.proowner)) ",
+    "  FROM pg_catalog.pg_proc p WHERE p.oid >= 16384 ",
+    "  UNION ALL SELECT 1247::oid, t.oid, t.typowner, coalesce(t.typacl, pg_catalog.acldefault('T'::pg_catalog.\"char\", t.typowner)) ",
+    "  FROM pg_catalog.pg_type t WHERE t.oid >= 16384 AND t.typtype IN ('e', 'd', 'c') ",
+    "  UNION ALL SELECT 2615::oid, n.oid, n.nspowner, coalesce(n.nspacl, pg_catalog.acldefault('n'::pg_catalog.\"char\", n.nspowner)) ",
+    "  FROM pg_catalog.pg_namespace n WHERE ",
+    user_ns!("n"),
+    ") x(classid, oid, owner, acl), LATERAL pg_catalog.aclexplode(x.acl) a ",
+    "WHERE a.grantee <> x.owner"
+);
+
 /// User triggers (not internal ones, not clones on partitions).
 pub const TRIGGERS: &str = "SELECT t.oid, t.tgrelid, t.tgname::text, \
      pg_catalog.pg_get_triggerdef(t.oid), t.tgenabled::text, \
@@ -279,7 +317,24 @@ pub const DEPENDS: &str = "SELECT \
      FROM pg_catalog.pg_depend d \
      WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384 AND d.refobjid >= 16384 \
        AND d.classid IN (1259, 1247, 1255, 2604, 2606, 2618, 2620, 3256) \
-       AND d.refclassid IN (1259, 1247, 1255, 2606)";
+       AND d.refclassid IN (1259, 1247, 1255, 2606, 3456)";
+
+/// [`COLLATIONS`] for this server version: the ICU locale moved from `collcollate` to
+/// `colliculocale` in 15 and to `colllocale` in 17.
+pub fn collations(version: Version) -> String {
+    let (locale, collate, ctype) = if version.0 >= 170000 {
+        ("o.colllocale", "o.collcollate", "o.collctype")
+    } else if version.at_least_15() {
+        ("o.colliculocale", "o.collcollate", "o.collctype")
+    } else {
+        (
+            "CASE WHEN o.collprovider = 'i' THEN o.collcollate END",
+            "CASE WHEN o.collprovider <> 'i' THEN o.collcollate END",
+            "CASE WHEN o.collprovider <> 'i' THEN o.collctype END",
+        )
+    };
+    COLLATIONS.replace("{locale}", locale).replace("{collate}", collate).replace("{ctype}", ctype)
+}
 
 /// [`CONSTRAINTS`] for this server version.
 pub fn constraints(version: Version) -> String {
@@ -324,12 +379,11 @@ macro_rules! unmodelled {
 }
 
 /// User objects of kinds the model does not represent yet (kind, schema, name), so that a
-/// diff can say what it leaves out instead of leaving it out silently: collations, operators,
+/// diff can say what it leaves out instead of leaving it out silently: operators,
 /// operator classes and families, text search configurations and dictionaries, conversions,
 /// extended statistics, rules other than a view's `_RETURN`, and casts, event triggers and
 /// publications (which live in no schema: reported with an empty schema).
 pub const UNSUPPORTED: &str = concat!(
-    unmodelled!("collation", "pg_catalog.pg_collation", "collname", "collnamespace"), " UNION ALL ",
     unmodelled!("operator", "pg_catalog.pg_operator", "oprname", "oprnamespace"), " UNION ALL ",
     unmodelled!("operator class", "pg_catalog.pg_opclass", "opcname", "opcnamespace"), " UNION ALL ",
     unmodelled!("operator family", "pg_catalog.pg_opfamily", "opfname", "opfnamespace"), " UNION ALL ",

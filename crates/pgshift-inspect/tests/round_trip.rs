@@ -92,6 +92,17 @@ async fn rich_fixture_is_read_faithfully() {
     assert_eq!(account.column("name").unwrap().collation, Some(q("pg_catalog", "C")));
     assert!(account.column("email").unwrap().collation.is_none(), "the domain's collation is not the column's");
 
+    // Collations, replica identity and a view's trigger (issue 14); the table depends on both
+    // collations, so it is created after them.
+    let tagged = &cat.tables[&q("app", "tagged")];
+    assert_eq!(tagged.replica_identity, pgshift_catalog::ReplicaIdentity::Index { name: "tagged_id".into() });
+    assert_eq!(cat.tables[&q("app", "logged_full")].replica_identity, pgshift_catalog::ReplicaIdentity::Full);
+    let ci = &cat.collations[&q("app", "Case Insensitive")];
+    assert_eq!((ci.provider.as_str(), ci.deterministic, ci.comment.as_deref()), ("icu", false, Some("ci")));
+    assert!(tagged.depends_on.contains(&pgshift_catalog::ObjectRef::Collation { name: q("app", "c_posix") }));
+    assert!(cat.views[&q("app", "tagged_v")].triggers.contains_key("Tagged Ins"));
+    assert!(!cat.diagnostics.iter().any(|d| d.contains("collation") || d.contains("trigger")), "{:?}", cat.diagnostics);
+
     // Constraints keep their structure.
     let doc = &cat.tables[&q("app", "document")];
     match &doc.constraints["document_owner_fk"].kind {

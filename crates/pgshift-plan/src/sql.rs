@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use pgshift_catalog::quote::{ident, literal, reloption};
-use pgshift_catalog::render::{column_sql, nodes_with, sequence_options};
+use pgshift_catalog::render::{column_sql, nodes_with, replica_identity_sql, sequence_options};
 use pgshift_catalog::*;
 use pgshift_diff::{Change, ChangeKind, Diff, EnumColumn, TableAction};
 
@@ -108,6 +108,9 @@ fn created_subset(target: &Catalog, created: &std::collections::BTreeSet<&Object
             ObjectRef::View { name } => copy(&target.views, &mut subset.views, name),
             ObjectRef::Function { key } => copy(&target.functions, &mut subset.functions, key),
             ObjectRef::Index { name } => copy(&target.indexes, &mut subset.indexes, name),
+            ObjectRef::Trigger { table, .. } if target.views.contains_key(table) => {
+                copy(&target.views, &mut subset.views, table)
+            }
             ObjectRef::Table { name: table }
             | ObjectRef::Constraint { table, .. }
             | ObjectRef::Trigger { table, .. }
@@ -118,6 +121,7 @@ fn created_subset(target: &Catalog, created: &std::collections::BTreeSet<&Object
                     copy(&target.tables, &mut subset.tables, &p.parent);
                 }
             }
+            ObjectRef::Collation { name } => copy(&target.collations, &mut subset.collations, name),
         }
     }
     subset
@@ -286,6 +290,26 @@ impl<'a> Context<'a> {
                 .map(|(what, target)| step(format!("COMMENT ON {what} {target} IS {}", comment_literal(comment))))
                 .into_iter()
                 .collect(),
+            // A downgrade has no script: shown as not planned, nothing to run.
+            ChangeKind::UpdateExtension { .. } if crate::unsupported(change) => Vec::new(),
+            ChangeKind::UpdateExtension { to, .. } => {
+                let ObjectRef::Extension { name } = object else { return Vec::new() };
+                vec![step(format!("ALTER EXTENSION {} UPDATE TO {}", ident(name), literal(to)))]
+            }
+            ChangeKind::Grant { grantee, privileges, with_grant_option } => privilege_target(self.target, object)
+                .map(|on| {
+                    let option = if *with_grant_option { " WITH GRANT OPTION" } else { "" };
+                    step(format!("GRANT {} ON {on} TO {}{option}", privileges.join(", "), role(grantee)))
+                })
+                .into_iter()
+                .collect(),
+            ChangeKind::Revoke { grantee, privileges, grant_option_only } => privilege_target(self.target, object)
+                .map(|on| {
+                    let option = if *grant_option_only { "GRANT OPTION FOR " } else { "" };
+                    step(format!("REVOKE {option}{} ON {on} FROM {}", privileges.join(", "), role(grantee)))
+                })
+                .into_iter()
+                .collect(),
         };
         if let Some(first) = steps.first_mut() {
             first.hazards.extend(change.hazards.iter().cloned());
@@ -428,8 +452,29 @@ impl<'a> Context<'a> {
             TableAction::ColumnComment { column, comment } => {
                 vec![(format!("COMMENT ON COLUMN {t}.{} IS {}", ident(column), comment_literal(comment)), None)]
             }
+            TableAction::SetReplicaIdentity { identity } => vec![(replica_identity_sql(table, identity), None)],
         }
     }
+}
+
+/// A grantee as SQL: `PUBLIC`, or the role's quoted name.
+fn role(grantee: &str) -> String {
+    if grantee == "public" { "PUBLIC".to_owned() } else { ident(grantee) }
+}
+
+/// What follows `GRANT … ON` for `object` in `catalog`.
+fn privilege_target(catalog: &Catalog, object: &ObjectRef) -> Option<String> {
+    Some(match object {
+        ObjectRef::Schema { name } => format!("SCHEMA {}", ident(name)),
+        ObjectRef::Table { name } | ObjectRef::View { name } => format!("TABLE {}", name.sql()),
+        ObjectRef::Sequence { name } => format!("SEQUENCE {}", name.sql()),
+        ObjectRef::Type { name } => format!("TYPE {}", name.sql()),
+        ObjectRef::Function { key } => match catalog.functions.get(key)?.kind {
+            RoutineKind::Procedure => format!("PROCEDURE {}", key.sql()),
+            _ => format!("FUNCTION {}", key.sql()),
+        },
+        _ => return None,
+    })
 }
 
 fn comment_literal(comment: &Option<String>) -> String {

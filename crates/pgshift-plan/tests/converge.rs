@@ -5,7 +5,8 @@
 //! Cases live in `tests/cases/<kind>/<case>/`: `a.sql`, `b.sql`, optional `rows.sql` (run on A
 //! before migrating) and `options` (lines `rename OLD=NEW`, `backfill schema.table.column=EXPR`,
 //! `expect-unsupported`: the diff must mark a change "NOT PLANNED"; that direction is planned and
-//! snapshotted but not applied).
+//! snapshotted but not applied; `expect-unsupported-down`: only B→A must; `with-privileges`:
+//! privileges are compared, both ways).
 //! The generated SQL of both directions is snapshotted with insta.
 
 mod common;

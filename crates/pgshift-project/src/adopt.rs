@@ -175,7 +175,7 @@ async fn baseline(
     };
     let draft = crate::autogen::draft(None, &message, &up, Some(&down));
     let as_desired = Prepared { desired: live.clone(), ..prepared.clone() };
-    crate::autogen::verify(ws, &as_desired, &draft).await?;
+    crate::autogen::verify(ws, &as_desired, &draft, false).await?;
     let path = crate::autogen::write(ws, &draft)?;
     let graph = RevisionGraph::build(vec![MigrationFile::parse(&path, &draft.render())?])?;
     stamp(client, &graph, &draft.revision, options, direction).await?;

@@ -60,7 +60,7 @@ impl Prepared {
 
     /// The diff back, for the down section: the same renames reversed.
     pub fn diff_down(&self, options: &DiffOptions) -> Diff {
-        let reversed = DiffOptions { renames: options.renames.iter().map(|r| r.reversed()).collect() };
+        let reversed = DiffOptions { renames: options.renames.iter().map(|r| r.reversed()).collect(), with_privileges: options.with_privileges };
         pgshift_diff::diff(&self.desired, &self.history.catalog, &reversed)
     }
 }
@@ -153,7 +153,8 @@ pub(crate) fn annotated(step: &Step, sql: &str) -> String {
 /// Replay the history with `draft` added on a fresh copy of the head's template: up must give
 /// the desired schema and down (when there is one) the head's schema again. On success the
 /// database is kept as the new head's template; on failure nothing is kept.
-pub async fn verify(ws: &Workspace, prepared: &Prepared, draft: &Draft) -> Result<(), ProjectError> {
+/// `with_privileges`: the draft was made with privileges compared, so they are verified too.
+pub async fn verify(ws: &Workspace, prepared: &Prepared, draft: &Draft, with_privileges: bool) -> Result<(), ProjectError> {
     let file_name = draft.file_name();
     let file = MigrationFile::parse(ws.project().migrations_dir.join(&file_name), &draft.render())?;
     let has_down = file.has_down();
@@ -162,7 +163,7 @@ pub async fn verify(ws: &Workspace, prepared: &Prepared, draft: &Draft) -> Resul
     let graph = RevisionGraph::build(files)?;
     let db = ws.server().create_database(Some(&prepared.history.template)).await?;
     let up = subtract(ws.replay_into(&db, &graph, &draft.revision).await.map_err(draft_error(&file_name))?, &prepared.externals.catalog);
-    residual(&up, &prepared.desired, &file_name, "up")?;
+    residual(&up, &prepared.desired, &file_name, "up", with_privileges)?;
     if has_down {
         let client = db.connect().await?;
         let options = Workspace::scratch_apply_options();
@@ -170,7 +171,7 @@ pub async fn verify(ws: &Workspace, prepared: &Prepared, draft: &Draft) -> Resul
             .await
             .map_err(|source| ProjectError::Draft { file: format!("{file_name} (down section)"), source })?;
         let down = pgshift_inspect::inspect(&client, &Workspace::scratch_filter()).await?;
-        residual(&subtract(down, &prepared.externals.catalog), &prepared.history.catalog, &file_name, "down")?;
+        residual(&subtract(down, &prepared.externals.catalog), &prepared.history.catalog, &file_name, "down", with_privileges)?;
         pgshift_history::upgrade(&client, &graph, Some(draft.revision.as_str()), &options)
             .await
             .map_err(|source| ProjectError::Draft { file: format!("{file_name} (re-applied after its down section)"), source })?;
@@ -188,8 +189,8 @@ pub(crate) fn draft_error(file: &str) -> impl FnOnce(ProjectError) -> ProjectErr
     }
 }
 
-fn residual(got: &Catalog, want: &Catalog, file: &str, direction: &str) -> Result<(), ProjectError> {
-    let diff = pgshift_diff::diff(got, want, &DiffOptions::default());
+fn residual(got: &Catalog, want: &Catalog, file: &str, direction: &str, with_privileges: bool) -> Result<(), ProjectError> {
+    let diff = pgshift_diff::diff(got, want, &DiffOptions { with_privileges, ..DiffOptions::default() });
     if diff.changes.is_empty() {
         return Ok(());
     }
@@ -327,7 +328,7 @@ pub async fn run(ws: &Workspace, prepared: &Prepared, request: Request, answers:
         Err(PlanError::MissingBackfill { columns }) => (None, columns),
     };
     let draft = draft(prepared.parent.as_ref(), &message, &up, down.as_ref());
-    verify(ws, prepared, &draft).await?;
+    verify(ws, prepared, &draft, diff_options.with_privileges).await?;
     let path = write(ws, &draft)?;
     let not_planned = diff
         .changes

@@ -29,7 +29,8 @@ const KEEP: usize = 16;
 const RECENT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// Version of the cache format: bump it when what goes into a template or its catalog changes.
-const FORMAT: &str = "pgshift-template-v2";
+// v3: catalogs gained collations, privileges, replica identity and triggers on views.
+const FORMAT: &str = "pgshift-template-v3";
 
 /// A hash key over `parts` (with the cache format and pgshift's version), 20 hex digits.
 pub fn key(parts: &[&[u8]]) -> String {

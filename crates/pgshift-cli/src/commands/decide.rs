@@ -22,12 +22,18 @@ pub struct AnswerArgs {
     /// SQL expression filling a new NOT NULL column in existing rows: schema.table.column=EXPR (repeatable).
     #[arg(long, value_name = "TABLE.COLUMN=EXPR")]
     pub backfill: Vec<String>,
+    /// Also compare privileges: GRANT and REVOKE on tables, views, sequences, functions, types
+    /// and schemas (off by default: privileges are then left alone).
+    #[arg(long)]
+    pub with_privileges: bool,
 }
 
 impl AnswerArgs {
     /// Diff and plan options from these flags.
     pub fn options(&self) -> Result<(DiffOptions, PlanOptions), CliError> {
-        options(&self.rename, &self.backfill)
+        let (mut diff_options, plan_options) = options(&self.rename, &self.backfill)?;
+        diff_options.with_privileges = self.with_privileges;
+        Ok((diff_options, plan_options))
     }
 }
 

@@ -31,6 +31,9 @@ pub struct Case {
     /// The A→B diff must mark some change unsupported ("NOT PLANNED"); a direction with such a
     /// change is planned (and snapshotted) but not applied.
     pub expect_unsupported: bool,
+    /// Only the B→A diff must mark some change unsupported (an extension downgrade): A→B is
+    /// applied and must converge, B→A is planned (and snapshotted) but not applied.
+    pub expect_unsupported_down: bool,
     /// Fill every table of A with a generated row ([`fill`]) before migrating.
     pub fill: bool,
 }
@@ -58,12 +61,14 @@ impl Case {
             diff: DiffOptions::default(),
             plan: PlanOptions::default(),
             expect_unsupported: false,
+            expect_unsupported_down: false,
             fill: false,
         }
     }
 
     /// Apply one line of an `options` file: `rename OLD=NEW`, `backfill schema.table.column=EXPR`,
-    /// `expect-unsupported`.
+    /// `expect-unsupported`, `expect-unsupported-down`, `with-privileges` (compare privileges,
+    /// both ways).
     pub fn option(&mut self, line: &str) -> Result<(), String> {
         if let Some(spec) = line.strip_prefix("rename ") {
             self.diff.renames.push(RenameRequest::parse(spec)?);
@@ -74,6 +79,10 @@ impl Case {
             self.plan.backfills.insert((QualName::new(s, t), c.clone()), expr.to_owned());
         } else if line == "expect-unsupported" {
             self.expect_unsupported = true;
+        } else if line == "expect-unsupported-down" {
+            self.expect_unsupported_down = true;
+        } else if line == "with-privileges" {
+            self.diff.with_privileges = true;
         } else {
             return Err(format!("unknown option line `{line}`"));
         }
@@ -197,7 +206,7 @@ pub async fn migrate(
             plan.to_sql()
         ));
     }
-    let again = diff(&after, to, &DiffOptions::default());
+    let again = diff(&after, to, &DiffOptions { with_privileges: d.with_privileges, ..DiffOptions::default() });
     let leftover: Vec<_> = again
         .changes
         .iter()
@@ -257,15 +266,18 @@ pub async fn run(case: &Case) -> Result<Outcome, String> {
     // B -> A on a fresh database holding B. New NOT NULL columns there have no rows to fill.
     let back = db_with(&case.b, "b.sql").await?;
     let mut down_plan = PlanOptions::default();
-    let down_diff = DiffOptions::default();
+    let down_diff = DiffOptions { with_privileges: case.diff.with_privileges, ..DiffOptions::default() };
     if let Err(PlanError::MissingBackfill { columns }) = plan(&cat_b, &cat_a, &diff(&cat_b, &cat_a, &down_diff), &down_plan) {
         for col in columns {
             down_plan.backfills.insert(col, "NULL".to_owned());
         }
     }
-    let (down, _) = migrate(&back, &cat_b, &cat_a, &down_diff, &down_plan, case.expect_unsupported)
-        .await
-        .map_err(|e| format!("down: {e}"))?;
+    let allow = case.expect_unsupported || case.expect_unsupported_down;
+    let (down, down_unsupported) =
+        migrate(&back, &cat_b, &cat_a, &down_diff, &down_plan, allow).await.map_err(|e| format!("down: {e}"))?;
+    if case.expect_unsupported_down && !down_unsupported {
+        return Err(format!("expected an unsupported change down, got a full plan:\n{down}"));
+    }
     a.finish().await;
     b.finish().await;
     back.finish().await;

@@ -1,0 +1,2 @@
+CREATE EXTENSION hstore VERSION '1.8';
+CREATE TABLE t (id int PRIMARY KEY, h hstore);

@@ -1,0 +1,12 @@
+DO $$ BEGIN CREATE ROLE pgshift_fx_reader; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE "pgshift_fx Writer"; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+CREATE SCHEMA app;
+CREATE TABLE app.t (id int PRIMARY KEY, v text);
+CREATE SEQUENCE app.s;
+CREATE VIEW app.v AS SELECT id FROM app.t;
+CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'select 1';
+CREATE PROCEDURE app.p() LANGUAGE sql AS 'select 1';
+CREATE TYPE app.mood AS ENUM ('a', 'b');
+GRANT SELECT ON app.t TO pgshift_fx_reader;
+GRANT SELECT, INSERT, UPDATE ON app.t TO "pgshift_fx Writer" WITH GRANT OPTION;
+GRANT USAGE ON SCHEMA app TO pgshift_fx_reader;

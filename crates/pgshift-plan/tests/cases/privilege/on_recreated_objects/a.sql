@@ -1,0 +1,11 @@
+DO $$ BEGIN CREATE ROLE pgshift_fx_reader; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE "pgshift_fx Writer"; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+CREATE TABLE t (id int PRIMARY KEY, v text);
+CREATE VIEW v AS SELECT id FROM t;
+GRANT SELECT ON v TO pgshift_fx_reader;
+CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS 'select x';
+REVOKE EXECUTE ON FUNCTION f(int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION f(int) TO pgshift_fx_reader;
+CREATE TYPE mood AS ENUM ('a', 'b', 'c');
+REVOKE USAGE ON TYPE mood FROM PUBLIC;
+GRANT USAGE ON TYPE mood TO pgshift_fx_reader;

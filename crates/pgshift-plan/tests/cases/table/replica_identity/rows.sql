@@ -1,0 +1,4 @@
+INSERT INTO t VALUES (1, 'a'), (2, 'b');
+INSERT INTO u VALUES (1, 'x');
+INSERT INTO w VALUES (1, 'y');
+INSERT INTO "Odd" VALUES (1, 'z');

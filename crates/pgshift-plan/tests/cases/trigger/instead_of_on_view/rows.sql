@@ -1,0 +1,2 @@
+INSERT INTO v VALUES (1, 'a');
+INSERT INTO old_v VALUES (2, 'b');
