@@ -4,7 +4,8 @@
 //! scratch database so that our objects can reference them, but they are never ours), the
 //! [`Ownership`] of a live database (computed once per command: owned names and name clashes),
 //! and the filter through which a live database is read: the names owned at its revision, plus
-//! the desired ones that are not foreign, plus `own_schemas`, minus the `ignore` patterns.
+//! the desired ones that are not foreign, plus `own_schemas`, minus the `ignore` patterns; and
+//! the tables the project owns without a database ([`tables`]), which reference data may name.
 
 use pgshift_catalog::{Catalog, NamePattern, ObjectFilter, OwnedNames, QualName};
 use pgshift_history::{RevisionGraph, RevisionId};
@@ -100,6 +101,22 @@ impl Ownership {
             Err(ProjectError::Clash(self.clashes.clone()))
         }
     }
+}
+
+/// The tables the project owns without looking at a database (DESIGN.md, ownership rule 1):
+/// those the history creates, replayed to its single head, and those the desired schema
+/// declares, minus the configuration's `ignore` patterns; externals are never among them. Both
+/// come from the template cache, so an unchanged project costs no replay and no load. What
+/// reference data (`data/`) may name.
+pub async fn tables(ws: &Workspace) -> Result<std::collections::BTreeSet<QualName>, ProjectError> {
+    let graph = ws.project().graph()?;
+    let head = if graph.is_empty() { None } else { Some(graph.single_head()?) };
+    let externals = ws.externals().await?;
+    let (history, desired) = tokio::try_join!(ws.history(&externals, &graph, head.as_ref()), ws.desired(&externals))?;
+    let filter = &ws.project().filter;
+    let history = filtered(history.catalog, filter);
+    let desired = filtered(desired, filter);
+    Ok(history.tables.into_keys().chain(desired.tables.into_keys()).collect())
 }
 
 /// `catalog` without the objects `externals` declares (same identity).

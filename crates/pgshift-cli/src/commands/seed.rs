@@ -110,21 +110,11 @@ pub async fn run(command: &SeedCommand, config: &Config) -> Result<u8, CliError>
     }
 }
 
-/// The tables this project owns (DESIGN.md, ownership rule 1): the tables the history creates
-/// (replayed to its single head) and the ones `schema/` declares, minus the `ignore` patterns.
-/// Both come from the scratch server's template cache, so an unchanged project costs no replay
-/// and no load.
+/// The tables this project owns, as reference data may name them
+/// ([`pgshift_project::owned::tables`]).
 pub async fn owned_tables(config: &Config) -> Result<BTreeSet<QualName>, CliError> {
     let ws = crate::project::workspace(config).await?;
-    let graph = ws.project().graph().map_err(project_error)?;
-    let head = if graph.is_empty() { None } else { Some(graph.single_head().map_err(super::migrate::history_error)?) };
-    let externals = ws.externals().await.map_err(project_error)?;
-    let (history, desired) = tokio::try_join!(ws.history(&externals, &graph, head.as_ref()), ws.desired(&externals))
-        .map_err(project_error)?;
-    let filter = &ws.project().filter;
-    let history = pgshift_project::owned::filtered(history.catalog, filter);
-    let desired = pgshift_project::owned::filtered(desired, filter);
-    Ok(history.tables.into_keys().chain(desired.tables.into_keys()).collect())
+    pgshift_project::owned::tables(&ws).await.map_err(project_error)
 }
 
 async fn load(dir: Option<&PathBuf>, config: &Config) -> Result<DataSet, CliError> {
