@@ -52,6 +52,41 @@ pub fn missing_migration(prepared: &Prepared) -> Option<Finding> {
     Finding::between(&prepared.history.catalog, &prepared.desired)
 }
 
+/// Everything `pgshift check` finds, as data.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Report {
+    /// (a) schema/ differs from the history's head: a migration is missing.
+    pub missing_migration: Option<Finding>,
+    /// (b) the live database against its revision (`None`: no database was checked).
+    pub drift: Option<Drift>,
+    /// Where `externals/` does not match the foreign objects it declares (warnings, not
+    /// findings).
+    pub externals: Vec<String>,
+    /// The scratch server's major version differs from the database's (a warning).
+    #[serde(skip)]
+    pub version_warning: Option<String>,
+}
+
+impl Report {
+    /// Whether anything was found (a missing migration, or drift): `check` exits 1.
+    pub fn found(&self) -> bool {
+        self.missing_migration.is_some() || self.drift.as_ref().is_some_and(|d| d.finding.is_some())
+    }
+}
+
+/// The whole check: (a) always, (b) and the warnings when a live database is given. Refused
+/// with [`ProjectError::Clash`] when a desired name is a foreign object's there.
+pub async fn run(ws: &Workspace, prepared: &Prepared, client: Option<&Client>) -> Result<Report, ProjectError> {
+    let missing_migration = missing_migration(prepared);
+    let Some(client) = client else {
+        return Ok(Report { missing_migration, drift: None, externals: Vec::new(), version_warning: None });
+    };
+    let drift = drift(ws, client, &prepared.graph, &prepared.externals, &prepared.desired).await?;
+    let externals = externals_mismatch(client, &prepared.externals.catalog, &ws.project().filter).await?;
+    let version_warning = version_warning(ws, client).await?;
+    Ok(Report { missing_migration, drift: Some(drift), externals, version_warning })
+}
+
 /// (b) A live database against the revision its ledger names.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Drift {

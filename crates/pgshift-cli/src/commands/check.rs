@@ -5,7 +5,6 @@
 
 use clap::Args;
 use pgshift_project::check::{Drift, Finding};
-use serde::Serialize;
 
 use super::migrate::ProjectArgs;
 use super::{json, print};
@@ -30,13 +29,6 @@ pub struct CheckArgs {
     pub project: ProjectArgs,
 }
 
-#[derive(Debug, Serialize)]
-struct CheckJson {
-    missing_migration: Option<Finding>,
-    drift: Option<Drift>,
-    /// Where externals/ does not match the foreign objects (warnings, not findings).
-    externals: Vec<String>,
-}
 
 /// Run `pgshift check`.
 pub async fn run(args: &CheckArgs, config: &Config) -> Result<u8, CliError> {
@@ -44,43 +36,28 @@ pub async fn run(args: &CheckArgs, config: &Config) -> Result<u8, CliError> {
     let ws = workspace_for(config, &args.project).await?;
     let prepared = pgshift_project::autogen::prepare(&ws).await.map_err(project_error)?;
     super::report_unmodelled(&[&prepared.history.catalog, &prepared.desired], args.strict)?;
-    let missing = pgshift_project::check::missing_migration(&prepared);
-    let drift = match &client {
-        Some(client) => Some(
-            pgshift_project::check::drift(&ws, client, &prepared.graph, &prepared.externals, &prepared.desired)
-                .await
-                .map_err(project_error)?,
-        ),
-        None => None,
-    };
-    let externals = match &client {
-        Some(client) => pgshift_project::check::externals_mismatch(client, &prepared.externals.catalog, &ws.project().filter)
-            .await
-            .map_err(project_error)?,
-        None => Vec::new(),
-    };
-    if let Some(client) = &client {
-        if let Some(w) = pgshift_project::check::version_warning(&ws, client).await.map_err(project_error)? {
-            eprintln!("warning: {w}");
-        }
+    let report = pgshift_project::check::run(&ws, &prepared, client.as_ref()).await.map_err(project_error)?;
+    if let Some(w) = &report.version_warning {
+        eprintln!("warning: {w}");
     }
-    for warning in &externals {
+    for warning in &report.externals {
         eprintln!("warning: externals/ does not match the database: {warning}");
     }
-    let found = missing.is_some() || drift.as_ref().is_some_and(|d| d.finding.is_some());
+    let found = report.found();
     if args.json {
-        print(&json(&CheckJson { missing_migration: missing, drift, externals })?)?;
+        print(&json(&report)?)?;
         return Ok(u8::from(found));
     }
+    let (missing, drift) = (&report.missing_migration, &report.drift);
     let mut out = String::new();
-    match &missing {
+    match missing {
         None => out.push_str("history and schema/ agree\n"),
         Some(f) => {
             out.push_str("a migration is missing: schema/ differs from the history's head (run `pgshift new \"…\"`)\n");
             describe(&mut out, f, "schema/ has", "schema/ no longer has");
         }
     }
-    match &drift {
+    match drift {
         None if client.is_none() => out.push_str("no database checked (pass --database-url, or set the configured variable)\n"),
         None => {}
         Some(Drift { revision, finding: None }) => {
