@@ -8,6 +8,9 @@
 //! * initdb writes into a temporary sibling `data.initdb-<pid>/` that is
 //!   renamed to `data/` only on success; on failure it is removed. Leftover
 //!   temporary dirs (from a killed pgshift) are removed under the lock.
+//! * A server whose binary was replaced while it ran (a PostgreSQL package upgrade, after which
+//!   the new `plpgsql.so` no longer loads into the old binary) is stopped and started again on
+//!   the new binaries by the next `ensure`.
 //! * Stale state after a crash (SIGKILL): a `postmaster.pid` whose pid is dead
 //!   (or now belongs to a non-PostgreSQL process) and the socket's lock file
 //!   are removed under the lock before starting. While orphaned backends of a
@@ -88,6 +91,13 @@ pub(crate) fn pid_alive(pid: u32) -> bool {
         Err(nix::errno::Errno::ESRCH) => false,
         Err(_) => true,
     }
+}
+
+/// True when the executable process `pid` runs has been deleted or replaced since it started
+/// (`/proc/<pid>/exe` reads `… (deleted)`), as a package upgrade does. False where /proc does
+/// not tell.
+pub(crate) fn binary_replaced(pid: u32) -> bool {
+    std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p.to_string_lossy().ends_with(" (deleted)"))
 }
 
 /// True if `pid` is alive and (where /proc tells) is a PostgreSQL process.
@@ -209,8 +219,14 @@ impl Cluster {
             }
             self.initdb()?;
         }
-        if self.postmaster_pid().is_some() {
-            return Ok(());
+        if let Some(pid) = self.postmaster_pid() {
+            if !binary_replaced(pid) {
+                return Ok(());
+            }
+            // The PostgreSQL package was upgraded under the running server: the new libraries
+            // (plpgsql.so, contrib) no longer load into the old binary ("undefined symbol").
+            // Restart it on the new binaries.
+            self.pg_ctl_stop()?;
         }
         self.remove_stale_files();
         self.start()
@@ -387,6 +403,11 @@ impl Cluster {
         if self.postmaster_pid().is_none() {
             return Ok(StopOutcome::NotRunning);
         }
+        self.pg_ctl_stop()
+    }
+
+    /// `pg_ctl stop -m fast`; the caller holds the lock.
+    fn pg_ctl_stop(&self) -> Result<StopOutcome, ScratchError> {
         let args: Vec<&std::ffi::OsStr> = vec![
             "stop".as_ref(),
             "-w".as_ref(),
@@ -443,4 +464,23 @@ fn tail_lines(s: &str, n: usize) -> String {
     let lines: Vec<&str> = s.lines().collect();
     let start = lines.len().saturating_sub(n);
     lines[start..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::binary_replaced;
+
+    #[test]
+    fn a_process_whose_binary_was_replaced_is_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("sleep-copy");
+        std::fs::copy("/bin/sleep", &copy).unwrap();
+        let mut child = std::process::Command::new(&copy).arg("5").spawn().unwrap();
+        assert!(!binary_replaced(child.id()));
+        std::fs::remove_file(&copy).unwrap();
+        assert!(binary_replaced(child.id()));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(!binary_replaced(std::process::id()));
+    }
 }

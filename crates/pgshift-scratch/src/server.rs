@@ -113,6 +113,11 @@ impl ScratchServer {
         let mut client = None;
         if cluster.layout.socket().exists() {
             client = connect_cfg(&probe.pg_config("postgres")).await.ok();
+            // A server running a binary that has since been replaced (a package upgrade)
+            // cannot load the new libraries: the slow path restarts it.
+            if client.is_some() && cluster.postmaster_pid().is_some_and(crate::cluster::binary_replaced) {
+                client = None;
+            }
         }
         let client = match client {
             Some(c) => c,
