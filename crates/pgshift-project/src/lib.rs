@@ -4,7 +4,8 @@
 //! migration history into catalogs on scratch databases (cached as template databases, see
 //! [`cache`]), which objects the project owns ([`owned`]), and the workflows built on them:
 //! autogenerate ([`autogen`]), drift check ([`check`]), adoption of a database pgshift did
-//! not build ([`adopt`]) and co-tenant awareness ([`cotenant`]).
+//! not build ([`adopt`]), where a live database stands ([`status`]) and co-tenant awareness
+//! ([`cotenant`]).
 //!
 //! Must not: know about terminals, flags or prompts (the CLI asks the questions and passes the
 //! answers in), or write to any database but scratch ones, except the ledger writes of
@@ -16,6 +17,7 @@ pub mod cache;
 pub mod check;
 pub mod cotenant;
 pub mod owned;
+pub mod status;
 pub mod workspace;
 
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@ use clap::Args;
 use pgshift_project::cotenant::{Clash, ForeignLedger};
 use serde::Serialize;
 
-use super::migrate::{apply_error, options, ProjectArgs};
+use super::migrate::ProjectArgs;
 use super::{json, print};
 use crate::config::Config;
 use crate::error::CliError;
@@ -59,28 +59,18 @@ struct StatusJson {
 pub async fn run(args: &StatusArgs, config: &Config) -> Result<u8, CliError> {
     let client = args.project.connect(config).await?;
     let ws = workspace_for(config, &args.project).await?;
-    let graph = ws.project().graph().map_err(project_error)?;
-    let status = pgshift_history::status(&client, &graph, &options(config)).await.map_err(apply_error)?;
-    let externals = ws.externals().await.map_err(project_error)?;
-    let desired = ws.desired(&externals).await.map_err(project_error)?;
-    // Owned now: what the history holds at the database's revision (when it has one).
-    let at = match (status.current.as_slice(), status.unknown.is_empty()) {
-        ([one], true) => Some(one.clone()),
-        _ => None,
-    };
-    let adopted = !status.current.is_empty() || !status.unknown.is_empty();
-    let history = ws.history(&externals, &graph, at.as_ref()).await.map_err(project_error)?;
-    let ownership =
-        pgshift_project::owned::Ownership::with_history(&ws, &client, &history.catalog, &externals, &desired, at, adopted)
-            .await
-            .map_err(project_error)?;
-    let other_ledgers = pgshift_project::cotenant::foreign_ledgers(&client).await.map_err(project_error)?;
-    let tools = pgshift_project::cotenant::by_tool(&other_ledgers);
-    let clashes = ownership.clashes;
-    let adoptable = if adopted { 0 } else { ownership.adoptable.len() };
-    let externals_warnings = pgshift_project::check::externals_mismatch(&client, &externals.catalog, &ws.project().filter)
-        .await
-        .map_err(project_error)?;
+    let report = pgshift_project::status::run(&ws, &client).await.map_err(project_error)?;
+    let pgshift_project::status::Report {
+        graph,
+        ledger: status,
+        adopted,
+        adoptable,
+        other_ledgers,
+        tools,
+        clashes,
+        externals: externals_warnings,
+        version_warning,
+    } = report;
     let ids = |v: &[pgshift_history::RevisionId]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
     if args.json {
         let out = StatusJson {
@@ -138,7 +128,7 @@ pub async fn run(args: &StatusArgs, config: &Config) -> Result<u8, CliError> {
         ));
     }
     print(&out)?;
-    if let Some(w) = pgshift_project::check::version_warning(&ws, &client).await.map_err(project_error)? {
+    if let Some(w) = version_warning {
         eprintln!("warning: {w}");
     }
     for w in &externals_warnings {
