@@ -5,10 +5,45 @@
 
 use std::fmt;
 
+/// Every way the `pgshift` process exits (DESIGN.md, commands): the one place the numbers live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// The command did its job and found nothing wrong.
+    Clean,
+    /// The command ran and found problems: drift, a missing migration, differences with
+    /// `--exit-code`, reference data out of date with `seed check`.
+    Found,
+    /// Usage or configuration error (also a refusal before anything is written).
+    Usage,
+    /// Database error: unreachable, refused, a failing statement.
+    Database,
+}
+
+impl ExitStatus {
+    /// `Found` when `found`, else `Clean`.
+    pub fn found(found: bool) -> ExitStatus {
+        if found {
+            ExitStatus::Found
+        } else {
+            ExitStatus::Clean
+        }
+    }
+
+    /// The process exit code.
+    pub const fn code(self) -> u8 {
+        match self {
+            ExitStatus::Clean => 0,
+            ExitStatus::Found => 1,
+            ExitStatus::Usage => 2,
+            ExitStatus::Database => 3,
+        }
+    }
+}
+
 /// Exit code for usage and configuration errors.
-pub const USAGE: u8 = 2;
+pub const USAGE: u8 = ExitStatus::Usage.code();
 /// Exit code for database errors (unreachable, refused, failing statement).
-pub const DATABASE: u8 = 3;
+pub const DATABASE: u8 = ExitStatus::Database.code();
 
 /// An error as the user sees it.
 #[derive(Debug)]

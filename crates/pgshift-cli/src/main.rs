@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::error::CliError;
+use crate::error::{CliError, ExitStatus};
 
 /// mimalloc instead of the system allocator: reading and diffing a large schema, and `seed`'s
 /// 50,000 declared rows, allocate millions of small strings and sets; glibc's malloc spent
@@ -88,7 +88,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(code) => ExitCode::from(code),
+        Ok(status) => ExitCode::from(status.code()),
         Err(e) => {
             eprintln!("{e}");
             ExitCode::from(e.code)
@@ -96,7 +96,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<u8, CliError> {
+async fn run(cli: Cli) -> Result<ExitStatus, CliError> {
     let config = config::Config::load(cli.config.as_deref())?;
     match &cli.command {
         Command::Init(args) => commands::init::run(args, &config).await,

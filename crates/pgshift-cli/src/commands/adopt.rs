@@ -9,7 +9,7 @@ use pgshift_project::adopt::Adopted;
 use super::migrate::ProjectArgs;
 use super::{decide, print};
 use crate::config::Config;
-use crate::error::CliError;
+use crate::error::{CliError, ExitStatus};
 use crate::project::{project_error, workspace_for};
 
 /// Arguments of `pgshift adopt`.
@@ -30,7 +30,7 @@ pub struct AdoptArgs {
 }
 
 /// Run `pgshift adopt`.
-pub async fn run(args: &AdoptArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn run(args: &AdoptArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let (_, plan_options) = decide::options(&[], &args.backfill)?;
     let client = args.project.connect(config).await?;
     let ws = workspace_for(config, &args.project).await?;
@@ -61,5 +61,5 @@ pub async fn run(args: &AdoptArgs, config: &Config) -> Result<u8, CliError> {
             print(&format!("{}\n", path.display()))?;
         }
     }
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }

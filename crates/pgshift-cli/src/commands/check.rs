@@ -9,7 +9,7 @@ use pgshift_project::check::{Drift, Finding};
 use super::migrate::ProjectArgs;
 use super::{json, print};
 use crate::config::Config;
-use crate::error::CliError;
+use crate::error::{CliError, ExitStatus};
 use crate::project::{project_error, workspace_for};
 
 /// Arguments of `pgshift check`.
@@ -31,7 +31,7 @@ pub struct CheckArgs {
 
 
 /// Run `pgshift check`.
-pub async fn run(args: &CheckArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn run(args: &CheckArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let client = if args.no_database { None } else { args.project.connect_if_configured(config).await? };
     let ws = workspace_for(config, &args.project).await?;
     let prepared = pgshift_project::autogen::prepare(&ws).await.map_err(project_error)?;
@@ -46,7 +46,7 @@ pub async fn run(args: &CheckArgs, config: &Config) -> Result<u8, CliError> {
     let found = report.found();
     if args.json {
         print(&json(&report)?)?;
-        return Ok(u8::from(found));
+        return Ok(ExitStatus::found(found));
     }
     let (missing, drift) = (&report.missing_migration, &report.drift);
     let mut out = String::new();
@@ -72,7 +72,7 @@ pub async fn run(args: &CheckArgs, config: &Config) -> Result<u8, CliError> {
         }
     }
     print(&out)?;
-    Ok(u8::from(found))
+    Ok(ExitStatus::found(found))
 }
 
 fn describe(out: &mut String, f: &Finding, missing: &str, extra: &str) {

@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::{decide, json, print};
 use crate::config::Config;
-use crate::error::CliError;
+use crate::error::{CliError, ExitStatus};
 use crate::source::{self, FilterArgs, Live};
 
 /// Arguments of `pgshift diff`.
@@ -41,7 +41,7 @@ pub struct DiffArgs {
 }
 
 /// Run `pgshift diff`.
-pub async fn run(args: &DiffArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn run(args: &DiffArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let filter = args.filter.filter(config)?;
     let (mut diff_options, mut plan_options) = args.answers.options()?;
     // The two inspections are independent: run them at the same time (two connections).
@@ -70,5 +70,5 @@ pub async fn run(args: &DiffArgs, config: &Config) -> Result<u8, CliError> {
     // The process ends right after: freeing two large catalogs would only cost time (~50 ms
     // at 5,000 tables).
     std::mem::forget((from, to, diff, plan));
-    Ok(if args.exit_code && !plan_was_empty { 1 } else { 0 })
+    Ok(ExitStatus::found(args.exit_code && !plan_was_empty))
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::config::Config;
-use crate::error::CliError;
+use crate::error::{CliError, ExitStatus};
 use crate::source::{self, FilterArgs};
 
 /// Arguments of `pgshift init`.
@@ -71,7 +71,7 @@ const READMES: &[(&str, &str)] = &[
 ];
 
 /// Run `pgshift init`.
-pub async fn run(args: &InitArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn run(args: &InitArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let dir = &args.dir;
     let schema = match &args.from_db {
         Some(url) => {
@@ -97,7 +97,7 @@ pub async fn run(args: &InitArgs, config: &Config) -> Result<u8, CliError> {
         eprintln!("created {}", path.display());
     }
     eprintln!("next: put the desired schema in schema/, then `pgshift new \"initial\"`");
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }
 
 /// Write `text` to `path` unless it exists (then say so and leave it).

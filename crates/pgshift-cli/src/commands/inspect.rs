@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{json, print};
 use crate::config::Config;
-use crate::error::CliError;
+use crate::error::{CliError, ExitStatus};
 use crate::source::{self, FilterArgs, Live};
 
 /// Arguments of `pgshift inspect`.
@@ -24,7 +24,7 @@ pub struct InspectArgs {
 }
 
 /// Run `pgshift inspect`.
-pub async fn run(args: &InspectArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn run(args: &InspectArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let filter = args.filter.filter(config)?;
     let spec = match &args.source {
         Some(s) => s.clone(),
@@ -42,5 +42,5 @@ pub async fn run(args: &InspectArgs, config: &Config) -> Result<u8, CliError> {
     } else {
         print(&pgshift_catalog::render(&catalog))?;
     }
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }

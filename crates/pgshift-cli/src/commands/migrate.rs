@@ -17,7 +17,7 @@ use tokio_postgres::Client;
 use super::print;
 use crate::config::Config;
 use crate::connect;
-use crate::error::CliError;
+use crate::error::{CliError, ExitStatus};
 
 /// Where the migrations and the database are.
 #[derive(Debug, Args)]
@@ -162,7 +162,7 @@ pub struct UpgradeArgs {
 }
 
 /// Run `pgshift upgrade`.
-pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let mut options = options(config);
     options.lock_wait = Duration::from_secs(args.lock_wait);
     if args.sql {
@@ -176,13 +176,13 @@ pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<u8, CliError
         let script = pgshift_history::upgrade_script(&graph, &applied, target.as_ref(), &script_options)
             .map_err(history_error)?;
         print(&script)?;
-        return Ok(0);
+        return Ok(ExitStatus::Clean);
     }
     let client = args.project.connect(config).await?;
     let dir = args.project.dir(config);
     if args.target.is_none() && !args.dry_run && pgshift_history::at_head(&client, &dir, &options).await.map_err(apply_error)? {
         eprintln!("already at head");
-        return Ok(0);
+        return Ok(ExitStatus::Clean);
     }
     let graph = args.project.graph(config)?;
     if args.dry_run {
@@ -198,11 +198,11 @@ pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<u8, CliError
             out.push_str(&format!("would apply {id} {message}\n"));
         }
         print(&out)?;
-        return Ok(0);
+        return Ok(ExitStatus::Clean);
     }
     let report = pgshift_history::upgrade(&client, &graph, args.target.as_deref(), &options).await.map_err(apply_error)?;
     eprintln!("{}", report.summary());
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }
 
 /// Arguments of `pgshift downgrade`.
@@ -220,7 +220,7 @@ pub struct DowngradeArgs {
 }
 
 /// Run `pgshift downgrade`.
-pub async fn downgrade(args: &DowngradeArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn downgrade(args: &DowngradeArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let graph = args.project.graph(config)?;
     let spec = args.target.trim();
     let target = if spec == "base" {
@@ -239,7 +239,7 @@ pub async fn downgrade(args: &DowngradeArgs, config: &Config) -> Result<u8, CliE
     let client = args.project.connect(config).await?;
     let report = pgshift_history::downgrade(&client, &graph, &target, &options).await.map_err(apply_error)?;
     eprintln!("{}", report.summary());
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }
 
 /// Arguments of `pgshift stamp` and `pgshift accept-edit`.
@@ -252,20 +252,20 @@ pub struct RevisionArgs {
 }
 
 /// Run `pgshift stamp`: set the ledger to REV and its ancestors without running SQL.
-pub async fn stamp(args: &RevisionArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn stamp(args: &RevisionArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let graph = args.project.graph(config)?;
     let client = args.project.connect(config).await?;
     let report = pgshift_history::stamp(&client, &graph, &args.revision, &options(config)).await.map_err(apply_error)?;
     eprintln!("{}", report.summary());
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }
 
 /// Run `pgshift accept-edit`: record the edited file of an applied revision as reviewed.
-pub async fn accept_edit(args: &RevisionArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn accept_edit(args: &RevisionArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let graph = args.project.graph(config)?;
     let client = args.project.connect(config).await?;
     let report =
         pgshift_history::accept_edit(&client, &graph, &args.revision, &options(config)).await.map_err(apply_error)?;
     eprintln!("{}", report.summary());
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }

@@ -14,7 +14,7 @@ use pgshift_project::autogen::Outcome;
 
 use super::{decide, json, print};
 use crate::config::Config;
-use crate::error::CliError;
+use crate::error::{CliError, ExitStatus};
 use crate::project::{project_error, workspace};
 
 /// Arguments of `pgshift new`.
@@ -37,7 +37,7 @@ pub struct NewArgs {
 }
 
 /// Run `pgshift new`.
-pub async fn run(args: &NewArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn run(args: &NewArgs, config: &Config) -> Result<ExitStatus, CliError> {
     if args.empty {
         let project = crate::project::project(config)?;
         let graph = project.graph().map_err(project_error)?;
@@ -117,15 +117,15 @@ fn write_plain(dir: &std::path::Path, draft: &pgshift_history::Draft) -> Result<
     Ok(path)
 }
 
-fn report(args: &NewArgs, path: Option<&std::path::Path>, summary: &pgshift_project::autogen::Summary, empty: bool) -> Result<u8, CliError> {
+fn report(args: &NewArgs, path: Option<&std::path::Path>, summary: &pgshift_project::autogen::Summary, empty: bool) -> Result<ExitStatus, CliError> {
     if args.json {
         print(&json(&serde_json::json!({
             "file": path.map(|p| p.display().to_string()),
             "summary": summary,
         }))?)?;
-        return Ok(0);
+        return Ok(ExitStatus::Clean);
     }
-    let Some(path) = path else { return Ok(0) };
+    let Some(path) = path else { return Ok(ExitStatus::Clean) };
     let mut text = String::new();
     for (what, list) in [("create", &summary.created), ("alter", &summary.altered), ("rename", &summary.renamed), ("drop", &summary.dropped)] {
         for item in list {
@@ -142,5 +142,5 @@ fn report(args: &NewArgs, path: Option<&std::path::Path>, summary: &pgshift_proj
         eprintln!("verified on a scratch database: replaying the history with it gives the desired schema");
     }
     print(&format!("{}\n", path.display()))?;
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::migrate::{apply_error, history_error, options, ProjectArgs};
 use super::{json, print};
 use crate::config::Config;
-use crate::error::CliError;
+use crate::error::{CliError, ExitStatus};
 
 /// Arguments of the read-only revision commands.
 #[derive(Debug, Args)]
@@ -64,7 +64,7 @@ fn strings(ids: &[RevisionId]) -> Vec<String> {
 }
 
 /// Run `pgshift current`: the revisions the database is at.
-pub async fn current(args: &ViewArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn current(args: &ViewArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let graph = args.project.graph(config)?;
     let client = args.project.connect(config).await?;
     let status = pgshift_history::status(&client, &graph, &options(config)).await.map_err(apply_error)?;
@@ -76,7 +76,7 @@ pub async fn current(args: &ViewArgs, config: &Config) -> Result<u8, CliError> {
             pending: strings(&status.pending),
             unknown: strings(&status.unknown),
         };
-        return print(&json(&out)?).map(|()| 0);
+        return print(&json(&out)?).map(|()| ExitStatus::Clean);
     }
     let mut out = String::new();
     if status.current.is_empty() && status.unknown.is_empty() {
@@ -94,31 +94,31 @@ pub async fn current(args: &ViewArgs, config: &Config) -> Result<u8, CliError> {
     if !status.pending.is_empty() {
         eprintln!("{} revision(s) pending; run `pgshift upgrade`", status.pending.len());
     }
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }
 
 /// Run `pgshift history`: every revision, newest first.
-pub async fn history(args: &ViewArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn history(args: &ViewArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let graph = args.project.graph(config)?;
     let revisions: Vec<RevisionJson> = graph.ordered().iter().rev().filter_map(|id| revision_json(&graph, id)).collect();
     if args.json {
-        return print(&json(&revisions)?).map(|()| 0);
+        return print(&json(&revisions)?).map(|()| ExitStatus::Clean);
     }
-    print(&revisions.iter().map(line).collect::<String>()).map(|()| 0)
+    print(&revisions.iter().map(line).collect::<String>()).map(|()| ExitStatus::Clean)
 }
 
 /// Run `pgshift heads`: the revisions without children.
-pub async fn heads(args: &ViewArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn heads(args: &ViewArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let graph = args.project.graph(config)?;
     let heads: Vec<RevisionJson> = graph.heads().iter().filter_map(|id| revision_json(&graph, id)).collect();
     if args.json {
-        return print(&json(&heads)?).map(|()| 0);
+        return print(&json(&heads)?).map(|()| ExitStatus::Clean);
     }
     print(&heads.iter().map(line).collect::<String>())?;
     if heads.len() > 1 {
         eprintln!("hint: {} heads; run `pgshift merge` to join them", heads.len());
     }
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }
 
 /// Arguments of `pgshift merge`.
@@ -135,7 +135,7 @@ pub struct MergeArgs {
 
 /// Run `pgshift merge`: write a revision whose parents are the given revisions (every head by
 /// default), with no SQL of its own, so that the history has one head again. Prints its path.
-pub async fn merge(args: &MergeArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn merge(args: &MergeArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let graph = args.project.graph(config)?;
     let parents: Vec<RevisionId> = if args.revisions.is_empty() {
         graph.heads()
@@ -153,5 +153,5 @@ pub async fn merge(args: &MergeArgs, config: &Config) -> Result<u8, CliError> {
     MigrationFile::parse(&path, &text).map_err(history_error)?;
     pgshift_history::write_new(&path, text.as_bytes()).map_err(history_error)?;
     print(&format!("{}\n", path.display()))?;
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }

@@ -5,7 +5,7 @@ use pgshift_scratch::StopOutcome;
 
 use super::{json, print, scratch_error};
 use crate::config::Config;
-use crate::error::CliError;
+use crate::error::{CliError, ExitStatus};
 
 /// What to do with the scratch server.
 #[derive(Debug, Subcommand)]
@@ -25,7 +25,7 @@ pub enum ScratchCommand {
 }
 
 /// Run a `scratch` subcommand.
-pub async fn run(cmd: &ScratchCommand, config: &Config) -> Result<u8, CliError> {
+pub async fn run(cmd: &ScratchCommand, config: &Config) -> Result<ExitStatus, CliError> {
     let scratch = config.scratch();
     match cmd {
         ScratchCommand::Start | ScratchCommand::Url => {
@@ -45,7 +45,7 @@ pub async fn run(cmd: &ScratchCommand, config: &Config) -> Result<u8, CliError> 
                 } else {
                     print(&format!("using an existing server (PGSHIFT_SCRATCH_URL or scratch_url): {url}\n"))?;
                 }
-                return Ok(0);
+                return Ok(ExitStatus::Clean);
             }
             let status = pgshift_scratch::status(&scratch).map_err(scratch_error)?;
             if *as_json {
@@ -67,5 +67,5 @@ pub async fn run(cmd: &ScratchCommand, config: &Config) -> Result<u8, CliError> 
             }
         }
     }
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }

@@ -19,7 +19,7 @@ use super::migrate::{apply_error, history_error, options, ProjectArgs};
 use super::{json, print};
 use crate::config::Config;
 use crate::project::project_error;
-use crate::error::CliError;
+use crate::error::{CliError, ExitStatus};
 
 /// The `seed` subcommands.
 #[derive(Debug, Subcommand)]
@@ -100,7 +100,7 @@ pub struct ExportArgs {
 }
 
 /// Run a `seed` subcommand.
-pub async fn run(command: &SeedCommand, config: &Config) -> Result<u8, CliError> {
+pub async fn run(command: &SeedCommand, config: &Config) -> Result<ExitStatus, CliError> {
     match command {
         SeedCommand::Diff(args) => view(args, config, false).await,
         SeedCommand::Check(args) => view(args, config, true).await,
@@ -163,7 +163,7 @@ async fn diff(args: &SeedArgs, config: &Config, prune: bool) -> Result<(DataSet,
 }
 
 /// `seed diff` (exit 0) and `seed check` (exit 1 on differences).
-async fn view(args: &ViewArgs, config: &Config, check: bool) -> Result<u8, CliError> {
+async fn view(args: &ViewArgs, config: &Config, check: bool) -> Result<ExitStatus, CliError> {
     let (_, diff) = diff(&args.seed, config, args.prune).await?;
     if args.json {
         print(&json(&diff_json(&diff))?)?;
@@ -171,10 +171,10 @@ async fn view(args: &ViewArgs, config: &Config, check: bool) -> Result<u8, CliEr
         print(&diff_text(&diff))?;
         eprintln!("{}", summary(&diff, "would"));
     }
-    Ok(if check && !diff.is_empty() { 1 } else { 0 })
+    Ok(ExitStatus::found(check && !diff.is_empty()))
 }
 
-async fn sync(args: &SyncArgs, config: &Config) -> Result<u8, CliError> {
+async fn sync(args: &SyncArgs, config: &Config) -> Result<ExitStatus, CliError> {
     if args.dry_run {
         let (data, diff) = diff(&args.seed, config, args.prune).await?;
         let mut out = String::from("-- the changes `pgshift seed sync` would make (it applies them set-based, per table)\n");
@@ -184,7 +184,7 @@ async fn sync(args: &SyncArgs, config: &Config) -> Result<u8, CliError> {
         }
         print(&out)?;
         eprintln!("{}", summary(&diff, "would"));
-        return Ok(0);
+        return Ok(ExitStatus::Clean);
     }
     let data = load(args.seed.data.as_ref(), config).await?;
     let client = args.seed.project.connect(config).await?;
@@ -194,10 +194,10 @@ async fn sync(args: &SyncArgs, config: &Config) -> Result<u8, CliError> {
     let done = pgshift_refdata::sync(&client, &data, &options).await.map_err(refdata_error)?;
     print(&diff_text(&done))?;
     eprintln!("{}", summary(&done, "did"));
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }
 
-async fn freeze(args: &FreezeArgs, config: &Config) -> Result<u8, CliError> {
+async fn freeze(args: &FreezeArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let graph = args.seed.project.graph(config)?;
     let parents = match graph.single_head() {
         Ok(head) => vec![head],
@@ -207,7 +207,7 @@ async fn freeze(args: &FreezeArgs, config: &Config) -> Result<u8, CliError> {
     let (data, diff) = diff(&args.seed, config, args.prune).await?;
     if diff.is_empty() {
         eprintln!("nothing to freeze: the database's reference data matches data/");
-        return Ok(0);
+        return Ok(ExitStatus::Clean);
     }
     let draft = pgshift_refdata::freeze::draft(&data, &diff, parents, &args.message).map_err(refdata_error)?;
     let path = args.seed.project.dir(config).join(draft.file_name());
@@ -216,10 +216,10 @@ async fn freeze(args: &FreezeArgs, config: &Config) -> Result<u8, CliError> {
     pgshift_history::write_new(&path, text.as_bytes()).map_err(history_error)?;
     print(&format!("{}\n", path.display()))?;
     eprintln!("{}", summary(&diff, "froze"));
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }
 
-async fn export(args: &ExportArgs, config: &Config) -> Result<u8, CliError> {
+async fn export(args: &ExportArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let data = load(args.data.as_ref(), config).await?;
     let tables: Vec<ExportTable> = data
         .tables
@@ -230,7 +230,7 @@ async fn export(args: &ExportArgs, config: &Config) -> Result<u8, CliError> {
             rows: t.rows.iter().map(|r| t.columns.iter().cloned().zip(r.cells.iter().map(cell_json)).collect()).collect(),
         })
         .collect();
-    print(&json(&tables)?).map(|()| 0)
+    print(&json(&tables)?).map(|()| ExitStatus::Clean)
 }
 
 fn name(t: &QualName) -> String {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::migrate::ProjectArgs;
 use super::{json, print};
 use crate::config::Config;
-use crate::error::CliError;
+use crate::error::{CliError, ExitStatus};
 use crate::project::{project_error, workspace_for};
 
 /// Arguments of `pgshift status`.
@@ -56,7 +56,7 @@ struct StatusJson {
 }
 
 /// Run `pgshift status`.
-pub async fn run(args: &StatusArgs, config: &Config) -> Result<u8, CliError> {
+pub async fn run(args: &StatusArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let client = args.project.connect(config).await?;
     let ws = workspace_for(config, &args.project).await?;
     let report = pgshift_project::status::run(&ws, &client).await.map_err(project_error)?;
@@ -85,7 +85,7 @@ pub async fn run(args: &StatusArgs, config: &Config) -> Result<u8, CliError> {
             clashes: args.co_tenants.then_some(clashes),
             externals: externals_warnings,
         };
-        return print(&json(&out)?).map(|()| 0);
+        return print(&json(&out)?).map(|()| ExitStatus::Clean);
     }
     let mut out = String::new();
     if status.current.is_empty() && adoptable > 0 {
@@ -134,5 +134,5 @@ pub async fn run(args: &StatusArgs, config: &Config) -> Result<u8, CliError> {
     for w in &externals_warnings {
         eprintln!("warning: externals/ does not match the database: {w}");
     }
-    Ok(0)
+    Ok(ExitStatus::Clean)
 }
