@@ -63,3 +63,21 @@ pub fn pg_error(e: &tokio_postgres::Error) -> String {
         None => e.to_string(),
     }
 }
+
+/// The real-schema corpus (`shared/corpus`, see CONFORMANCE.md): `PGSHIFT_CORPUS` when set
+/// (then it must hold `schemas/` and `evolution/`), else the first `shared/corpus` found beside
+/// the workspace or any directory above it, else `/work/shared/corpus` (the team's machines,
+/// where a clean clone in another directory still finds it). `None` on a machine without it:
+/// the conformance tests then say so and check nothing else.
+pub fn corpus() -> Option<std::path::PathBuf> {
+    let valid = |d: &std::path::Path| d.join("schemas").is_dir() && d.join("evolution").is_dir();
+    if let Some(dir) = std::env::var_os("PGSHIFT_CORPUS").filter(|v| !v.is_empty()) {
+        let dir = std::path::PathBuf::from(dir);
+        assert!(valid(&dir), "PGSHIFT_CORPUS={} holds no schemas/ and evolution/", dir.display());
+        return Some(dir);
+    }
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut candidates: Vec<std::path::PathBuf> = workspace.ancestors().map(|a| a.join("shared/corpus")).collect();
+    candidates.push("/work/shared/corpus".into());
+    candidates.into_iter().find(|d| valid(d))
+}
