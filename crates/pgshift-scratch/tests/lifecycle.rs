@@ -108,8 +108,16 @@ fn recovers_after_sigkill() {
     .expect("kill postmaster");
     // Wait until it is gone (or a zombie): a process in uninterruptible I/O dies only when the
     // I/O completes, which takes seconds on a busy machine.
+    // A dying process first loses its command line (so `postmasters_for` stops seeing it) and
+    // only then its /proc entry: wait for both, or for it to be a zombie.
+    let gone = || {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| s.rsplit_once(')').and_then(|(_, r)| r.trim_start().chars().next()));
+        postmasters_for(&data).is_empty() && matches!(state, None | Some('Z') | Some('X') | Some('x'))
+    };
     for _ in 0..1000 {
-        if postmasters_for(&data).is_empty() {
+        if gone() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
