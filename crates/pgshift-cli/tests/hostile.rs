@@ -4,29 +4,16 @@
 //! bystander table `accounts`. The exact reproduction of the report first, then a property
 //! test over generated names.
 
+mod common;
+
+use common::{ok, pgshift};
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use pgshift_catalog::quote::{ident, literal};
 use pgshift_testkit::TestDb;
 use proptest::prelude::*;
 use tokio_postgres::Client;
-
-fn pgshift(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pgshift"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .current_dir(dir)
-        .output()
-        .expect("run pgshift")
-}
-
-fn ok(out: &Output) -> (String, String) {
-    let (stdout, stderr) =
-        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
-    assert_eq!(out.status.code(), Some(0), "stdout:\n{stdout}\nstderr:\n{stderr}");
-    (stdout, stderr)
-}
 
 fn project(schema: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -157,9 +157,8 @@ impl Session {
         self.dir.path()
     }
 
-    /// Run a command in the project; check it succeeded (or exited `code`), that the foreign
-    /// objects are untouched and that the output does not name them. Returns stdout.
-    async fn run(&self, args: &[&str], code: i32) -> String {
+    /// Run `pgshift args` in the project against the test database: its output, stdout, stderr.
+    fn exec(&self, args: &[&str]) -> (Output, String, String) {
         let out: Output = Command::new(env!("CARGO_BIN_EXE_pgshift"))
             .args(args)
             .env("DATABASE_URL", self.db.db.url())
@@ -168,6 +167,13 @@ impl Session {
             .expect("run pgshift");
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out, stdout, stderr)
+    }
+
+    /// Run a command in the project; check it succeeded (or exited `code`), that the foreign
+    /// objects are untouched and that the output does not name them. Returns stdout.
+    async fn run(&self, args: &[&str], code: i32) -> String {
+        let (out, stdout, stderr) = self.exec(args);
         assert_eq!(out.status.code(), Some(code), "pgshift {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         assert_eq!(fingerprint(&self.db.client).await, self.before, "pgshift {args:?} changed a foreign object or row");
         let co_tenants = args.contains(&"--co-tenants");
@@ -195,14 +201,7 @@ impl Session {
     async fn refused(&self, args: &[&str], clash: &str) -> String {
         let files = migration_files(self.path());
         let ledger_rows = ledger(&self.db.client).await;
-        let out: Output = Command::new(env!("CARGO_BIN_EXE_pgshift"))
-            .args(args)
-            .env("DATABASE_URL", self.db.db.url())
-            .current_dir(self.path())
-            .output()
-            .expect("run pgshift");
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let (out, stdout, stderr) = self.exec(args);
         assert_eq!(out.status.code(), Some(2), "pgshift {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         assert!(stdout.is_empty(), "pgshift {args:?} printed something after refusing:\n{stdout}");
         assert!(stderr.contains(clash) && stderr.contains("externals/") && stderr.contains("nothing was written"), "{stderr}");

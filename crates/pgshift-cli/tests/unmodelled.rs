@@ -3,18 +3,17 @@
 //! which warn that a migration leaves them out; `--strict` refuses instead (exit 2) and writes
 //! nothing.
 
+mod common;
+
+use common::pgshift;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 const SCHEMA: &str = r#"
 CREATE TEXT SEARCH CONFIGURATION english_simple (COPY = pg_catalog.english);
 CREATE TABLE note (id int PRIMARY KEY, body text);
 CREATE STATISTICS note_stats ON id, body FROM note;
 "#;
-
-fn pgshift(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pgshift")).args(args).env_remove("DATABASE_URL").current_dir(dir).output().expect("run pgshift")
-}
 
 fn migrations(dir: &Path) -> usize {
     std::fs::read_dir(dir.join("migrations")).map(|rd| rd.count()).unwrap_or(0)

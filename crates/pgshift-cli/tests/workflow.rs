@@ -2,8 +2,11 @@
 //! `pgshift new` (twice, drops, refusals, `--empty`), then `upgrade` of a live database that
 //! holds the auth service's objects and rows.
 
+mod common;
+
+use common::{ok, pgshift};
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use pgshift_testkit::TestDb;
 use tokio_postgres::Client;
@@ -57,22 +60,6 @@ CREATE TABLE subscription (
     plan_id bigint NOT NULL REFERENCES plan
 );
 "#;
-
-fn pgshift(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pgshift"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .current_dir(dir)
-        .output()
-        .expect("run pgshift")
-}
-
-fn ok(out: &Output) -> (String, String) {
-    let (stdout, stderr) =
-        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
-    assert_eq!(out.status.code(), Some(0), "stdout:\n{stdout}\nstderr:\n{stderr}");
-    (stdout, stderr)
-}
 
 fn project(schema: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
