@@ -8,7 +8,6 @@ use clap::Args;
 use pgshift_catalog::{Catalog, FilterSpec, ObjectFilter};
 use pgshift_source::Source;
 
-use crate::commands::scratch_error;
 use crate::config::Config;
 use crate::connect;
 use crate::error::CliError;
@@ -84,8 +83,8 @@ pub async fn catalog(spec: &str, filter: &ObjectFilter, live: Live, config: &Con
     } else if owned {
         // In a project, SQL loads like schema/: after externals/, which are then subtracted.
         let ws = crate::project::workspace(config).await?;
-        let externals = ws.externals().await.map_err(crate::project::project_error)?;
-        let catalog = ws.sql(&externals, std::path::Path::new(spec)).await.map_err(crate::project::project_error)?;
+        let externals = ws.externals().await?;
+        let catalog = ws.sql(&externals, std::path::Path::new(spec)).await?;
         Ok(pgshift_project::owned::filtered(catalog, filter))
     } else {
         from_sql(PathBuf::from(spec), filter, config).await
@@ -104,14 +103,14 @@ async fn from_history(spec: &str, config: &Config) -> Result<Option<Catalog>, Cl
         return Ok(None);
     }
     let ws = crate::project::workspace(config).await?;
-    let graph = ws.project().graph().map_err(crate::project::project_error)?;
+    let graph = ws.project().graph()?;
     let at = if is_dir {
-        if graph.is_empty() { None } else { Some(graph.single_head().map_err(crate::commands::migrate::history_error)?) }
+        if graph.is_empty() { None } else { Some(graph.single_head()?) }
     } else {
-        Some(graph.resolve(spec).map_err(crate::commands::migrate::history_error)?)
+        Some(graph.resolve(spec)?)
     };
-    let externals = ws.externals().await.map_err(crate::project::project_error)?;
-    let replayed = ws.history(&externals, &graph, at.as_ref()).await.map_err(crate::project::project_error)?;
+    let externals = ws.externals().await?;
+    let replayed = ws.history(&externals, &graph, at.as_ref()).await?;
     Ok(Some(replayed.catalog))
 }
 
@@ -129,19 +128,13 @@ async fn from_database(url: &str, filter: &ObjectFilter, live: Live, config: &Co
 }
 
 fn inspect_error(target: &str, e: pgshift_inspect::InspectError) -> CliError {
-    let privileges = matches!(&e, pgshift_inspect::InspectError::Query { source, .. }
-        if source.code() == Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE));
     let mut err = CliError::database(format!("could not inspect {target}")).caused_by(&e);
     if let pgshift_inspect::InspectError::Query { source, .. } = &e {
         if let Some(db) = source.as_db_error() {
             err.causes.push(format!("{}: {} ({})", db.severity(), db.message(), db.code().code()));
         }
     }
-    err.hint(if privileges {
-        "the role needs to read the pg_catalog tables (the default for every role); ask the database owner"
-    } else {
-        "check that the URL points to a PostgreSQL 13 or later server and that the connection stays up"
-    })
+    err.hint(e.hint())
 }
 
 async fn from_sql(path: PathBuf, filter: &ObjectFilter, config: &Config) -> Result<Catalog, CliError> {
@@ -149,9 +142,9 @@ async fn from_sql(path: PathBuf, filter: &ObjectFilter, config: &Config) -> Resu
     let files = source.files().map_err(|e| {
         CliError::usage(e.to_string()).hint("pass a database URL, a .sql file, or a directory holding .sql files")
     })?;
-    let server = pgshift_scratch::ScratchServer::ensure(&config.scratch()).await.map_err(scratch_error)?;
-    let db = server.create_database(None).await.map_err(scratch_error)?;
-    let client = db.connect().await.map_err(scratch_error)?;
+    let server = pgshift_scratch::ScratchServer::ensure(&config.scratch()).await?;
+    let db = server.create_database(None).await?;
+    let client = db.connect().await?;
     let result = match pgshift_source::load(&client, &files).await {
         Ok(()) => pgshift_inspect::inspect(&client, filter).await.map_err(|e| inspect_error("the scratch database", e)),
         Err(e) => Err(CliError::usage(e.to_string())

@@ -202,6 +202,34 @@ pub enum ApplyError {
     },
 }
 
+impl ApplyError {
+    /// What to do next, where the message does not already say it (a front end prints it after
+    /// the message; this is the one place the engine's advice lives).
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ApplyError::Db { .. } => Some("check the connection and that the user may create and write the ledger tables".to_owned()),
+            ApplyError::Ledger(_) => Some("inspect the ledger tables (pgshift_revisions)".to_owned()),
+            ApplyError::Statement { hint: Some(hint), .. } => Some(hint.clone()),
+            ApplyError::Statement { code, .. } if code == "25001" => Some(
+                "this statement cannot run inside a transaction: move it under a `-- up: no transaction` (or `-- down: no transaction`) section"
+                    .to_owned(),
+            ),
+            ApplyError::Statement { .. } => {
+                Some("fix the cause (or the migration, if it is not applied anywhere yet) and run `pgshift upgrade` again".to_owned())
+            }
+            // The other messages say what to do themselves.
+            ApplyError::History(_) | ApplyError::LockTimeout { .. } | ApplyError::Edited { .. } | ApplyError::NotOwned { .. } => None,
+            ApplyError::NoDown { .. } | ApplyError::NotApplied { .. } => None,
+        }
+    }
+
+    /// Whether the database (not the files or the request) is the cause: unreachable, refused,
+    /// a lock held elsewhere, a failing statement.
+    pub fn is_database(&self) -> bool {
+        matches!(self, ApplyError::Db { .. } | ApplyError::Ledger(_) | ApplyError::LockTimeout { .. } | ApplyError::Statement { .. })
+    }
+}
+
 /// A driver error in one line: the server's message and SQLSTATE, or the driver's text.
 pub fn db_text(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {

@@ -618,7 +618,7 @@ fn constraint_definition(r: &Row, oids: &Oids, rel: u32, kind: &ConstraintKind) 
         }
         ConstraintKind::Exclude => return r.get::<_, Option<String>>(5).unwrap_or_default(),
     };
-    sql.push_str(&constraint_trailer(r));
+    sql.push_str(constraint_trailer(r));
     sql
 }
 

@@ -49,6 +49,19 @@ pub enum InspectError {
     },
 }
 
+impl InspectError {
+    /// What to do next (the one place inspection's advice lives).
+    pub fn hint(&self) -> &'static str {
+        let privileges = matches!(self, InspectError::Query { source, .. }
+            if source.code() == Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE));
+        if privileges {
+            "the role needs to read the pg_catalog tables (the default for every role); ask the database owner"
+        } else {
+            "check that the URL points to a PostgreSQL 13 or later server and that the connection stays up"
+        }
+    }
+}
+
 fn query_err(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> InspectError {
     move |source| InspectError::Query { what, source }
 }

@@ -75,6 +75,10 @@ impl Project {
     }
 }
 
+/// What to do about a name clash (DESIGN.md, ownership rule 3).
+pub const CLASH_HINT: &str = "nothing was written and the database was not touched; if the object is the other system's and \
+     we only reference it, declare it in externals/ (a CREATE statement of its shape); otherwise rename ours in schema/";
+
 /// What can go wrong in a project workflow.
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
@@ -159,6 +163,47 @@ pub enum ProjectError {
 }
 
 impl ProjectError {
+    /// What to do next, where the message does not already say it: the one place the
+    /// workflows' advice lives (a front end prints it after the message).
+    pub fn hint(&self) -> Option<String> {
+        let hint = match self {
+            ProjectError::Schema(_) => {
+                "fix the statement at that line; schema/ loads in file-name order after externals/ into an empty database"
+            }
+            ProjectError::Externals(_) => {
+                "externals/ declares the foreign objects we reference (CREATE TABLE … of their shape); it loads first"
+            }
+            ProjectError::Scratch(e) => e.hint(),
+            ProjectError::Inspect(e) => e.hint(),
+            ProjectError::Ledger { source, .. } => return source.hint(),
+            // Replays run on scratch databases only: the engine's advice about a live database
+            // does not apply.
+            ProjectError::Apply { .. } => "fix the migration file named above (it replays on an empty database); nothing was written",
+            ProjectError::Verify { .. } => {
+                "nothing was written; this is a pgshift bug worth reporting with the schema involved, or write the migration \
+                 by hand with `pgshift new --empty`"
+            }
+            ProjectError::Draft { .. } => {
+                "nothing was written (the file named above does not exist); this is a pgshift bug worth reporting with the \
+                 schema involved, or write the migration by hand with `pgshift new --empty`"
+            }
+            ProjectError::Clash(_) => CLASH_HINT,
+            ProjectError::Refused(_) => "nothing was written",
+            // The messages say it.
+            ProjectError::History(_) | ProjectError::Plan(_) | ProjectError::Db { .. } | ProjectError::Io { .. } => return None,
+        };
+        Some(hint.to_owned())
+    }
+
+    /// Whether a database (scratch or live), not the project's files, is the cause.
+    pub fn is_database(&self) -> bool {
+        match self {
+            ProjectError::Scratch(_) | ProjectError::Inspect(_) | ProjectError::Db { .. } => true,
+            ProjectError::Apply { source, .. } | ProjectError::Ledger { source, .. } => source.is_database(),
+            _ => false,
+        }
+    }
+
     pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> ProjectError {
         let context = context.into();
         move |source| ProjectError::Db { context, source }

@@ -207,6 +207,49 @@ pub enum RefError {
     Lock(#[from] pgshift_history::ApplyError),
 }
 
+impl RefError {
+    /// What to do next, where the message does not already say it (the one place reference
+    /// data's advice lives; a front end prints it after the message).
+    pub fn hint(&self) -> Option<String> {
+        let fix = "fix the file; nothing was written";
+        let hint = match self {
+            RefError::Lock(apply) => return apply.hint(),
+            RefError::Db { .. } => "check the connection and that the user may read and write the reference tables",
+            RefError::Read { .. } => {
+                "create the data directory (or pass --data DIR / set data_dir in pgshift.toml); a symbolic link must point at an existing file"
+            }
+            RefError::EnvInFreeze { .. } => "no migration was written",
+            RefError::NotOwned { .. } => {
+                "only tables declared in the schema directory may hold reference data; declare the table there, or remove the file"
+            }
+            // The message says it: apply the pending migrations.
+            RefError::MissingTable { .. } => return None,
+            RefError::MissingEnv { .. } => "set the variable, or give the value a default: { env = \"NAME\", default = \"…\" }",
+            RefError::MissingRef { .. } => "declare the referenced row in data/, or fix the reference's key; nothing was written",
+            RefError::Cycle { .. } => "break the cycle: declare one side's column without a reference and set it by a migration",
+            RefError::Format { .. }
+            | RefError::AmbiguousTable { .. }
+            | RefError::KeyMismatch { .. }
+            | RefError::MissingKey { .. }
+            | RefError::MissingColumn { .. }
+            | RefError::DuplicateKey { .. }
+            | RefError::UnknownColumn { .. }
+            | RefError::WrongType { .. }
+            | RefError::BadValue { .. } => fix,
+        };
+        Some(hint.to_owned())
+    }
+
+    /// Whether the database (not the data files) is the cause.
+    pub fn is_database(&self) -> bool {
+        match self {
+            RefError::Db { .. } => true,
+            RefError::Lock(apply) => apply.is_database(),
+            _ => false,
+        }
+    }
+}
+
 /// A closure for `map_err` that wraps a driver error with what was being done.
 pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> RefError {
     let context = context.into();

@@ -231,6 +231,12 @@ pub enum ScratchError {
 }
 
 impl ScratchError {
+    /// What to do next, beside the message's own advice.
+    pub fn hint(&self) -> &'static str {
+        "pgshift runs a private PostgreSQL from the local binaries; see `pgshift scratch status`, \
+         or set PGSHIFT_SCRATCH_URL to use an existing server"
+    }
+
     pub(crate) fn io(
         action: &'static str,
         path: impl Into<PathBuf>,

@@ -10,7 +10,7 @@ use super::migrate::ProjectArgs;
 use super::{decide, print};
 use crate::config::Config;
 use crate::error::{CliError, ExitStatus};
-use crate::project::{project_error, workspace_for};
+use crate::project::workspace_for;
 
 /// Arguments of `pgshift adopt`.
 #[derive(Debug, Args)]
@@ -34,11 +34,11 @@ pub async fn run(args: &AdoptArgs, config: &Config) -> Result<ExitStatus, CliErr
     let (_, plan_options) = decide::options(&[], &args.backfill)?;
     let client = args.project.connect(config).await?;
     let ws = workspace_for(config, &args.project).await?;
-    let prepared = pgshift_project::autogen::prepare(&ws).await.map_err(project_error)?;
+    let prepared = pgshift_project::autogen::prepare(&ws).await?;
     super::report_unmodelled(&[&prepared.history.catalog, &prepared.desired], args.strict)?;
     let adopted = pgshift_project::adopt::adopt(&ws, &client, &prepared, args.alembic_revision.as_deref(), &plan_options)
         .await
-        .map_err(project_error)?;
+        ?;
     match adopted {
         Adopted::Already { current } => {
             let at: Vec<String> = current.iter().map(ToString::to_string).collect();

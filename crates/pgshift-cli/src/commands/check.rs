@@ -10,7 +10,7 @@ use super::migrate::ProjectArgs;
 use super::{json, print};
 use crate::config::Config;
 use crate::error::{CliError, ExitStatus};
-use crate::project::{project_error, workspace_for};
+use crate::project::workspace_for;
 
 /// Arguments of `pgshift check`.
 #[derive(Debug, Args)]
@@ -34,9 +34,9 @@ pub struct CheckArgs {
 pub async fn run(args: &CheckArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let client = if args.no_database { None } else { args.project.connect_if_configured(config).await? };
     let ws = workspace_for(config, &args.project).await?;
-    let prepared = pgshift_project::autogen::prepare(&ws).await.map_err(project_error)?;
+    let prepared = pgshift_project::autogen::prepare(&ws).await?;
     super::report_unmodelled(&[&prepared.history.catalog, &prepared.desired], args.strict)?;
-    let report = pgshift_project::check::run(&ws, &prepared, client.as_ref()).await.map_err(project_error)?;
+    let report = pgshift_project::check::run(&ws, &prepared, client.as_ref()).await?;
     if let Some(w) = &report.version_warning {
         eprintln!("warning: {w}");
     }

@@ -111,6 +111,6 @@ fn write_new(path: &Path, text: &str, created: &mut Vec<PathBuf>) -> Result<(), 
             eprintln!("kept {} (it exists)", path.display());
             Ok(())
         }
-        Err(e) => Err(super::migrate::history_error(e)),
+        Err(e) => Err(e.into()),
     }
 }

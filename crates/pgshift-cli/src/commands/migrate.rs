@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use clap::Args;
 use pgshift_history::script::ScriptOptions;
-use pgshift_history::{ApplyError, ApplyOptions, DowngradeTarget, HistoryError, RevisionGraph};
+use pgshift_history::{ApplyOptions, DowngradeTarget, RevisionGraph};
 use tokio_postgres::Client;
 
 use super::print;
@@ -39,8 +39,8 @@ impl ProjectArgs {
 
     /// The revision graph of the migrations directory (exit 2 on any file problem).
     pub fn graph(&self, config: &Config) -> Result<RevisionGraph, CliError> {
-        let files = pgshift_history::load_dir(self.dir(config)).map_err(history_error)?;
-        RevisionGraph::build(files).map_err(history_error)
+        let files = pgshift_history::load_dir(self.dir(config))?;
+        Ok(RevisionGraph::build(files)?)
     }
 
     /// A connection to the target database when one is given or configured.
@@ -81,63 +81,6 @@ pub fn options(config: &Config) -> ApplyOptions {
     o
 }
 
-/// A history error: usage/configuration class (exit 2), with a hint where one helps.
-pub fn history_error(e: HistoryError) -> CliError {
-    let hint = match &e {
-        HistoryError::MultipleHeads { .. } => Some("run `pgshift merge` to join the heads, or name a target revision"),
-        HistoryError::UnknownRevision { .. } | HistoryError::AmbiguousRevision { .. } | HistoryError::PrefixTooShort { .. } => {
-            Some("run `pgshift history` to list the revisions")
-        }
-        HistoryError::UnknownApplied { .. } => Some("update the migrations directory to the version that was deployed"),
-        _ => None,
-    };
-    let err = CliError::usage(e.to_string());
-    match hint {
-        Some(h) => err.hint(h),
-        None => err,
-    }
-}
-
-/// An engine error as the user sees it.
-pub fn apply_error(e: ApplyError) -> CliError {
-    match e {
-        ApplyError::History(h) => history_error(h),
-        ApplyError::Db { context, source } => CliError::database(context)
-            .caused_by(&source)
-            .hint("check the connection and that the user may create and write the ledger tables"),
-        ApplyError::Ledger(l) => CliError::database(l.to_string()).hint("inspect the ledger tables (pgshift_revisions)"),
-        e @ ApplyError::LockTimeout { .. } => CliError::database(e.to_string())
-            .hint("another deploy is migrating this database; wait for it, or raise --lock-wait"),
-        e @ (ApplyError::Edited { .. } | ApplyError::NoDown { .. } | ApplyError::NotApplied { .. } | ApplyError::NotOwned { .. }) => {
-            CliError::usage(e.to_string())
-        }
-        ApplyError::Statement { revision, path, line, column, statement, message, detail, hint, code, applied } => {
-            let mut text = format!("{}:{line}:{column}: {message} (SQLSTATE {code})", path.display());
-            text.push_str(&format!("\n  in revision {revision}, statement:"));
-            for l in statement.lines() {
-                text.push_str(&format!("\n    {l}"));
-            }
-            if let Some(detail) = detail {
-                text.push_str(&format!("\n  detail: {detail}"));
-            }
-            if applied.is_empty() {
-                text.push_str("\n  no revision was applied before it");
-            } else {
-                let list = applied.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
-                text.push_str(&format!("\n  applied before it (committed): {list}"));
-            }
-            text.push_str(&format!(
-                "\n  the failed statement's transaction was rolled back; the next run of revision {revision} starts again at it"
-            ));
-            let fallback = if code == "25001" {
-                "this statement cannot run inside a transaction: move it under a `-- up: no transaction` (or `-- down: no transaction`) section"
-            } else {
-                "fix the cause (or the migration, if it is not applied anywhere yet) and run `pgshift upgrade` again"
-            };
-            CliError::database(text).hint(hint.unwrap_or_else(|| fallback.to_owned()))
-        }
-    }
-}
 
 /// Arguments of `pgshift upgrade`.
 #[derive(Debug, Args)]
@@ -167,20 +110,20 @@ pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<ExitStatus, 
     options.lock_wait = Duration::from_secs(args.lock_wait);
     if args.sql {
         let graph = args.project.graph(config)?;
-        let target = args.target.as_deref().map(|t| graph.resolve(t)).transpose().map_err(history_error)?;
+        let target = args.target.as_deref().map(|t| graph.resolve(t)).transpose()?;
         let script_options = ScriptOptions { ledger_schema: options.ledger_schema, lock_timeout: options.lock_timeout };
         let applied: BTreeSet<_> = match &args.from {
-            Some(rev) => graph.ancestors(&graph.resolve(rev).map_err(history_error)?),
+            Some(rev) => graph.ancestors(&graph.resolve(rev)?),
             None => BTreeSet::new(),
         };
         let script = pgshift_history::upgrade_script(&graph, &applied, target.as_ref(), &script_options)
-            .map_err(history_error)?;
+            ?;
         print(&script)?;
         return Ok(ExitStatus::Clean);
     }
     let client = args.project.connect(config).await?;
     let dir = args.project.dir(config);
-    if args.target.is_none() && !args.dry_run && pgshift_history::at_head(&client, &dir, &options).await.map_err(apply_error)? {
+    if args.target.is_none() && !args.dry_run && pgshift_history::at_head(&client, &dir, &options).await? {
         eprintln!("already at head");
         return Ok(ExitStatus::Clean);
     }
@@ -188,7 +131,7 @@ pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<ExitStatus, 
     if args.dry_run {
         let pending = pgshift_history::apply::pending(&client, &graph, args.target.as_deref(), &options)
             .await
-            .map_err(apply_error)?;
+            ?;
         if pending.is_empty() {
             eprintln!("already at head; nothing would be applied");
         }
@@ -200,7 +143,7 @@ pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<ExitStatus, 
         print(&out)?;
         return Ok(ExitStatus::Clean);
     }
-    let report = pgshift_history::upgrade(&client, &graph, args.target.as_deref(), &options).await.map_err(apply_error)?;
+    let report = pgshift_history::upgrade(&client, &graph, args.target.as_deref(), &options).await?;
     eprintln!("{}", report.summary());
     Ok(ExitStatus::Clean)
 }
@@ -232,12 +175,12 @@ pub async fn downgrade(args: &DowngradeArgs, config: &Config) -> Result<ExitStat
         })?;
         DowngradeTarget::Steps(steps)
     } else {
-        DowngradeTarget::Revision(graph.resolve(spec).map_err(history_error)?)
+        DowngradeTarget::Revision(graph.resolve(spec)?)
     };
     let mut options = options(config);
     options.lock_wait = Duration::from_secs(args.lock_wait);
     let client = args.project.connect(config).await?;
-    let report = pgshift_history::downgrade(&client, &graph, &target, &options).await.map_err(apply_error)?;
+    let report = pgshift_history::downgrade(&client, &graph, &target, &options).await?;
     eprintln!("{}", report.summary());
     Ok(ExitStatus::Clean)
 }
@@ -255,7 +198,7 @@ pub struct RevisionArgs {
 pub async fn stamp(args: &RevisionArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let graph = args.project.graph(config)?;
     let client = args.project.connect(config).await?;
-    let report = pgshift_history::stamp(&client, &graph, &args.revision, &options(config)).await.map_err(apply_error)?;
+    let report = pgshift_history::stamp(&client, &graph, &args.revision, &options(config)).await?;
     eprintln!("{}", report.summary());
     Ok(ExitStatus::Clean)
 }
@@ -265,7 +208,7 @@ pub async fn accept_edit(args: &RevisionArgs, config: &Config) -> Result<ExitSta
     let graph = args.project.graph(config)?;
     let client = args.project.connect(config).await?;
     let report =
-        pgshift_history::accept_edit(&client, &graph, &args.revision, &options(config)).await.map_err(apply_error)?;
+        pgshift_history::accept_edit(&client, &graph, &args.revision, &options(config)).await?;
     eprintln!("{}", report.summary());
     Ok(ExitStatus::Clean)
 }

@@ -60,13 +60,3 @@ pub fn report_unmodelled(catalogs: &[&pgshift_catalog::Catalog], strict: bool) -
     Ok(())
 }
 
-/// The scratch error as a CLI error: a database-class failure (exit 3).
-pub fn scratch_error(e: pgshift_scratch::ScratchError) -> CliError {
-    let mut err = CliError::database("the scratch PostgreSQL server is not available").caused_by(&e);
-    err.hint = Some(
-        "pgshift runs a private PostgreSQL from the local binaries; see `pgshift scratch status`, \
-         or set PGSHIFT_SCRATCH_URL to use an existing server"
-            .to_owned(),
-    );
-    err
-}

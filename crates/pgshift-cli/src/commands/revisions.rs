@@ -8,7 +8,7 @@ use clap::Args;
 use pgshift_history::{Draft, MigrationFile, RevisionGraph, RevisionId};
 use serde::Serialize;
 
-use super::migrate::{apply_error, history_error, options, ProjectArgs};
+use super::migrate::{options, ProjectArgs};
 use super::{json, print};
 use crate::config::Config;
 use crate::error::{CliError, ExitStatus};
@@ -67,7 +67,7 @@ fn strings(ids: &[RevisionId]) -> Vec<String> {
 pub async fn current(args: &ViewArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let graph = args.project.graph(config)?;
     let client = args.project.connect(config).await?;
-    let status = pgshift_history::status(&client, &graph, &options(config)).await.map_err(apply_error)?;
+    let status = pgshift_history::status(&client, &graph, &options(config)).await?;
     if args.json {
         let applied: Vec<RevisionId> = status.applied.iter().cloned().collect();
         let out = CurrentJson {
@@ -140,7 +140,7 @@ pub async fn merge(args: &MergeArgs, config: &Config) -> Result<ExitStatus, CliE
     let parents: Vec<RevisionId> = if args.revisions.is_empty() {
         graph.heads()
     } else {
-        args.revisions.iter().map(|spec| graph.resolve(spec)).collect::<Result<_, _>>().map_err(history_error)?
+        args.revisions.iter().map(|spec| graph.resolve(spec)).collect::<Result<_, _>>()?
     };
     if parents.len() < 2 {
         return Err(CliError::usage(format!("nothing to merge: {} head(s)", parents.len()))
@@ -150,8 +150,8 @@ pub async fn merge(args: &MergeArgs, config: &Config) -> Result<ExitStatus, CliE
     let path = args.project.dir(config).join(draft.file_name());
     let text = draft.render();
     // The draft must read back as the revision it is (the same parser every command uses).
-    MigrationFile::parse(&path, &text).map_err(history_error)?;
-    pgshift_history::write_new(&path, text.as_bytes()).map_err(history_error)?;
+    MigrationFile::parse(&path, &text)?;
+    pgshift_history::write_new(&path, text.as_bytes())?;
     print(&format!("{}\n", path.display()))?;
     Ok(ExitStatus::Clean)
 }

@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use pgshift_scratch::StopOutcome;
 
-use super::{json, print, scratch_error};
+use super::{json, print};
 use crate::config::Config;
 use crate::error::{CliError, ExitStatus};
 
@@ -29,16 +29,16 @@ pub async fn run(cmd: &ScratchCommand, config: &Config) -> Result<ExitStatus, Cl
     let scratch = config.scratch();
     match cmd {
         ScratchCommand::Start | ScratchCommand::Url => {
-            let server = pgshift_scratch::start(&scratch).await.map_err(scratch_error)?;
+            let server = pgshift_scratch::start(&scratch).await?;
             print(&format!("{}\n", server.url(server.admin_dbname())))?;
         }
-        ScratchCommand::Stop => match pgshift_scratch::stop(&scratch).map_err(scratch_error)? {
+        ScratchCommand::Stop => match pgshift_scratch::stop(&scratch)? {
             StopOutcome::Stopped => eprintln!("scratch server stopped"),
             StopOutcome::NotRunning => eprintln!("scratch server was not running"),
         },
         ScratchCommand::Status { json: as_json } => {
             if scratch.url.is_some() {
-                let server = pgshift_scratch::ScratchServer::ensure(&scratch).await.map_err(scratch_error)?;
+                let server = pgshift_scratch::ScratchServer::ensure(&scratch).await?;
                 let url = server.url(server.admin_dbname());
                 if *as_json {
                     print(&json(&serde_json::json!({ "embedded": false, "running": true, "url": url }))?)?;
@@ -47,7 +47,7 @@ pub async fn run(cmd: &ScratchCommand, config: &Config) -> Result<ExitStatus, Cl
                 }
                 return Ok(ExitStatus::Clean);
             }
-            let status = pgshift_scratch::status(&scratch).map_err(scratch_error)?;
+            let status = pgshift_scratch::status(&scratch)?;
             if *as_json {
                 print(&json(&status)?)?;
             } else {

@@ -11,14 +11,13 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use pgshift_catalog::QualName;
 use pgshift_history::{HistoryError, MigrationFile};
-use pgshift_refdata::{Cell, DataSet, LoadOptions, RefError, RowRef, SeedDiff, SyncOptions};
+use pgshift_refdata::{Cell, DataSet, LoadOptions, RowRef, SeedDiff, SyncOptions};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::migrate::{apply_error, history_error, options, ProjectArgs};
+use super::migrate::{options, ProjectArgs};
 use super::{json, print};
 use crate::config::Config;
-use crate::project::project_error;
 use crate::error::{CliError, ExitStatus};
 
 /// The `seed` subcommands.
@@ -114,51 +113,22 @@ pub async fn run(command: &SeedCommand, config: &Config) -> Result<ExitStatus, C
 /// ([`pgshift_project::owned::tables`]).
 pub async fn owned_tables(config: &Config) -> Result<BTreeSet<QualName>, CliError> {
     let ws = crate::project::workspace(config).await?;
-    pgshift_project::owned::tables(&ws).await.map_err(project_error)
+    Ok(pgshift_project::owned::tables(&ws).await?)
 }
 
 async fn load(dir: Option<&PathBuf>, config: &Config) -> Result<DataSet, CliError> {
     let owned = owned_tables(config).await?;
     let dir = dir.cloned().unwrap_or_else(|| config.data_dir());
     let env = |name: &str| std::env::var(name).ok();
-    let data = pgshift_refdata::load(&dir, &LoadOptions { owned: &owned, env: &env }).map_err(refdata_error)?;
-    data.complete().map_err(refdata_error)?;
+    let data = pgshift_refdata::load(&dir, &LoadOptions { owned: &owned, env: &env })?;
+    data.complete()?;
     Ok(data)
-}
-
-/// A reference data error as the user sees it.
-fn refdata_error(e: RefError) -> CliError {
-    let hint = match &e {
-        RefError::Lock(_) => None,
-        RefError::Db { .. } => {
-            return CliError::database(e.to_string())
-                .hint("check the connection and that the user may read and write the reference tables")
-        }
-        RefError::Read { .. } => Some("create the data directory (or pass --data DIR / set data_dir in pgshift.toml); a symbolic link must point at an existing file"),
-        RefError::EnvInFreeze { .. } => Some("no migration was written"),
-        RefError::NotOwned { .. } => Some("only tables declared in the schema directory may hold reference data; declare the table there, or remove the file"),
-        RefError::MissingTable { .. } => Some("run `pgshift upgrade` so the database has the table"),
-        RefError::MissingEnv { .. } => Some("set the variable, or give the value a default: { env = \"NAME\", default = \"…\" }"),
-        RefError::MissingRef { .. } => Some("declare the referenced row in data/, or fix the reference's key; nothing was written"),
-        RefError::Cycle { .. } => Some("break the cycle: declare one side's column without a reference and set it by a migration"),
-        _ => Some("fix the file; nothing was written"),
-    };
-    match e {
-        RefError::Lock(apply) => apply_error(apply),
-        e => {
-            let err = CliError::usage(e.to_string());
-            match hint {
-                Some(h) => err.hint(h),
-                None => err,
-            }
-        }
-    }
 }
 
 async fn diff(args: &SeedArgs, config: &Config, prune: bool) -> Result<(DataSet, SeedDiff), CliError> {
     let data = load(args.data.as_ref(), config).await?;
     let client = args.project.connect(config).await?;
-    let diff = pgshift_refdata::diff(&client, &data, prune).await.map_err(refdata_error)?;
+    let diff = pgshift_refdata::diff(&client, &data, prune).await?;
     Ok((data, diff))
 }
 
@@ -191,7 +161,7 @@ async fn sync(args: &SyncArgs, config: &Config) -> Result<ExitStatus, CliError> 
     let mut apply = options(config);
     apply.lock_wait = Duration::from_secs(args.lock_wait);
     let options = SyncOptions { prune: args.prune, apply };
-    let done = pgshift_refdata::sync(&client, &data, &options).await.map_err(refdata_error)?;
+    let done = pgshift_refdata::sync(&client, &data, &options).await?;
     print(&diff_text(&done))?;
     eprintln!("{}", summary(&done, "did"));
     Ok(ExitStatus::Clean)
@@ -202,18 +172,18 @@ async fn freeze(args: &FreezeArgs, config: &Config) -> Result<ExitStatus, CliErr
     let parents = match graph.single_head() {
         Ok(head) => vec![head],
         Err(HistoryError::NoRevisions) => Vec::new(),
-        Err(e) => return Err(history_error(e)),
+        Err(e) => return Err(e.into()),
     };
     let (data, diff) = diff(&args.seed, config, args.prune).await?;
     if diff.is_empty() {
         eprintln!("nothing to freeze: the database's reference data matches data/");
         return Ok(ExitStatus::Clean);
     }
-    let draft = pgshift_refdata::freeze::draft(&data, &diff, parents, &args.message).map_err(refdata_error)?;
+    let draft = pgshift_refdata::freeze::draft(&data, &diff, parents, &args.message)?;
     let path = args.seed.project.dir(config).join(draft.file_name());
     let text = draft.render();
-    MigrationFile::parse(&path, &text).map_err(history_error)?;
-    pgshift_history::write_new(&path, text.as_bytes()).map_err(history_error)?;
+    MigrationFile::parse(&path, &text)?;
+    pgshift_history::write_new(&path, text.as_bytes())?;
     print(&format!("{}\n", path.display()))?;
     eprintln!("{}", summary(&diff, "froze"));
     Ok(ExitStatus::Clean)

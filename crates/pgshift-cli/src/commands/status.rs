@@ -15,7 +15,7 @@ use super::migrate::ProjectArgs;
 use super::{json, print};
 use crate::config::Config;
 use crate::error::{CliError, ExitStatus};
-use crate::project::{project_error, workspace_for};
+use crate::project::workspace_for;
 
 /// Arguments of `pgshift status`.
 #[derive(Debug, Args)]
@@ -59,7 +59,7 @@ struct StatusJson {
 pub async fn run(args: &StatusArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let client = args.project.connect(config).await?;
     let ws = workspace_for(config, &args.project).await?;
-    let report = pgshift_project::status::run(&ws, &client).await.map_err(project_error)?;
+    let report = pgshift_project::status::run(&ws, &client).await?;
     let pgshift_project::status::Report {
         graph,
         ledger: status,
