@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::owned::subtract;
 use crate::workspace::{Externals, Replayed, Workspace};
-use crate::ProjectError;
+use crate::{Project, ProjectError};
 
 /// Both sides of an autogenerate, ready to diff.
 #[derive(Clone, Debug)]
@@ -203,7 +203,19 @@ fn residual(got: &Catalog, want: &Catalog, file: &str, direction: &str, with_pri
 
 /// Write `draft` into the migrations directory (created when missing); never overwrites.
 pub fn write(ws: &Workspace, draft: &Draft) -> Result<PathBuf, ProjectError> {
-    let dir = &ws.project().migrations_dir;
+    write_into(ws.project(), draft)
+}
+
+/// `pgshift new --empty`: write a migration with empty up and down sections after the single
+/// head (a hand-written change); no scratch server is needed.
+pub fn write_empty(project: &Project, message: &str) -> Result<PathBuf, ProjectError> {
+    let graph = project.graph()?;
+    let parent = if graph.is_empty() { None } else { Some(graph.single_head()?) };
+    write_into(project, &empty(parent.as_ref(), message))
+}
+
+fn write_into(project: &Project, draft: &Draft) -> Result<PathBuf, ProjectError> {
+    let dir = &project.migrations_dir;
     std::fs::create_dir_all(dir).map_err(ProjectError::io(dir))?;
     let path = dir.join(draft.file_name());
     pgshift_history::write_new(&path, draft.render().as_bytes())?;

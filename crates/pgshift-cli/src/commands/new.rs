@@ -15,7 +15,7 @@ use pgshift_project::autogen::Outcome;
 use super::{decide, json, print};
 use crate::config::Config;
 use crate::error::{CliError, ExitStatus};
-use crate::project::{project_error, workspace};
+use crate::project::workspace;
 
 /// Arguments of `pgshift new`.
 #[derive(Debug, Args)]
@@ -39,21 +39,17 @@ pub struct NewArgs {
 /// Run `pgshift new`.
 pub async fn run(args: &NewArgs, config: &Config) -> Result<ExitStatus, CliError> {
     if args.empty {
-        let project = crate::project::project(config)?;
-        let graph = project.graph().map_err(project_error)?;
-        let parent = if graph.is_empty() { None } else { Some(graph.single_head().map_err(super::migrate::history_error)?) };
-        let draft = pgshift_project::autogen::empty(parent.as_ref(), &args.message);
-        let ws_path = write_plain(&project.migrations_dir, &draft)?;
-        return report(args, Some(&ws_path), &pgshift_project::autogen::Summary::default(), true);
+        let path = pgshift_project::autogen::write_empty(&crate::project::project(config)?, &args.message)?;
+        return report(args, Some(&path), &pgshift_project::autogen::Summary::default(), true);
     }
     let (diff_options, plan_options) = args.answers.options()?;
     let ws = workspace(config).await?;
-    let prepared = pgshift_project::autogen::prepare(&ws).await.map_err(project_error)?;
+    let prepared = pgshift_project::autogen::prepare(&ws).await?;
     refuse_clashes(config, &ws, &prepared).await?;
     super::report_unmodelled(&[&prepared.history.catalog, &prepared.desired], args.strict)?;
     let request = pgshift_project::autogen::Request { message: args.message.clone(), diff: diff_options, plan: plan_options };
     let mut answers = decide::Prompt { interactive: decide::interactive(args.json) };
-    let outcome = pgshift_project::autogen::run(&ws, &prepared, request, &mut answers).await.map_err(project_error)?;
+    let outcome = pgshift_project::autogen::run(&ws, &prepared, request, &mut answers).await?;
     let written = match outcome {
         Outcome::NothingToDo => {
             eprintln!("schema and history agree: nothing to write");
@@ -96,10 +92,9 @@ async fn refuse_clashes(config: &Config, ws: &pgshift_project::Workspace, prepar
             return Ok(());
         }
     };
-    let ownership = pgshift_project::owned::Ownership::read(ws, &client, &prepared.graph, &prepared.externals, &prepared.desired)
-        .await
-        .map_err(project_error)?;
-    ownership.refuse_clashes().map_err(project_error)?;
+    let ownership =
+        pgshift_project::owned::Ownership::read(ws, &client, &prepared.graph, &prepared.externals, &prepared.desired).await?;
+    ownership.refuse_clashes()?;
     if !ownership.adopted && !ownership.adoptable.is_empty() {
         eprintln!(
             "note: the database is not adopted yet and already holds {} object(s) that schema/ declares; run `pgshift adopt` \
@@ -108,13 +103,6 @@ async fn refuse_clashes(config: &Config, ws: &pgshift_project::Workspace, prepar
         );
     }
     Ok(())
-}
-
-fn write_plain(dir: &std::path::Path, draft: &pgshift_history::Draft) -> Result<std::path::PathBuf, CliError> {
-    std::fs::create_dir_all(dir).map_err(|e| CliError::usage(format!("cannot create {}", dir.display())).caused_by(&e))?;
-    let path = dir.join(draft.file_name());
-    pgshift_history::write_new(&path, draft.render().as_bytes()).map_err(super::migrate::history_error)?;
-    Ok(path)
 }
 
 fn report(args: &NewArgs, path: Option<&std::path::Path>, summary: &pgshift_project::autogen::Summary, empty: bool) -> Result<ExitStatus, CliError> {
