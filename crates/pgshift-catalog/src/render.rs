@@ -5,6 +5,11 @@
 //! deterministic topological order of their dependencies (ties broken by a fixed rank per kind,
 //! then by identity, so the output is byte-stable). Expressions come from PostgreSQL's own
 //! deparsers (kept in the model as printed); names and literals go through [`crate::quote`].
+//!
+//! With [`RenderOptions::idempotent`], each `CREATE` and `DROP` takes the form that does nothing
+//! when the object is already there or already gone, for the kinds PostgreSQL has one for
+//! (`IF NOT EXISTS`, `OR REPLACE`, `IF EXISTS`); each [`Node`] says whether it got one, so that
+//! the plan guards the others. There is no second renderer for that form.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -60,6 +65,16 @@ pub enum Rank {
     ReplicaIdentity,
 }
 
+/// How statements are rendered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Each `CREATE` and `DROP` in the form that does nothing when the object is already there
+    /// (or already gone), for the kinds PostgreSQL has one for: `IF NOT EXISTS`, `OR REPLACE`,
+    /// `IF EXISTS`. A node of a kind without such a form says so ([`Node::idempotent`] false);
+    /// guarding it is its caller's (the plan's).
+    pub idempotent: bool,
+}
+
 /// One unit of the build script: an object (or a secondary part of one, such as a sequence's
 /// `OWNED BY`), its statements and what must exist before it.
 #[derive(Clone, Debug)]
@@ -75,11 +90,16 @@ pub struct Node {
     pub sql: Vec<String>,
     /// Objects that must exist first.
     pub deps: BTreeSet<ObjectRef>,
+    /// Whether its statements do nothing when the object exists already: its `CREATE` has an
+    /// `IF NOT EXISTS` / `OR REPLACE` form, rendered (always for schemas, extensions and
+    /// routines; with [`RenderOptions::idempotent`] for the others that have one), and what
+    /// follows it (comments, settings) can run twice.
+    pub idempotent: bool,
 }
 
 impl Node {
     fn new(rank: Rank, object: ObjectRef, deps: BTreeSet<ObjectRef>) -> Self {
-        Node { rank, object, primary: true, sql: Vec::new(), deps }
+        Node { rank, object, primary: true, sql: Vec::new(), deps, idempotent: false }
     }
     /// Its statements, tagged with its object.
     pub fn statements(&self) -> impl Iterator<Item = Statement> + '_ {
@@ -96,6 +116,12 @@ pub fn nodes(catalog: &Catalog) -> Vec<Node> {
 /// their dependencies only): building the dependency graph of a large schema, or rendering the
 /// few objects a migration creates, must not render the whole schema.
 pub fn nodes_with(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool) -> Vec<Node> {
+    nodes_with_options(catalog, want, &RenderOptions::default())
+}
+
+/// [`nodes_with`], rendered with `options`.
+pub fn nodes_with_options(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool, options: &RenderOptions) -> Vec<Node> {
+    let idempotent = options.idempotent;
     let mut nodes = Vec::new();
     for schema in catalog.schemas.values() {
         let mut node = Node::new(
@@ -103,6 +129,7 @@ pub fn nodes_with(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool) -> Vec<N
             ObjectRef::Schema { name: schema.name.clone() },
             BTreeSet::new(),
         );
+        node.idempotent = true;
         if want(&node.object) {
             node.sql.push(format!("CREATE SCHEMA IF NOT EXISTS {}", ident(&schema.name)));
             push_comment(&mut node.sql, "SCHEMA", &ident(&schema.name), &schema.comment);
@@ -112,6 +139,7 @@ pub fn nodes_with(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool) -> Vec<N
     for ext in catalog.extensions.values() {
         let deps = BTreeSet::from([ObjectRef::Schema { name: ext.schema.clone() }]);
         let mut node = Node::new(Rank::Extension, ObjectRef::Extension { name: ext.name.clone() }, deps);
+        node.idempotent = true;
         if want(&node.object) {
             node.sql.push(extension_sql(ext));
             push_comment(&mut node.sql, "EXTENSION", &ident(&ext.name), &ext.comment);
@@ -121,8 +149,9 @@ pub fn nodes_with(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool) -> Vec<N
     for coll in catalog.collations.values() {
         let object = ObjectRef::Collation { name: coll.name.clone() };
         let mut node = Node::new(Rank::Collation, object, with_schema(&BTreeSet::new(), &coll.name));
+        node.idempotent = idempotent;
         if want(&node.object) {
-            node.sql.push(collation_sql(coll));
+            node.sql.push(collation_sql(coll, options));
             push_comment(&mut node.sql, "COLLATION", &coll.name.sql(), &coll.comment);
         }
         nodes.push(node);
@@ -137,6 +166,8 @@ pub fn nodes_with(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool) -> Vec<N
     for f in catalog.functions.values() {
         let deps = with_schema(&f.depends_on, &QualName::new(&f.key.schema, ""));
         let mut node = Node::new(Rank::Function, ObjectRef::Function { key: f.key.clone() }, deps);
+        // `pg_get_functiondef` prints `CREATE OR REPLACE`.
+        node.idempotent = true;
         if want(&node.object) {
             node.sql.push(function_sql(f));
             let what = if f.kind == RoutineKind::Procedure { "PROCEDURE" } else { "FUNCTION" };
@@ -147,8 +178,9 @@ pub fn nodes_with(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool) -> Vec<N
     for seq in catalog.sequences.values() {
         let object = ObjectRef::Sequence { name: seq.name.clone() };
         let mut node = Node::new(Rank::Sequence, object.clone(), with_schema(&BTreeSet::new(), &seq.name));
+        node.idempotent = idempotent;
         if want(&node.object) {
-            node.sql.push(sequence_sql(seq));
+            node.sql.push(sequence_sql(seq, options));
             push_comment(&mut node.sql, "SEQUENCE", &seq.name.sql(), &seq.comment);
         }
         nodes.push(node);
@@ -168,13 +200,14 @@ pub fn nodes_with(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool) -> Vec<N
         }
     }
     for table in catalog.tables.values() {
-        table_nodes(catalog, table, want, &mut nodes);
+        table_nodes(catalog, table, want, options, &mut nodes);
     }
     for view in catalog.views.values() {
         let object = ObjectRef::View { name: view.name.clone() };
         let mut node = Node::new(Rank::View, object.clone(), with_schema(&view.depends_on, &view.name));
+        node.idempotent = idempotent;
         if want(&node.object) {
-            node.sql.extend(view_sql(view));
+            node.sql.extend(view_sql(view, options));
         }
         nodes.push(node);
         for t in view.triggers.values() {
@@ -186,7 +219,9 @@ pub fn nodes_with(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool) -> Vec<N
         deps.insert(relation_ref(catalog, &index.table));
         let mut node = Node::new(Rank::Index, ObjectRef::Index { name: index.name.clone() }, deps);
         if want(&node.object) {
-            node.sql.push(index.definition.clone());
+            let (sql, if_not_exists) = index_sql(index, options);
+            node.idempotent = if_not_exists;
+            node.sql.push(sql);
             push_comment(&mut node.sql, "INDEX", &index.name.sql(), &index.comment);
         }
         nodes.push(node);
@@ -215,8 +250,22 @@ fn push_comment(sql: &mut Vec<String>, what: &str, target: &str, comment: &Optio
     }
 }
 
+/// `CREATE [UNIQUE] INDEX …` as the model holds it (`pg_get_indexdef`'s form), with
+/// `IF NOT EXISTS` when `options` ask for it; and whether it has that form.
+fn index_sql(index: &Index, options: &RenderOptions) -> (String, bool) {
+    if !options.idempotent {
+        return (index.definition.clone(), false);
+    }
+    let head = if index.unique { "CREATE UNIQUE INDEX " } else { "CREATE INDEX " };
+    match index.definition.strip_prefix(head) {
+        Some(rest) => (format!("{head}IF NOT EXISTS {rest}"), true),
+        // Not the form `pg_get_indexdef` prints: left as it is, for the caller to guard.
+        None => (index.definition.clone(), false),
+    }
+}
+
 /// `CREATE COLLATION …` with the options PostgreSQL would need to recreate it.
-pub fn collation_sql(c: &Collation) -> String {
+pub fn collation_sql(c: &Collation, render: &RenderOptions) -> String {
     let mut options = vec![format!("provider = {}", ident(&c.provider))];
     if let Some(locale) = &c.locale {
         options.push(format!("locale = {}", literal(locale)));
@@ -230,7 +279,7 @@ pub fn collation_sql(c: &Collation) -> String {
     if !c.deterministic {
         options.push("deterministic = false".to_owned());
     }
-    format!("CREATE COLLATION {} ({})", c.name.sql(), options.join(", "))
+    format!("CREATE COLLATION {}{} ({})", if_not_exists(render), c.name.sql(), options.join(", "))
 }
 
 /// `ALTER TABLE … REPLICA IDENTITY …` for `table`, `None` for the default.
@@ -288,6 +337,11 @@ fn type_sql(ty: &TypeDef) -> Vec<String> {
     sql
 }
 
+/// `IF NOT EXISTS ` when rendering idempotently.
+fn if_not_exists(options: &RenderOptions) -> &'static str {
+    if options.idempotent { "IF NOT EXISTS " } else { "" }
+}
+
 fn collate(collation: &Option<QualName>) -> String {
     match collation {
         Some(c) => format!(" COLLATE {}", c.sql()),
@@ -309,10 +363,12 @@ pub fn sequence_options(o: &SequenceOptions) -> String {
     )
 }
 
-fn sequence_sql(seq: &Sequence) -> String {
+/// `CREATE SEQUENCE …` with its type and options (`IF NOT EXISTS` when `options` ask for it).
+pub fn sequence_sql(seq: &Sequence, options: &RenderOptions) -> String {
     let unlogged = if seq.unlogged { "UNLOGGED " } else { "" };
     format!(
-        "CREATE {unlogged}SEQUENCE {} AS {} {}",
+        "CREATE {unlogged}SEQUENCE {}{} AS {} {}",
+        if_not_exists(options),
         seq.name.sql(),
         seq.options.data_type,
         sequence_options(&seq.options)
@@ -346,7 +402,7 @@ pub fn column_sql(col: &Column) -> String {
     s
 }
 
-fn table_nodes(catalog: &Catalog, table: &Table, want: &dyn Fn(&ObjectRef) -> bool, nodes: &mut Vec<Node>) {
+fn table_nodes(catalog: &Catalog, table: &Table, want: &dyn Fn(&ObjectRef) -> bool, options: &RenderOptions, nodes: &mut Vec<Node>) {
     let name = table.name.sql();
     let object = ObjectRef::Table { name: table.name.clone() };
     let mut deps = with_schema(&table.depends_on, &table.name);
@@ -361,6 +417,7 @@ fn table_nodes(catalog: &Catalog, table: &Table, want: &dyn Fn(&ObjectRef) -> bo
         deps.extend(c.depends_on.iter().filter(|d| **d != object).cloned());
     }
     let mut node = Node::new(Rank::Table, object.clone(), deps);
+    node.idempotent = options.idempotent;
 
     if want(&object) {
         let mut elements: Vec<String> = Vec::new();
@@ -372,7 +429,7 @@ fn table_nodes(catalog: &Catalog, table: &Table, want: &dyn Fn(&ObjectRef) -> bo
             inline_checks.map(|c| format!("CONSTRAINT {} {}", ident(&c.name), c.definition)),
         );
         let unlogged = if table.unlogged { "UNLOGGED " } else { "" };
-        let mut sql = format!("CREATE {unlogged}TABLE {name}");
+        let mut sql = format!("CREATE {unlogged}TABLE {}{name}", if_not_exists(options));
         match &table.partition_of {
             Some(p) => {
                 sql.push_str(&format!(" PARTITION OF {}", p.parent.sql()));
@@ -540,10 +597,14 @@ pub fn policy_sql(table: &QualName, p: &Policy) -> String {
     sql
 }
 
-fn view_sql(view: &View) -> Vec<String> {
+fn view_sql(view: &View, options: &RenderOptions) -> Vec<String> {
     let name = view.name.sql();
     let kind = if view.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
-    let mut head = format!("CREATE {kind} {name}");
+    let mut head = match (options.idempotent, view.materialized) {
+        (false, _) => format!("CREATE {kind} {name}"),
+        (true, true) => format!("CREATE {kind} IF NOT EXISTS {name}"),
+        (true, false) => format!("CREATE OR REPLACE {kind} {name}"),
+    };
     if !view.options.is_empty() {
         let opts: Vec<String> = view.options.iter().map(|o| reloption(o)).collect();
         head.push_str(&format!(" WITH ({})", opts.join(", ")));
@@ -658,57 +719,64 @@ pub fn comment_target(catalog: &Catalog, object: &ObjectRef) -> Option<(&'static
 /// The statement that drops `object` as it exists in `catalog`; `None` when the catalog has no
 /// such object. Never `CASCADE`: what depends on an object is dropped explicitly, first.
 pub fn drop_sql(catalog: &Catalog, object: &ObjectRef) -> Option<String> {
+    drop_sql_with(catalog, object, &RenderOptions::default())
+}
+
+/// [`drop_sql`], with `IF EXISTS` (every kind has it) when `options` ask for the idempotent
+/// form; a constraint's table too may be gone (`ALTER TABLE IF EXISTS`).
+pub fn drop_sql_with(catalog: &Catalog, object: &ObjectRef, options: &RenderOptions) -> Option<String> {
+    let if_exists = if options.idempotent { "IF EXISTS " } else { "" };
     Some(match object {
-        ObjectRef::Schema { name } => format!("DROP SCHEMA {}", ident(catalog.schemas.get(name)?.name.as_str())),
-        ObjectRef::Extension { name } => format!("DROP EXTENSION {}", ident(&catalog.extensions.get(name)?.name)),
+        ObjectRef::Schema { name } => format!("DROP SCHEMA {if_exists}{}", ident(catalog.schemas.get(name)?.name.as_str())),
+        ObjectRef::Extension { name } => format!("DROP EXTENSION {if_exists}{}", ident(&catalog.extensions.get(name)?.name)),
         ObjectRef::Type { name } => {
             let what = match catalog.types.get(name)?.kind {
                 TypeKind::Domain { .. } => "DOMAIN",
                 _ => "TYPE",
             };
-            format!("DROP {what} {}", name.sql())
+            format!("DROP {what} {if_exists}{}", name.sql())
         }
         ObjectRef::Sequence { name } => {
             catalog.sequences.get(name)?;
-            format!("DROP SEQUENCE {}", name.sql())
+            format!("DROP SEQUENCE {if_exists}{}", name.sql())
         }
         ObjectRef::Table { name } => {
             catalog.tables.get(name)?;
-            format!("DROP TABLE {}", name.sql())
+            format!("DROP TABLE {if_exists}{}", name.sql())
         }
         ObjectRef::View { name } => {
             let kind = if catalog.views.get(name)?.materialized { "MATERIALIZED VIEW" } else { "VIEW" };
-            format!("DROP {kind} {}", name.sql())
+            format!("DROP {kind} {if_exists}{}", name.sql())
         }
         ObjectRef::Function { key } => {
             let what = match catalog.functions.get(key)?.kind {
                 RoutineKind::Procedure => "PROCEDURE",
                 _ => "FUNCTION",
             };
-            format!("DROP {what} {}", key.sql())
+            format!("DROP {what} {if_exists}{}", key.sql())
         }
         ObjectRef::Index { name } => {
             catalog.indexes.get(name)?;
-            format!("DROP INDEX {}", name.sql())
+            format!("DROP INDEX {if_exists}{}", name.sql())
         }
         ObjectRef::Constraint { table, name } => {
             catalog.tables.get(table)?.constraints.get(name)?;
-            format!("ALTER TABLE {} DROP CONSTRAINT {}", table.sql(), ident(name))
+            format!("ALTER TABLE {if_exists}{} DROP CONSTRAINT {if_exists}{}", table.sql(), ident(name))
         }
         ObjectRef::Trigger { table, name } => {
             match catalog.tables.get(table) {
                 Some(t) => t.triggers.get(name)?,
                 None => catalog.views.get(table)?.triggers.get(name)?,
             };
-            format!("DROP TRIGGER {} ON {}", ident(name), table.sql())
+            format!("DROP TRIGGER {if_exists}{} ON {}", ident(name), table.sql())
         }
         ObjectRef::Policy { table, name } => {
             catalog.tables.get(table)?.policies.get(name)?;
-            format!("DROP POLICY {} ON {}", ident(name), table.sql())
+            format!("DROP POLICY {if_exists}{} ON {}", ident(name), table.sql())
         }
         ObjectRef::Collation { name } => {
             catalog.collations.get(name)?;
-            format!("DROP COLLATION {}", name.sql())
+            format!("DROP COLLATION {if_exists}{}", name.sql())
         }
     })
 }

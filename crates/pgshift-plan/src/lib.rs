@@ -5,12 +5,18 @@
 //! swap with a data check; a NOT NULL column added to an existing table as add-nullable,
 //! backfill, `SET NOT NULL` (refusing to plan without a backfill expression); and, for every
 //! data-dependent step, the read-only query that proves it will succeed (`proof`). Every
-//! created constraint and index keeps the explicit name the target database gave it.
+//! created constraint and index keeps the explicit name the target database gave it. On
+//! request ([`PlanOptions::idempotent`]), the idempotent form of every step (`IF NOT EXISTS`,
+//! `IF EXISTS`, `OR REPLACE`, or a `DO` block guarded by the one existence query per kind in
+//! `idempotent.rs`), as `adopt`'s bridge needs it.
 //!
 //! Must not: do I/O or reorder changes (the diff's order is the plan's order).
 
+mod idempotent;
 mod proof;
 mod sql;
+
+pub use idempotent::exists_query;
 
 use std::collections::BTreeMap;
 
@@ -23,6 +29,14 @@ use serde::Serialize;
 pub struct PlanOptions {
     /// Backfill expressions for new NOT NULL columns without a default, by (table, column).
     pub backfills: BTreeMap<(QualName, String), String>,
+    /// Every step does nothing when its effect is already there: what an adopt bridge needs,
+    /// since it also replays on databases already at the head. Creates and drops take their
+    /// `IF NOT EXISTS` / `OR REPLACE` / `IF EXISTS` form where PostgreSQL has one (rendered by
+    /// the catalog with `RenderOptions::idempotent`), and so do `ALTER TABLE`'s column and
+    /// constraint actions; the kinds and actions without one run in a `DO` block guarded by a
+    /// catalog query ([`exists_query`]). Decided by the change, the object's kind and the table
+    /// action, never by reading the SQL.
+    pub idempotent: bool,
 }
 
 /// One SQL statement of a plan.

@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 
 use pgshift_catalog::quote::{ident, literal, reloption};
-use pgshift_catalog::render::{column_sql, nodes_with, replica_identity_sql, sequence_options};
+use pgshift_catalog::render::{column_sql, drop_sql_with, nodes_with_options, replica_identity_sql, sequence_options, sequence_sql, RenderOptions};
 use pgshift_catalog::*;
 use pgshift_diff::{Change, ChangeKind, Diff, EnumColumn, TableAction};
 
+use crate::idempotent::{column_query, exists_query, guarded, label_query, partition_query, unless_exists};
 use crate::{proof, PlanOptions, Step};
 
 /// New NOT NULL columns without default, identity or generation that have no backfill.
@@ -132,6 +133,8 @@ pub struct Context<'a> {
     source: &'a Catalog,
     target: &'a Catalog,
     options: &'a PlanOptions,
+    /// How the catalog renders: idempotent when the plan is.
+    render: RenderOptions,
     create: BTreeMap<ObjectRef, Vec<String>>,
 }
 
@@ -144,9 +147,17 @@ impl<'a> Context<'a> {
         // Render from a catalog of just the created objects: walking every node of a large
         // target for a few creates cost more than the rest of the plan.
         let subset = created_subset(target, &created);
-        for n in nodes_with(&subset, &|o| created.contains(o)) {
+        let render = RenderOptions { idempotent: options.idempotent };
+        for n in nodes_with_options(&subset, &|o| created.contains(o), &render) {
             if n.primary {
-                create.insert(n.object, n.sql);
+                // A kind with no `IF NOT EXISTS` form: all its statements (a domain's checks,
+                // a trigger's state, comments) run together, once, when it does not exist.
+                let sql = if render.idempotent && !n.idempotent && !n.sql.is_empty() {
+                    vec![unless_exists(&n.object, &n.sql)]
+                } else {
+                    n.sql
+                };
+                create.insert(n.object, sql);
             }
         }
         // A CHECK rendered inside its table, added on its own when it was dropped to make way.
@@ -159,6 +170,9 @@ impl<'a> Context<'a> {
                 let mut sql = vec![format!("ALTER TABLE {} ADD CONSTRAINT {} {}", t.name.sql(), ident(&c.name), c.definition)];
                 if let Some(comment) = &c.comment {
                     sql.push(format!("COMMENT ON CONSTRAINT {} ON {} IS {}", ident(&c.name), t.name.sql(), literal(comment)));
+                }
+                if render.idempotent {
+                    sql = vec![unless_exists(&object, &sql)];
                 }
                 create.entry(object).or_insert(sql);
             }
@@ -173,7 +187,7 @@ impl<'a> Context<'a> {
                 *first = first.replacen(&format!(" ON {table} USING "), &format!(" ON ONLY {table} USING "), 1);
             }
         }
-        Context { source, target, options, create }
+        Context { source, target, options, render, create }
     }
 
     /// The steps of one change. Hazards go on the change's first step (for a table change, on
@@ -200,7 +214,7 @@ impl<'a> Context<'a> {
                 }
                 steps
             }
-            ChangeKind::Drop => drop_sql(self.source, object).into_iter().map(step).collect(),
+            ChangeKind::Drop => drop_sql_with(self.source, object, &self.render).into_iter().map(step).collect(),
             ChangeKind::Replace => {
                 let ObjectRef::Function { key } = object else { return Vec::new() };
                 self.target.functions.get(key).map(|f| step(f.definition.trim_end().trim_end_matches(';').to_owned())).into_iter().collect()
@@ -210,7 +224,7 @@ impl<'a> Context<'a> {
                     ObjectRef::Table { name } => name,
                     _ => return Vec::new(),
                 };
-                vec![step(format!("ALTER TABLE {} RENAME TO {}", from.sql(), ident(&to.name)))]
+                vec![step(format!("ALTER TABLE {}{} RENAME TO {}", self.if_exists(), from.sql(), ident(&to.name)))]
             }
             ChangeKind::AlterTable { actions } => {
                 let ObjectRef::Table { name } = object else { return Vec::new() };
@@ -231,7 +245,8 @@ impl<'a> Context<'a> {
             }
             ChangeKind::RenameEnumLabel { from, to } => {
                 let ObjectRef::Type { name } = object else { return Vec::new() };
-                vec![step(format!("ALTER TYPE {} RENAME VALUE {} TO {}", name.sql(), literal(from), literal(to)))]
+                let sql = format!("ALTER TYPE {} RENAME VALUE {} TO {}", name.sql(), literal(from), literal(to));
+                vec![step(self.when(&label_query(name, from), true, sql))]
             }
             ChangeKind::SwapEnum { labels, removed, columns } => {
                 let ObjectRef::Type { name } = object else { return Vec::new() };
@@ -258,7 +273,8 @@ impl<'a> Context<'a> {
             }
             ChangeKind::DetachPartition { parent } => {
                 let ObjectRef::Table { name } = object else { return Vec::new() };
-                vec![step(format!("ALTER TABLE {} DETACH PARTITION {}", parent.sql(), name.sql()))]
+                let sql = format!("ALTER TABLE {} DETACH PARTITION {}", parent.sql(), name.sql());
+                vec![step(self.when(&partition_query(name, parent), true, sql))]
             }
             ChangeKind::SetAside { to } => {
                 let ObjectRef::Table { name } = object else { return Vec::new() };
@@ -330,11 +346,16 @@ impl<'a> Context<'a> {
     fn table_action(&self, table: &QualName, action: &TableAction) -> Vec<(String, Option<String>)> {
         let t = table.sql();
         let alter = |rest: String| (format!("ALTER TABLE {t} {rest}"), None);
+        // The idempotent forms of ALTER TABLE's column and constraint clauses.
+        let (if_exists, if_not_exists) = (self.if_exists(), if self.render.idempotent { "IF NOT EXISTS " } else { "" });
+        let add_column = |column: &Column| alter(format!("ADD COLUMN {if_not_exists}{}", column_sql(column)));
+        let drop_column = |name: &str| alter(format!("DROP COLUMN {if_exists}{}", ident(name)));
         match action {
-            TableAction::DropCheck { name } => vec![alter(format!("DROP CONSTRAINT {}", ident(name)))],
-            TableAction::DropColumn { name } => vec![alter(format!("DROP COLUMN {}", ident(name)))],
+            TableAction::DropCheck { name } => vec![alter(format!("DROP CONSTRAINT {if_exists}{}", ident(name)))],
+            TableAction::DropColumn { name } => vec![drop_column(name)],
             TableAction::RenameColumn { from, to } => {
-                vec![alter(format!("RENAME COLUMN {} TO {}", ident(from), ident(to)))]
+                let sql = format!("ALTER TABLE {t} RENAME COLUMN {} TO {}", ident(from), ident(to));
+                vec![(self.when(&column_query(table, from, false), true, sql), None)]
             }
             TableAction::AddColumn { column } => {
                 let backfill = self.options.backfills.get(&(table.clone(), column.name.clone()));
@@ -343,12 +364,12 @@ impl<'a> Context<'a> {
                         let col = ident(&column.name);
                         let nullable = Column { not_null: false, ..(**column).clone() };
                         vec![
-                            alter(format!("ADD COLUMN {}", column_sql(&nullable))),
+                            add_column(&nullable),
                             (format!("UPDATE {t} SET {col} = {expr} WHERE {col} IS NULL"), None),
                             (format!("ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL"), Some(proof::not_null(table, &column.name))),
                         ]
                     }
-                    _ => vec![alter(format!("ADD COLUMN {}", column_sql(column)))],
+                    _ => vec![add_column(column)],
                 }
             }
             TableAction::AlterColumnType { column, from_type } => {
@@ -381,13 +402,16 @@ impl<'a> Context<'a> {
             TableAction::SetIdentity { column, was_identity } => {
                 let col = ident(&column.name);
                 match (&column.identity, was_identity) {
-                    (None, _) => vec![alter(format!("ALTER COLUMN {col} DROP IDENTITY"))],
-                    (Some(id), false) => vec![alter(format!(
-                        "ALTER COLUMN {col} ADD GENERATED {} AS IDENTITY (SEQUENCE NAME {} {})",
-                        if id.always { "ALWAYS" } else { "BY DEFAULT" },
-                        id.sequence.sql(),
-                        sequence_options(&id.options)
-                    ))],
+                    (None, _) => vec![alter(format!("ALTER COLUMN {col} DROP IDENTITY{}", if self.render.idempotent { " IF EXISTS" } else { "" }))],
+                    (Some(id), false) => {
+                        let sql = format!(
+                            "ALTER TABLE {t} ALTER COLUMN {col} ADD GENERATED {} AS IDENTITY (SEQUENCE NAME {} {})",
+                            if id.always { "ALWAYS" } else { "BY DEFAULT" },
+                            id.sequence.sql(),
+                            sequence_options(&id.options)
+                        );
+                        vec![(self.when(&column_query(table, &column.name, true), false, sql), None)]
+                    }
                     (Some(id), true) => {
                         let o = &id.options;
                         vec![alter(format!(
@@ -404,25 +428,16 @@ impl<'a> Context<'a> {
                     }
                 }
             }
-            TableAction::CreateOwnedSequence { sequence } => vec![(
-                format!(
-                    "CREATE {}SEQUENCE {} AS {} {}",
-                    if sequence.unlogged { "UNLOGGED " } else { "" },
-                    sequence.name.sql(),
-                    sequence.options.data_type,
-                    sequence_options(&sequence.options)
-                ),
-                None,
-            )],
-            TableAction::DropOwnedSequence { sequence } => vec![(format!("DROP SEQUENCE {}", sequence.sql()), None)],
-            TableAction::RegenerateColumn { column } => vec![
-                alter(format!("DROP COLUMN {}", ident(&column.name))),
-                alter(format!("ADD COLUMN {}", column_sql(column))),
-            ],
-            TableAction::AddCheck { constraint } => vec![(
-                format!("ALTER TABLE {t} ADD CONSTRAINT {} {}", ident(&constraint.name), constraint.definition),
-                proof::constraint(table, constraint),
-            )],
+            TableAction::CreateOwnedSequence { sequence } => vec![(sequence_sql(sequence, &self.render), None)],
+            TableAction::DropOwnedSequence { sequence } => {
+                vec![(format!("DROP SEQUENCE {if_exists}{}", sequence.sql()), None)]
+            }
+            TableAction::RegenerateColumn { column } => vec![drop_column(&column.name), add_column(column)],
+            TableAction::AddCheck { constraint } => {
+                let sql = format!("ALTER TABLE {t} ADD CONSTRAINT {} {}", ident(&constraint.name), constraint.definition);
+                let object = ObjectRef::Constraint { table: table.clone(), name: constraint.name.clone() };
+                vec![(self.when(&exists_query(&object), false, sql), proof::constraint(table, constraint))]
+            }
             TableAction::SetRowSecurity { enabled } => {
                 vec![alter(format!("{} ROW LEVEL SECURITY", if *enabled { "ENABLE" } else { "DISABLE" }))]
             }
@@ -445,15 +460,28 @@ impl<'a> Context<'a> {
             TableAction::Comment { comment } => {
                 vec![(format!("COMMENT ON TABLE {t} IS {}", comment_literal(comment)), None)]
             }
-            TableAction::AttachPartition { parent, bound, key } => vec![(
-                format!("ALTER TABLE {} ATTACH PARTITION {t} {bound}", parent.sql()),
-                proof::partition_bound(table, key, bound),
-            )],
+            TableAction::AttachPartition { parent, bound, key } => {
+                let sql = format!("ALTER TABLE {} ATTACH PARTITION {t} {bound}", parent.sql());
+                vec![(self.when(&partition_query(table, parent), false, sql), proof::partition_bound(table, key, bound))]
+            }
             TableAction::ColumnComment { column, comment } => {
                 vec![(format!("COMMENT ON COLUMN {t}.{} IS {}", ident(column), comment_literal(comment)), None)]
             }
             TableAction::SetReplicaIdentity { identity } => vec![(replica_identity_sql(table, identity), None)],
         }
+    }
+}
+
+impl Context<'_> {
+    /// `IF EXISTS ` in an idempotent plan.
+    fn if_exists(&self) -> &'static str {
+        if self.render.idempotent { "IF EXISTS " } else { "" }
+    }
+
+    /// `sql`, which has no idempotent form: in an idempotent plan, run only when `query`
+    /// returns a row (`when_found`) or none.
+    fn when(&self, query: &str, when_found: bool, sql: String) -> String {
+        if self.render.idempotent { guarded(query, when_found, &[sql]) } else { sql }
     }
 }
 

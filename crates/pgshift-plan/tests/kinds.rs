@@ -1,8 +1,11 @@
 //! Completeness per object kind: every kind of the model (`ObjectRef`'s variants) has its
 //! inspect query (an object of it is read back from a database), existence check, drop and
 //! comment statements, a render (created and dropped by a plan that converges both ways, rows
-//! included), the guard's reading (the history that creates it owns it) and a fixture
-//! directory of its own under `tests/cases/`.
+//! included), the guard's reading (the history that creates it owns it), a fixture directory
+//! of its own under `tests/cases/`, and idempotent forms (`PlanOptions::idempotent`): its
+//! existence query finds it exactly where it is, its idempotent drop does nothing where it is
+//! not, its idempotent create does nothing where it is, and the idempotent plan creates and
+//! drops every kind twice in a row.
 //!
 //! Adding a variant to `ObjectRef` fails to compile in [`kind`] below: give it a name there, add
 //! it to [`KINDS`] and an object of it to [`EVERY_KIND`], and this test says what else is missing.
@@ -12,8 +15,11 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use pgshift_catalog::render::nodes;
+use pgshift_catalog::render::{drop_sql_with, nodes, RenderOptions};
 use pgshift_catalog::{comment_target, drop_sql, ObjectRef};
+use pgshift_diff::DiffOptions;
+use pgshift_plan::PlanOptions;
+use pgshift_testkit::pg_error;
 use pgshift_history::guard::{Name, Owned};
 use pgshift_history::{MigrationFile, RevisionGraph};
 
@@ -135,4 +141,58 @@ async fn every_kind_is_read_rendered_planned_guarded_and_has_fixtures() {
     // Planned: created from nothing and dropped to nothing, rows included, converging both ways.
     let case = common::Case::new("every kind", EVERY_KIND, "", Some(ROWS.to_owned()));
     common::run_case(&case).await.unwrap();
+}
+
+#[tokio::test]
+async fn every_kind_has_idempotent_forms() {
+    let full = common::db_with(EVERY_KIND, "every kind").await.unwrap();
+    let catalog = common::inspect_all(&full.client).await.unwrap();
+    let empty = common::db_with("", "empty").await.unwrap();
+    let nothing = common::inspect_all(&empty.client).await.unwrap();
+    let idempotent = PlanOptions { idempotent: true, ..PlanOptions::default() };
+    let up = pgshift_plan::plan(&nothing, &catalog, &pgshift_diff::diff(&nothing, &catalog, &DiffOptions::default()), &idempotent).unwrap();
+
+    let mut missing = Vec::new();
+    let mut seen = BTreeSet::new();
+    // Every object but those an empty database has too (the `public` schema).
+    for node in nodes(&catalog).into_iter().filter(|n| n.primary && !pgshift_diff::exists(&nothing, &n.object)) {
+        let object = &node.object;
+        seen.insert(kind(object));
+        let query = pgshift_plan::exists_query(object);
+        for (db, want, where_) in [(&full, 1, "where it is"), (&empty, 0, "where it is not")] {
+            match db.client.query(query.as_str(), &[]).await {
+                Ok(rows) if rows.len() == want => {}
+                Ok(rows) => missing.push(format!("{object}: its existence query finds {} row(s) {where_}: {query}", rows.len())),
+                Err(e) => missing.push(format!("{object}: its existence query fails: {}\n{query}", pg_error(&e))),
+            }
+        }
+        let drop = drop_sql_with(&catalog, object, &RenderOptions { idempotent: true }).unwrap_or_default();
+        if let Err(e) = empty.client.batch_execute(&drop).await {
+            missing.push(format!("{object}: its idempotent drop fails where it is not: {}\n{drop}", pg_error(&e)));
+        }
+        let creates: Vec<&pgshift_plan::Step> = up.steps.iter().filter(|s| s.touches.contains(object)).collect();
+        if creates.is_empty() {
+            missing.push(format!("{object}: the idempotent plan does not create it"));
+        }
+        for step in creates {
+            if let Err(e) = full.client.batch_execute(&step.sql).await {
+                missing.push(format!("{object}: its idempotent create fails where it is: {}\n{}", pg_error(&e), step.sql));
+            }
+        }
+    }
+    for k in KINDS {
+        if !seen.contains(k) {
+            missing.push(format!("{k}: EVERY_KIND holds no object of it"));
+        }
+    }
+    assert!(missing.is_empty(), "idempotent forms not complete:\n{}", missing.join("\n"));
+    // The idempotent creates changed nothing where everything was.
+    let after = common::inspect_all(&full.client).await.unwrap();
+    assert!(after == catalog, "{}", common::first_difference(&after, &catalog));
+    full.finish().await;
+    empty.finish().await;
+
+    // The whole idempotent plan, each way: twice on the source with rows, once on the target.
+    common::run_idempotent("", None, EVERY_KIND, Some(ROWS), &PlanOptions::default()).await.map_err(|e| format!("up: {e}")).unwrap();
+    common::run_idempotent(EVERY_KIND, Some(ROWS), "", None, &PlanOptions::default()).await.map_err(|e| format!("down: {e}")).unwrap();
 }

@@ -7,17 +7,19 @@
 //!   are live, verified to replay to exactly that state, then stamped as applied (no DDL runs);
 //! - history whose head the live objects match: the head is stamped (no DDL runs);
 //! - history whose head they do not match (`create_all`, hand-made): a **bridge** revision after
-//!   the head, in the idempotent form (`IF NOT EXISTS` / `IF EXISTS`, guarded `ADD CONSTRAINT`),
-//!   verified on a copy of the live state and on a database already at head (where it must
-//!   change nothing); the head is stamped and the bridge left pending for review and `upgrade`.
+//!   the head, planned in the plan's idempotent form (`PlanOptions::idempotent`: `IF NOT EXISTS`
+//!   / `IF EXISTS` / `OR REPLACE`, and `DO` blocks guarded by a catalog query for the kinds
+//!   without one; this module does not rewrite SQL), verified on a copy of the live state and
+//!   on a database already at head (where it must change nothing); the head is stamped and the
+//!   bridge left pending for review and `upgrade`.
 //!
 //! An Alembic-managed database (an `alembic_version` table) is recognized, its revision is
 //! recorded in the log, and `alembic_version` is left alone.
 
-use pgshift_catalog::{Catalog, ObjectRef};
+use pgshift_catalog::Catalog;
 use pgshift_diff::DiffOptions;
 use pgshift_history::{ApplyOptions, Direction, Draft, DraftSection, MigrationFile, RevisionGraph, RevisionId};
-use pgshift_plan::{Plan, PlanOptions, Step};
+use pgshift_plan::{Plan, PlanOptions};
 use tokio_postgres::Client;
 
 use crate::autogen::Prepared;
@@ -137,10 +139,12 @@ pub async fn adopt(
         stamp(client, &prepared.graph, &head, &options, &direction).await?;
         return Ok(Adopted::AtHead { revision: head });
     }
-    let plan = pgshift_plan::plan(&live, &prepared.history.catalog, &diff, plan_options)?;
+    // The plan's idempotent form: the bridge also replays on databases already at the head.
+    let bridge = PlanOptions { idempotent: true, ..plan_options.clone() };
+    let plan = pgshift_plan::plan(&live, &prepared.history.catalog, &diff, &bridge)?;
     let mut draft = Draft::new(vec![head.clone()], "bridge an adopted database to the history's head");
     draft.generated = true;
-    let statements = plan.steps.iter().map(|s| crate::autogen::annotated(s, &idempotent(s))).collect();
+    let statements = plan.steps.iter().map(|s| crate::autogen::annotated(s, &s.sql)).collect();
     draft.sections.push(DraftSection::new(Direction::Up, true, statements));
     draft.sections.push(DraftSection::new(Direction::Down, true, Vec::new()));
     let graph = verify_bridge(ws, prepared, &live, &draft).await?;
@@ -231,188 +235,4 @@ fn same(got: &Catalog, want: &Catalog, file: &str, how: &str) -> Result<(), Proj
         .map(|p| p.to_sql())
         .unwrap_or_else(|_| diff.changes.iter().map(|c| pgshift_catalog::quote::comment(&c.object.to_string())).collect());
     Err(ProjectError::Verify { file: format!("{file} ({how})"), residual })
-}
-
-/// A step in a form that does nothing when its effect is already there: what a bridge needs,
-/// since it also replays on databases that are at the head already.
-pub fn idempotent(step: &Step) -> String {
-    use pgshift_catalog::quote::literal;
-    let sql = step.sql.trim();
-    let guarded = |exists: String| {
-        // The tag is chosen so that no name or literal in the body can end the quoted block.
-        let body = format!(" BEGIN IF NOT EXISTS ({exists}) THEN EXECUTE {}; END IF; END ", literal(sql));
-        format!("DO {}", pgshift_catalog::quote::dollar("pgshift_bridge", &body))
-    };
-    let prefixes: &[(&str, &str)] = &[
-        ("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS "),
-        ("CREATE UNLOGGED TABLE ", "CREATE UNLOGGED TABLE IF NOT EXISTS "),
-        ("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS "),
-        ("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS "),
-        ("CREATE SEQUENCE ", "CREATE SEQUENCE IF NOT EXISTS "),
-        ("CREATE SCHEMA ", "CREATE SCHEMA IF NOT EXISTS "),
-        ("CREATE EXTENSION ", "CREATE EXTENSION IF NOT EXISTS "),
-        ("CREATE VIEW ", "CREATE OR REPLACE VIEW "),
-        ("CREATE FUNCTION ", "CREATE OR REPLACE FUNCTION "),
-        ("CREATE PROCEDURE ", "CREATE OR REPLACE PROCEDURE "),
-        ("DROP TABLE ", "DROP TABLE IF EXISTS "),
-        ("DROP INDEX ", "DROP INDEX IF EXISTS "),
-        ("DROP SEQUENCE ", "DROP SEQUENCE IF EXISTS "),
-        ("DROP VIEW ", "DROP VIEW IF EXISTS "),
-        ("DROP MATERIALIZED VIEW ", "DROP MATERIALIZED VIEW IF EXISTS "),
-        ("DROP TYPE ", "DROP TYPE IF EXISTS "),
-        ("DROP DOMAIN ", "DROP DOMAIN IF EXISTS "),
-        ("DROP FUNCTION ", "DROP FUNCTION IF EXISTS "),
-        ("DROP PROCEDURE ", "DROP PROCEDURE IF EXISTS "),
-    ];
-    for (from, to) in prefixes {
-        if let Some(rest) = sql.strip_prefix(from) {
-            if !rest.starts_with("IF ") {
-                return format!("{to}{rest}");
-            }
-        }
-    }
-    if let Some((table, name)) = added_constraint(step) {
-        return guarded(format!(
-            "SELECT FROM pg_catalog.pg_constraint WHERE conrelid = {}::regclass AND conname = {}",
-            literal(&table.sql()),
-            literal(&name)
-        ));
-    }
-    for touched in &step.touches {
-        match touched {
-            ObjectRef::Type { name } if sql.starts_with("CREATE TYPE ") || sql.starts_with("CREATE DOMAIN ") => {
-                return guarded(format!("SELECT WHERE to_regtype({}) IS NOT NULL", literal(&name.sql())))
-            }
-            ObjectRef::Trigger { table, name } if sql.starts_with("CREATE ") && sql.contains(" TRIGGER ") => {
-                return guarded(format!(
-                    "SELECT FROM pg_catalog.pg_trigger WHERE tgrelid = {}::regclass AND tgname = {}",
-                    literal(&table.sql()),
-                    literal(name)
-                ))
-            }
-            ObjectRef::Policy { table, name } if sql.starts_with("CREATE POLICY ") => {
-                return guarded(format!(
-                    "SELECT FROM pg_catalog.pg_policy WHERE polrelid = {}::regclass AND polname = {}",
-                    literal(&table.sql()),
-                    literal(name)
-                ))
-            }
-            _ => {}
-        }
-    }
-    // ALTER TABLE actions: one per step (see pgshift-diff), so one replacement suffices.
-    for (from, to) in [
-        (" ADD COLUMN ", " ADD COLUMN IF NOT EXISTS "),
-        (" DROP COLUMN ", " DROP COLUMN IF EXISTS "),
-        (" DROP CONSTRAINT ", " DROP CONSTRAINT IF EXISTS "),
-    ] {
-        // Only a keyword outside quoted names and literals: a table named `x ADD COLUMN y` must
-        // keep its name.
-        if sql.starts_with("ALTER TABLE ") && unquoted_find(sql, to).is_none() {
-            if let Some(at) = unquoted_find(sql, from) {
-                return format!("{}{to}{}", &sql[..at], &sql[at + from.len()..]);
-            }
-        }
-    }
-    sql.to_owned()
-}
-
-/// The table and name of the constraint an `ALTER TABLE … ADD CONSTRAINT name …` step adds.
-fn added_constraint(step: &Step) -> Option<(pgshift_catalog::QualName, String)> {
-    let (_, rest) = step.sql.trim().strip_prefix("ALTER TABLE ")?.split_once(" ADD CONSTRAINT ")?;
-    let name = leading_ident(rest)?;
-    step.touches.iter().find_map(|t| match t {
-        ObjectRef::Constraint { table, .. } | ObjectRef::Table { name: table } => Some((table.clone(), name.clone())),
-        _ => None,
-    })
-}
-
-/// The identifier at the start of `s`, as written by `quote::ident` (unquoted, or in double
-/// quotes with `""` for a quote).
-fn leading_ident(s: &str) -> Option<String> {
-    let Some(quoted) = s.strip_prefix('"') else {
-        return s.split_whitespace().next().map(str::to_owned);
-    };
-    let mut out = String::new();
-    let mut chars = quoted.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '"' {
-            if chars.peek() == Some(&'"') {
-                chars.next();
-                out.push('"');
-            } else {
-                return Some(out);
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    None
-}
-
-/// The byte offset of the first `pattern` in `sql` that is outside `"…"` names and `'…'`
-/// literals (doubled quotes inside them, as `quote` writes them).
-fn unquoted_find(sql: &str, pattern: &str) -> Option<usize> {
-    let mut quote: Option<char> = None;
-    for (i, c) in sql.char_indices() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '"' || c == '\'' => quote = Some(c),
-            None if sql[i..].starts_with(pattern) => return Some(i),
-            None => {}
-        }
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use pgshift_catalog::QualName;
-
-    use super::*;
-
-    fn step(sql: &str, touches: Vec<ObjectRef>) -> Step {
-        Step { sql: sql.to_owned(), transactional: true, touches, hazards: Vec::new(), proof: None }
-    }
-
-    #[test]
-    fn bridge_statements_do_nothing_where_their_effect_exists() {
-        let t = QualName::new("public", "plan");
-        let table = || vec![ObjectRef::Table { name: t.clone() }];
-        assert_eq!(idempotent(&step("CREATE TABLE public.x (id int)", vec![])), "CREATE TABLE IF NOT EXISTS public.x (id int)");
-        assert_eq!(idempotent(&step("CREATE UNIQUE INDEX i ON public.plan (a)", vec![])), "CREATE UNIQUE INDEX IF NOT EXISTS i ON public.plan (a)");
-        assert_eq!(idempotent(&step("DROP TABLE public.old", vec![])), "DROP TABLE IF EXISTS public.old");
-        assert_eq!(
-            idempotent(&step("ALTER TABLE public.plan ADD COLUMN note text", table())),
-            "ALTER TABLE public.plan ADD COLUMN IF NOT EXISTS note text"
-        );
-        assert_eq!(
-            idempotent(&step("ALTER TABLE public.plan DROP COLUMN note", table())),
-            "ALTER TABLE public.plan DROP COLUMN IF EXISTS note"
-        );
-        let guarded = idempotent(&step("ALTER TABLE public.plan ADD CONSTRAINT \"Odd \"\"name\" CHECK ((a > 0))", table()));
-        assert!(guarded.starts_with("DO $pgshift_bridge$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_constraint"), "{guarded}");
-        assert!(guarded.contains("conname = 'Odd \"name'"), "{guarded}");
-        assert!(guarded.contains("EXECUTE 'ALTER TABLE public.plan ADD CONSTRAINT \"Odd \"\"name\" CHECK ((a > 0))'"), "{guarded}");
-        let ty = idempotent(&step(
-            "CREATE TYPE public.mood AS ENUM ('a')",
-            vec![ObjectRef::Type { name: QualName::new("public", "mood") }],
-        ));
-        assert!(ty.contains("to_regtype('public.mood') IS NOT NULL") && ty.contains("EXECUTE 'CREATE TYPE public.mood AS ENUM (''a'')'"), "{ty}");
-        // Hostile names: a keyword inside a quoted name is not the statement's, and nothing in a
-        // name can end the DO block's dollar quote.
-        assert_eq!(
-            idempotent(&step("ALTER TABLE public.\"x ADD COLUMN y\" ADD COLUMN \" DROP COLUMN \" text", table())),
-            "ALTER TABLE public.\"x ADD COLUMN y\" ADD COLUMN IF NOT EXISTS \" DROP COLUMN \" text"
-        );
-        let evil = idempotent(&step(
-            "ALTER TABLE public.plan ADD CONSTRAINT \"c$pgshift_bridge$; DELETE FROM accounts; --\" CHECK ((a > 0))",
-            table(),
-        ));
-        assert!(evil.starts_with("DO $pgshift_bridge_1$ BEGIN") && evil.ends_with(" END $pgshift_bridge_1$"), "{evil}");
-        // Already idempotent forms are left as they are.
-        assert_eq!(idempotent(&step("ALTER TABLE public.plan ALTER COLUMN a SET NOT NULL", table())), "ALTER TABLE public.plan ALTER COLUMN a SET NOT NULL");
-        assert_eq!(idempotent(&step("UPDATE public.plan SET a = 1 WHERE a IS NULL", table())), "UPDATE public.plan SET a = 1 WHERE a IS NULL");
-    }
 }

@@ -283,3 +283,62 @@ pub async fn run(case: &Case) -> Result<Outcome, String> {
     back.finish().await;
     Ok(Outcome { up, down, tables: before.len(), filled: before.values().filter(|n| **n > 0).count() })
 }
+
+/// The idempotent plan ([`PlanOptions::idempotent`], with `options`' backfills) from `a` (with
+/// `rows_a`) to `b`: applied twice in a row on a database holding A, each run succeeds and
+/// leaves B (column order aside), a second diff is empty and the rows of the tables kept are
+/// intact; applied once on a database already holding B (with `rows_b`), it succeeds and changes
+/// nothing, column order and rows included. Returns the plan's SQL.
+pub async fn run_idempotent(a: &str, rows_a: Option<&str>, b: &str, rows_b: Option<&str>, options: &PlanOptions) -> Result<String, String> {
+    let from = db_with(a, "a").await?;
+    let cat_a = inspect_all(&from.client).await?;
+    if let Some(rows) = rows_a {
+        from.client.batch_execute(rows).await.map_err(|e| format!("rows of a: {}", pg_error(&e)))?;
+    }
+    let at = db_with(b, "b").await?;
+    let cat_b = inspect_all(&at.client).await?;
+    if let Some(rows) = rows_b {
+        at.client.batch_execute(rows).await.map_err(|e| format!("rows of b: {}", pg_error(&e)))?;
+    }
+    let changes = diff(&cat_a, &cat_b, &DiffOptions::default());
+    if let Some(c) = changes.changes.iter().find(|c| pgshift_plan::unsupported(c)) {
+        return Err(format!("unexpected unsupported change {c:?}"));
+    }
+    let options = PlanOptions { idempotent: true, ..options.clone() };
+    let plan = plan(&cat_a, &cat_b, &changes, &options).map_err(|e| format!("plan refused: {e}"))?;
+    let none = std::collections::BTreeSet::new();
+    let before = row_counts(&from.client, &cat_a, &none).await?;
+    for run in 1..=2 {
+        apply(&from.client, &plan).await.map_err(|e| format!("run {run} on a: {e}"))?;
+        let after = inspect_all(&from.client).await?;
+        if normalize(after.clone()) != normalize(cat_b.clone()) {
+            return Err(format!(
+                "run {run} on a did not converge:\n{}\nplan:\n{}",
+                first_difference(&normalize(after), &normalize(cat_b.clone())),
+                plan.to_sql()
+            ));
+        }
+        let again = diff(&after, &cat_b, &DiffOptions::default());
+        if again.changes.iter().any(|c| !matches!(&c.kind, pgshift_diff::ChangeKind::AlterTable { actions } if actions.is_empty())) {
+            return Err(format!("run {run} on a: a second diff is not empty: {:?}\nplan:\n{}", again.changes, plan.to_sql()));
+        }
+        let rows = row_counts(&from.client, &after, &none).await?;
+        for (table, n) in &before {
+            if rows.get(table).is_some_and(|now| now != n) {
+                return Err(format!("run {run} on a: rows lost in {table}: {n} before, {:?} after", rows.get(table)));
+            }
+        }
+    }
+    let rows = row_counts(&at.client, &cat_b, &none).await?;
+    apply(&at.client, &plan).await.map_err(|e| format!("on a database at b: {e}"))?;
+    let after = inspect_all(&at.client).await?;
+    if after != cat_b {
+        return Err(format!("not a no-op on a database at b:\n{}\nplan:\n{}", first_difference(&after, &cat_b), plan.to_sql()));
+    }
+    if row_counts(&at.client, &after, &none).await? != rows {
+        return Err(format!("rows changed on a database at b\nplan:\n{}", plan.to_sql()));
+    }
+    from.finish().await;
+    at.finish().await;
+    Ok(plan.to_sql())
+}
