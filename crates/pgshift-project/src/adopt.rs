@@ -78,7 +78,7 @@ pub async fn alembic_revision(client: &Client) -> Result<Option<Vec<String>>, Pr
 
 /// Adopt the database behind `client`. `alembic` is the Alembic revision it is at (checked
 /// against `alembic_version` when that table exists); `message` names the written revision.
-pub async fn adopt(
+pub async fn run(
     ws: &Workspace,
     client: &Client,
     prepared: &Prepared,

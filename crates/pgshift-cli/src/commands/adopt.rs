@@ -36,9 +36,7 @@ pub async fn run(args: &AdoptArgs, config: &Config) -> Result<ExitStatus, CliErr
     let ws = workspace_for(config, &args.project).await?;
     let prepared = pgshift_project::autogen::prepare(&ws).await?;
     super::report_unmodelled(&[&prepared.history.catalog, &prepared.desired], args.strict)?;
-    let adopted = pgshift_project::adopt::adopt(&ws, &client, &prepared, args.alembic_revision.as_deref(), &plan_options)
-        .await
-        ?;
+    let adopted = pgshift_project::adopt::run(&ws, &client, &prepared, args.alembic_revision.as_deref(), &plan_options).await?;
     match adopted {
         Adopted::Already { current } => {
             let at: Vec<String> = current.iter().map(ToString::to_string).collect();
