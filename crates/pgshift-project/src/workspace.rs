@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use pgshift_catalog::{Catalog, ObjectFilter};
-use pgshift_history::{ApplyOptions, RevisionGraph, RevisionId};
+use pgshift_history::{ApplyOptions, HistoryError, RevisionGraph, RevisionId};
 use pgshift_scratch::{ScratchConfig, ScratchDb, ScratchServer};
 use pgshift_source::{SqlFile, Source};
 
@@ -151,8 +151,13 @@ impl Workspace {
         Templates::name('h', &key(&refs))
     }
 
-    /// The history replayed up to `at` (every revision when `at` is the single head).
+    /// The history replayed up to `at` (every revision when `at` is the single head). A
+    /// revision `graph` does not hold is [`HistoryError::UnknownRevision`], before any scratch
+    /// database is made.
     pub async fn history(&self, externals: &Externals, graph: &RevisionGraph, at: Option<&RevisionId>) -> Result<Replayed, ProjectError> {
+        if let Some(at) = at.filter(|at| !graph.contains(at)) {
+            return Err(HistoryError::UnknownRevision { spec: at.to_string() }.into());
+        }
         let template = self.history_template(externals, graph, at);
         let Some(at) = at else {
             return Ok(Replayed { revision: None, template, catalog: subtract(externals.catalog.clone(), &externals.catalog) });

@@ -504,6 +504,12 @@ async fn bad_input_gives_its_error_and_writes_nothing() {
     let err = ProjectError::from(graph(d).resolve("ffffffffffff").unwrap_err());
     assert!(matches!(&err, ProjectError::History(HistoryError::UnknownRevision { spec }) if spec == "ffffffffffff"), "{err:?}");
     assert!(!err.is_database());
+    // The same id handed straight to the workspace: the same error, not a failed replay.
+    let (ws, prep) = prepared(d).await;
+    let unknown = RevisionId::new("ffffffffffff").unwrap();
+    let err = ws.history(&prep.externals, &prep.graph, Some(&unknown)).await.unwrap_err();
+    assert!(matches!(&err, ProjectError::History(HistoryError::UnknownRevision { spec }) if spec == "ffffffffffff"), "{err:?}");
+    assert_eq!(err.hint(), None, "the message says what to do");
     // A ledger naming a revision no file declares (stamped from another project's history).
     let other = project("CREATE TABLE elsewhere (id int);\n");
     let foreign_rev = new_migration(other.path(), "elsewhere").await;
