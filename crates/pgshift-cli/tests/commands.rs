@@ -280,3 +280,21 @@ async fn errors_against_the_database() {
     s.snapshot("status_unreachable", unreachable);
     assert_eq!(s.rows("\"User\"").await, 2);
 }
+
+#[tokio::test]
+async fn adopting_a_database_pgshift_did_not_build() {
+    let s = Session::new().await;
+    s.write("pgshift.toml", "");
+    s.write("externals/auth.sql", EXTERNALS);
+    s.write("schema/shop.sql", SCHEMA_V1);
+    // Our tables, built by hand (e.g. by `create_all`), with rows.
+    s.db.client.batch_execute(SCHEMA_V1).await.unwrap();
+    s.db.client.batch_execute(ROWS).await.unwrap();
+    snap!(s, "check_not_adopted", ["check"]);
+    snap!(s, "adopt_baseline", ["adopt"]);
+    snap!(s, "check_after_adopt", ["check"]);
+    snap!(s, "adopt_again", ["adopt"]);
+    assert_eq!(s.rows("document").await, 3);
+    assert_eq!(s.rows("\"User\"").await, 2);
+    assert_eq!(s.migrations().len(), 1);
+}

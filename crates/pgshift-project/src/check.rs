@@ -70,7 +70,7 @@ pub struct Report {
 impl Report {
     /// Whether anything was found (a missing migration, or drift): `check` exits 1.
     pub fn found(&self) -> bool {
-        self.missing_migration.is_some() || self.drift.as_ref().is_some_and(|d| d.finding.is_some())
+        self.missing_migration.is_some() || self.drift.as_ref().is_some_and(|d| d.finding.is_some() || !d.not_adopted.is_empty())
     }
 }
 
@@ -94,6 +94,10 @@ pub struct Drift {
     pub revision: Option<String>,
     /// What differs in owned objects; the SQL turns the live database into that revision.
     pub finding: Option<Finding>,
+    /// A database pgshift did not build (no revision applied or stamped) that already holds
+    /// objects `schema/` declares: they are not compared (a fix would drop them with their
+    /// rows); `pgshift adopt` takes them over.
+    pub not_adopted: Vec<String>,
 }
 
 /// Compare the live database behind `client` with the history at its ledger's revision
@@ -109,9 +113,15 @@ pub async fn drift(
     let history = ws.history(externals, graph, at.as_ref()).await?;
     let ownership = Ownership::with_history(ws, client, &history.catalog, externals, desired, at.clone(), at.is_some()).await?;
     ownership.refuse_clashes()?;
+    if !ownership.adopted && !ownership.adoptable.is_empty() {
+        let mut not_adopted: Vec<String> = ownership.adoptable.iter().map(ToString::to_string).collect();
+        not_adopted.sort();
+        not_adopted.dedup();
+        return Ok(Drift { revision: None, finding: None, not_adopted });
+    }
     let live = read_live(ws, client, &ownership).await?;
     let want = crate::owned::filtered(history.catalog, &ws.project().filter);
-    Ok(Drift { revision: at.map(|r| r.to_string()), finding: Finding::between(&live, &want) })
+    Ok(Drift { revision: at.map(|r| r.to_string()), finding: Finding::between(&live, &want), not_adopted: Vec::new() })
 }
 
 /// The single revision the ledger of the database behind `client` is at (`None` when nothing

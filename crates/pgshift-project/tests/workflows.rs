@@ -292,6 +292,13 @@ async fn adopt_without_history_writes_a_baseline_of_ours_only() {
     let before = status::run(&ws, client).await.unwrap();
     assert!(!before.adopted);
     assert_eq!(before.adoptable, 3, "type plan, tables team and member");
+    // check says "not adopted" and suggests no SQL: a fix against the empty history would drop
+    // the hand-built tables with their rows.
+    let report = check::run(&ws, &prep, Some(client)).await.unwrap();
+    let drift = report.drift.as_ref().unwrap();
+    assert_eq!(drift.finding, None, "no fix SQL for a database pgshift did not build");
+    assert_eq!(drift.not_adopted, vec!["public.member", "public.plan", "public.team"]);
+    assert!(report.found());
 
     let adopted = adopt::run(&ws, client, &prep, None, &PlanOptions::default()).await.unwrap();
     let Adopted::Baseline { path, revision } = adopted else { panic!("expected a baseline, got {adopted:?}") };

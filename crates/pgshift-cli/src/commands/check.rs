@@ -60,10 +60,20 @@ pub async fn run(args: &CheckArgs, config: &Config) -> Result<ExitStatus, CliErr
     match drift {
         None if client.is_none() => out.push_str("no database checked (pass --database-url, or set the configured variable)\n"),
         None => {}
-        Some(Drift { revision, finding: None }) => {
+        Some(Drift { not_adopted, .. }) if !not_adopted.is_empty() => {
+            out.push_str(&format!(
+                "not adopted: the database has no pgshift revision but already holds {} object(s) that schema/ declares; \
+                 run `pgshift adopt` to take them over (no DDL runs)\n",
+                not_adopted.len()
+            ));
+            for name in not_adopted {
+                out.push_str(&format!("  {name}\n"));
+            }
+        }
+        Some(Drift { revision, finding: None, .. }) => {
             out.push_str(&format!("database matches its revision {}\n", revision.as_deref().unwrap_or("<base>")));
         }
-        Some(Drift { revision, finding: Some(f) }) => {
+        Some(Drift { revision, finding: Some(f), .. }) => {
             out.push_str(&format!(
                 "drift: the database differs from its revision {} in objects we own\n",
                 revision.as_deref().unwrap_or("<base>")
