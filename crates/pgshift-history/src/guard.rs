@@ -301,6 +301,13 @@ pub fn targets(sql: &str) -> Vec<Target> {
     out
 }
 
+/// [`targets`] of one parsed statement (what `pgshift-lint` reads from its own parse).
+pub fn targets_of(node: &NodeEnum) -> Vec<Target> {
+    let mut out = Vec::new();
+    node_targets(node, &mut out);
+    out
+}
+
 fn obj(name: Name) -> Target {
     Target::Object(name)
 }

@@ -20,9 +20,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("pgshift-plan", &["pgshift-catalog", "pgshift-diff"]),
     ("pgshift-macros", &[]),
     ("pgshift", &["pgshift-history", "pgshift-macros"]),
-    ("pgshift-project", &["pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan", "pgshift-history"]),
+    ("pgshift-project", &["pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan", "pgshift-history", "pgshift-lint"]),
     ("pgshift-refdata", &["pgshift-catalog", "pgshift-history"]),
-    ("pgshift-cli", &["pgshift-project", "pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan", "pgshift-history", "pgshift-refdata"]),
+    ("pgshift-lint", &["pgshift-catalog", "pgshift-history"]),
+    ("pgshift-cli", &["pgshift-project", "pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan", "pgshift-history", "pgshift-refdata", "pgshift-lint"]),
 ];
 
 /// Crates that belong to the terminal edge only.

@@ -1,0 +1,98 @@
+//! What a rule sees: the statement ([`Cx`]) and what the same file did before it ([`State`]).
+
+use std::collections::BTreeSet;
+
+use pg_query::protobuf::{AlterTableType, ConstrType};
+use pg_query::NodeEnum;
+use pgshift_history::guard::{Name, Owned, Target};
+use pgshift_history::{MigrationFile, Section};
+
+use crate::ast;
+use crate::Settings;
+
+/// One statement as a rule sees it.
+pub struct Cx<'a> {
+    /// Its parse tree (PostgreSQL's parser).
+    pub node: &'a NodeEnum,
+    /// Its text.
+    pub sql: &'a str,
+    /// The section it is in (direction, transaction).
+    pub section: &'a Section,
+    /// The file.
+    pub file: &'a MigrationFile,
+    /// The lint settings.
+    pub settings: &'a Settings,
+    /// What the project owns, when the caller knows it.
+    pub owned: Option<&'a Owned>,
+    /// What the file did before this statement (same direction).
+    pub state: &'a State,
+}
+
+impl Cx<'_> {
+    /// Whether `table` exists before this migration, as far as the file says: not created
+    /// earlier in the same direction (a new table holds no rows and nobody reads it yet).
+    pub fn existing(&self, table: &Name) -> bool {
+        !self.state.created.iter().any(|c| ast::same(c, table))
+    }
+
+    /// Whether the statement runs inside a transaction.
+    pub fn transactional(&self) -> bool {
+        self.section.transactional
+    }
+}
+
+/// What the statements before the current one did, per direction.
+#[derive(Debug, Default)]
+pub struct State {
+    /// Tables, other relations and types created earlier in this direction.
+    pub created: BTreeSet<Name>,
+    /// Relations the current transaction has touched (and so holds locks on).
+    pub locked: BTreeSet<Name>,
+    /// Constraints added `NOT VALID` in the current transaction: (table, constraint).
+    pub not_valid: BTreeSet<(Name, String)>,
+    /// Whether a `SET lock_timeout` ran earlier in this direction.
+    pub lock_timeout: bool,
+    in_transaction: bool,
+}
+
+impl State {
+    /// Enter `section`: a new transaction unless it continues the previous transactional one.
+    pub fn enter(&mut self, section: &Section) {
+        if !section.transactional || !self.in_transaction {
+            self.locked.clear();
+            self.not_valid.clear();
+        }
+        self.in_transaction = section.transactional;
+    }
+
+    /// Record what `node` did.
+    pub fn after(&mut self, node: &NodeEnum) {
+        match node {
+            NodeEnum::CreateStmt(s) => self.created.extend(s.relation.as_ref().map(ast::range)),
+            NodeEnum::CreateTableAsStmt(s) => self.created.extend(s.into.as_ref().and_then(|i| i.rel.as_ref()).map(ast::range)),
+            NodeEnum::CreateEnumStmt(s) => self.created.extend(ast::parts(&ast::strings(&s.type_name))),
+            NodeEnum::CreateDomainStmt(s) => self.created.extend(ast::parts(&ast::strings(&s.domainname))),
+            NodeEnum::CompositeTypeStmt(s) => self.created.extend(s.typevar.as_ref().map(ast::range)),
+            NodeEnum::VariableSetStmt(s) if s.name.eq_ignore_ascii_case("lock_timeout") => self.lock_timeout = true,
+            _ => {}
+        }
+        if let Some((table, cmds)) = ast::alter_table(node) {
+            for (kind, cmd) in cmds {
+                if kind == AlterTableType::AtAddConstraint {
+                    if let Some(c) = ast::added_constraint(cmd).filter(|c| c.skip_validation) {
+                        if matches!(ast::contype(c), ConstrType::ConstrCheck | ConstrType::ConstrForeign) {
+                            self.not_valid.insert((table.clone(), c.conname.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        if self.in_transaction {
+            for target in pgshift_history::guard::targets_of(node) {
+                if let Target::Object(name) = target {
+                    self.locked.insert(name);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! The registry: every rule, one line each. Adding a rule = one file in this directory, one line
+//! in [`ALL`], and a fixture directory `tests/fixtures/<id>/` with `bad.sql` (triggers it) and
+//! `good.sql` (does not); `tests/rules.rs` checks all three exist and agree, and snapshots what
+//! the rule reports on `bad.sql`.
+
+use crate::Rule;
+
+mod delete_without_where;
+mod drop_column;
+mod drop_enum_label;
+mod drop_schema;
+mod drop_table;
+mod drop_type;
+mod narrowing_type;
+mod no_down;
+mod truncate;
+mod update_without_where;
+
+/// Every rule, in the order findings on the same position are listed.
+pub static ALL: &[&dyn Rule] = &[
+    // destructive
+    &drop_table::DropTable,
+    &drop_column::DropColumn,
+    &drop_type::DropType,
+    &drop_enum_label::DropEnumLabel,
+    &drop_schema::DropSchema,
+    &narrowing_type::NarrowingType,
+    &truncate::Truncate,
+    &delete_without_where::DeleteWithoutWhere,
+    &update_without_where::UpdateWithoutWhere,
+    // irreversible
+    &no_down::NoDown,
+];
+
+/// The rule with id `id`.
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    ALL.iter().copied().find(|r| r.meta().id == id)
+}
+
+/// `static META: Meta = …` for a rule file.
+macro_rules! meta {
+    ($id:literal, $category:ident, $severity:ident, $message:literal, why: $why:literal, instead: $instead:literal $(,)?) => {
+        static META: $crate::Meta = $crate::Meta {
+            id: $id,
+            category: $crate::Category::$category,
+            severity: $crate::Severity::$severity,
+            message: $message,
+            why: $why,
+            instead: $instead,
+        };
+    };
+}
+pub(crate) use meta;

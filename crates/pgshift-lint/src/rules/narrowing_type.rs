@@ -1,0 +1,52 @@
+//! `narrowing-type`: a column is re-typed to a bounded type (`varchar(n)`, `char(n)`,
+//! `numeric(p, s)`, `smallint`, `integer`, `real`), which may reject or round existing values.
+
+use pg_query::protobuf::AlterTableType;
+use pg_query::NodeEnum;
+
+use super::meta;
+use crate::{ast, Cx, Hit, Meta, Rule};
+
+meta!(
+    "narrowing-type", Destructive, Warning,
+    "re-types a column to a bounded type",
+    why: "values longer or larger than the new type fail the migration, and numeric scale is rounded away without an error",
+    instead: "check the longest/largest values first (`pgshift preflight`), or keep the wider type and add a CHECK constraint",
+);
+
+/// See the module doc.
+pub struct NarrowingType;
+
+impl Rule for NarrowingType {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn check(&self, cx: &Cx<'_>) -> Vec<Hit> {
+        let Some((table, cmds)) = ast::alter_table(cx.node) else { return Vec::new() };
+        if !cx.existing(&table) {
+            return Vec::new();
+        }
+        cmds.into_iter()
+            .filter(|(kind, _)| *kind == AlterTableType::AtAlterColumnType)
+            .filter_map(|(_, cmd)| {
+                let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_ref().and_then(|d| d.node.as_ref()) else { return None };
+                let (name, mods) = ast::type_name(def.type_name.as_ref()?);
+                let bounded = match name.as_str() {
+                    "varchar" | "bpchar" | "char" | "character varying" | "numeric" | "decimal" => !mods.is_empty(),
+                    "int2" | "smallint" | "int4" | "integer" | "int" | "float4" | "real" => true,
+                    _ => false,
+                };
+                let shown = if mods.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{name}({})", mods.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+                };
+                bounded.then(|| {
+                    Hit::new(format!("re-types {}.{} to {shown}: longer or larger values fail, scale is rounded", table, pgshift_catalog::quote::ident(&cmd.name)))
+                        .at(def.location)
+                })
+            })
+            .collect()
+    }
+}
