@@ -42,9 +42,24 @@ pub struct Config {
     /// (`500ms`, `5s`, `1min`; a plain number is milliseconds, also as a TOML integer).
     #[serde(default, deserialize_with = "duration_text")]
     pub lock_timeout: Option<String>,
+    /// `[lint]`: rule severities and limits.
+    #[serde(default)]
+    pub lint: LintConfig,
     /// Where the file was read from, if anywhere.
     #[serde(skip)]
     pub path: Option<PathBuf>,
+}
+
+/// The `[lint]` table of `pgshift.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LintConfig {
+    /// Severity per rule id: `"error"`, `"warning"` or `"off"`.
+    #[serde(default)]
+    pub rules: std::collections::BTreeMap<String, String>,
+    /// Relations one transaction may lock before `many-tables-in-transaction` reports (the
+    /// server's `max_locks_per_transaction`; default 64).
+    pub max_locks_per_transaction: Option<usize>,
 }
 
 /// `lock_timeout` as text: a TOML string, or an integer (milliseconds).
@@ -163,6 +178,16 @@ impl Config {
                 ));
             }
         }
+        for (id, severity) in &self.lint.rules {
+            if pgshift_lint::rules::find(id).is_none() {
+                let ids: Vec<&str> = pgshift_lint::rules::ALL.iter().map(|r| r.meta().id).collect();
+                return Err(CliError::usage(format!("{}: [lint] rules: `{id}` is not a lint rule", path.display()))
+                    .hint(format!("the rules are: {} (`pgshift lint --rules` lists them with what they catch)", ids.join(", "))));
+            }
+            if pgshift_lint::Severity::parse(severity).is_none() {
+                return Err(bad("[lint] rules", severity, &format!("is not a severity for `{id}`"), &format!("\"{id}\" = \"warning\" (or \"error\", \"off\")")));
+            }
+        }
         for (key, dir, example) in [
             ("migrations_dir", &self.migrations_dir, "migrations"),
             ("schema_dir", &self.schema_dir, "schema"),
@@ -185,6 +210,15 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The lint settings: `[lint]` and the `lock_timeout` the engine sets around each revision.
+    pub fn lint_settings(&self) -> pgshift_lint::Settings {
+        pgshift_lint::Settings {
+            severities: self.lint.rules.iter().filter_map(|(id, s)| Some((id.clone(), pgshift_lint::Severity::parse(s)?))).collect(),
+            lock_timeout: Some(self.lock_timeout.clone().unwrap_or_else(|| "5s".to_owned())),
+            max_locks: self.lint.max_locks_per_transaction.unwrap_or(0),
+        }
     }
 
     /// The environment variable that holds the database URL.

@@ -63,6 +63,8 @@ enum Command {
     AcceptEdit(commands::migrate::RevisionArgs),
     /// Check that the history reaches schema/ and that the database holds what its ledger says.
     Check(commands::check::CheckArgs),
+    /// Check migrations against the lint rules (destructive, data-dependent, locking, …).
+    Lint(commands::lint::LintArgs),
     /// Where the database stands, other tools' ledgers in it, and name clashes with them.
     Status(commands::status::StatusArgs),
     /// Print the revisions the database is at.
@@ -110,6 +112,7 @@ async fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         Command::Stamp(args) => commands::migrate::stamp(args, &config).await,
         Command::AcceptEdit(args) => commands::migrate::accept_edit(args, &config).await,
         Command::Check(args) => commands::check::run(args, &config).await,
+        Command::Lint(args) => commands::lint::run(args, &config),
         Command::Status(args) => commands::status::run(args, &config).await,
         Command::Current(args) => commands::revisions::current(args, &config).await,
         Command::History(args) => commands::revisions::history(args, &config).await,

@@ -24,6 +24,7 @@ pub fn project(config: &Config) -> Result<Project, CliError> {
         own_schemas: config.own_schemas.clone(),
         filter,
         ledger_schema: config.ledger_schema.clone().unwrap_or_else(|| "public".to_owned()),
+        lint: config.lint_settings(),
     })
 }
 

@@ -50,8 +50,13 @@ pub struct Owned {
 impl Owned {
     /// Every name the sections (up and down) of `graph`'s files create, plus `own_schemas`.
     pub fn of(graph: &RevisionGraph, own_schemas: &[String]) -> Owned {
+        Owned::of_files(graph.files(), own_schemas)
+    }
+
+    /// The same from migration files that may not form a graph (a linter reads what parses).
+    pub fn of_files<'a>(files: impl IntoIterator<Item = &'a MigrationFile>, own_schemas: &[String]) -> Owned {
         let mut owned = Owned { names: HashSet::new(), schemas: own_schemas.iter().cloned().collect(), ignore: Vec::new() };
-        for file in graph.files() {
+        for file in files {
             for section in &file.sections {
                 for statement in &section.statements {
                     if starts_with_keyword(&statement.sql, &["CREATE", "ALTER"]) {

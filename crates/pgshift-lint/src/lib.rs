@@ -160,7 +160,9 @@ pub struct Finding {
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {} [{}] {}", self.path.display(), self.line, self.column, self.severity.as_str(), self.rule, self.message)
+        // A name may hold line breaks or control characters: escaped, one finding stays one line.
+        let message = pgshift_catalog::quote::comment_text(&self.message);
+        write!(f, "{}:{}:{}: {} [{}] {message}", self.path.display(), self.line, self.column, self.severity.as_str(), self.rule)
     }
 }
 
@@ -276,6 +278,45 @@ pub fn lint(file: &MigrationFile, settings: &Settings, owned: Option<&pgshift_hi
     }
     out.sort_by(|a, b| (a.line, a.column, a.rule).cmp(&(b.line, b.column, b.rule)));
     out
+}
+
+/// A file that cannot be read as a migration, as a finding (`syntax`, an error): PostgreSQL's
+/// parser rejected a statement (file:line:col and its message), or the header is malformed.
+/// `line_offset` lines are taken off (a header [`lint_plain`] added).
+pub fn unreadable(path: &std::path::Path, error: &pgshift_history::HistoryError, line_offset: usize) -> Finding {
+    let (line, column, message) = match error {
+        pgshift_history::HistoryError::Syntax { line, column, message, .. } => {
+            (*line, *column, format!("PostgreSQL's parser rejects this statement: {message}"))
+        }
+        e => (1, 1, format!("not a readable migration file: {e}")),
+    };
+    Finding {
+        rule: "syntax",
+        severity: Severity::Error,
+        path: path.to_owned(),
+        line: line.saturating_sub(line_offset).max(1),
+        column,
+        message,
+        hint: "fix the file; the other statements and files are still linted",
+        statement: String::new(),
+    }
+}
+
+/// The header [`lint_plain`] puts before a plain SQL file's text, and its number of lines.
+const PLAIN_HEADER: (&str, usize) = ("-- pgshift revision: 000000000000\n-- up\n", 2);
+
+/// Lint a plain SQL file (no pgshift header): its statements as one hand-written, transactional
+/// up section. A statement the parser rejects is a `syntax` finding.
+pub fn lint_plain(path: &std::path::Path, text: &str, settings: &Settings, owned: Option<&pgshift_history::guard::Owned>) -> Vec<Finding> {
+    let file = match MigrationFile::parse(path, &format!("{}{text}", PLAIN_HEADER.0)) {
+        Ok(file) => file,
+        Err(e) => return vec![unreadable(path, &e, PLAIN_HEADER.1)],
+    };
+    let mut findings: Vec<Finding> = lint(&file, settings, owned).into_iter().filter(|f| f.rule != "no-down").collect();
+    for f in &mut findings {
+        f.line = f.line.saturating_sub(PLAIN_HEADER.1).max(1);
+    }
+    findings
 }
 
 /// Whether any finding is an error.

@@ -284,6 +284,9 @@ pub struct Written {
     /// Columns that make the down section impossible (it would re-add NOT NULL columns with no
     /// value for existing rows): the file has no down section.
     pub no_down: Vec<(QualName, String)>,
+    /// What the lint rules say about the written file (the project's lint settings, the
+    /// history's ownership).
+    pub findings: Vec<pgshift_lint::Finding>,
 }
 
 /// The whole autogenerate, as `pgshift new` runs it: diff the history's head against the
@@ -342,6 +345,7 @@ pub async fn run(ws: &Workspace, prepared: &Prepared, request: Request, answers:
     let draft = draft(prepared.parent.as_ref(), &message, &up, down.as_ref());
     verify(ws, prepared, &draft, diff_options.with_privileges).await?;
     let path = write(ws, &draft)?;
+    let findings = lint_written(ws, &path)?;
     let not_planned = diff
         .changes
         .iter()
@@ -358,5 +362,12 @@ pub async fn run(ws: &Workspace, prepared: &Prepared, request: Request, answers:
         rename_candidates: diff.rename_candidates,
         not_planned,
         no_down,
+        findings,
     }))
+}
+
+/// The findings of the file just written, with the ownership of the history it joined.
+fn lint_written(ws: &Workspace, path: &std::path::Path) -> Result<Vec<pgshift_lint::Finding>, ProjectError> {
+    let files = crate::lint::Files::read(ws.project())?;
+    crate::lint::file(ws.project(), &files, path)
 }

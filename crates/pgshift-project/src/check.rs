@@ -65,12 +65,16 @@ pub struct Report {
     /// The scratch server's major version differs from the database's (a warning).
     #[serde(skip)]
     pub version_warning: Option<String>,
+    /// What the lint rules say about the migrations pending on the live database.
+    pub lint: Vec<pgshift_lint::Finding>,
 }
 
 impl Report {
     /// Whether anything was found (a missing migration, or drift): `check` exits 1.
     pub fn found(&self) -> bool {
-        self.missing_migration.is_some() || self.drift.as_ref().is_some_and(|d| d.finding.is_some() || !d.not_adopted.is_empty())
+        self.missing_migration.is_some()
+            || self.drift.as_ref().is_some_and(|d| d.finding.is_some() || !d.not_adopted.is_empty())
+            || pgshift_lint::has_errors(&self.lint)
     }
 }
 
@@ -79,12 +83,26 @@ impl Report {
 pub async fn run(ws: &Workspace, prepared: &Prepared, client: Option<&Client>) -> Result<Report, ProjectError> {
     let missing_migration = missing_migration(prepared);
     let Some(client) = client else {
-        return Ok(Report { missing_migration, drift: None, externals: Vec::new(), version_warning: None });
+        return Ok(Report { missing_migration, drift: None, externals: Vec::new(), version_warning: None, lint: Vec::new() });
     };
     let drift = drift(ws, client, &prepared.graph, &prepared.externals, &prepared.desired).await?;
     let externals = externals_mismatch(client, &prepared.externals.catalog, &ws.project().filter).await?;
     let version_warning = version_warning(ws, client).await?;
-    Ok(Report { missing_migration, drift: Some(drift), externals, version_warning })
+    let lint = pending_findings(ws, client, &prepared.graph).await?;
+    Ok(Report { missing_migration, drift: Some(drift), externals, version_warning, lint })
+}
+
+/// The lint findings of the migrations pending on the database behind `client`.
+pub async fn pending_findings(ws: &Workspace, client: &Client, graph: &RevisionGraph) -> Result<Vec<pgshift_lint::Finding>, ProjectError> {
+    let project = ws.project();
+    let options = ApplyOptions { ledger_schema: project.ledger_schema.clone(), ..ApplyOptions::default() };
+    let status = pgshift_history::status(client, graph, &options)
+        .await
+        .map_err(ProjectError::ledger("cannot read which migrations are pending"))?;
+    if status.pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(crate::lint::Files::read(project)?.lint(project, &status.pending))
 }
 
 /// (b) A live database against the revision its ledger names.

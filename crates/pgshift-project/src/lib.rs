@@ -4,8 +4,8 @@
 //! migration history into catalogs on scratch databases (cached as template databases, see
 //! [`cache`]), which objects the project owns ([`owned`]), and the workflows built on them:
 //! autogenerate ([`autogen`]), drift check ([`check`]), adoption of a database pgshift did
-//! not build ([`adopt`]), where a live database stands ([`status`]) and co-tenant awareness
-//! ([`cotenant`]).
+//! not build ([`adopt`]), where a live database stands ([`status`]), co-tenant awareness
+//! ([`cotenant`]) and which migrations are linted with what ([`lint`]).
 //!
 //! Must not: know about terminals, flags or prompts (the CLI asks the questions and passes the
 //! answers in), or write to any database but scratch ones, except the ledger writes of
@@ -16,6 +16,7 @@ pub mod autogen;
 pub mod cache;
 pub mod check;
 pub mod cotenant;
+pub mod lint;
 pub mod owned;
 pub mod status;
 pub mod workspace;
@@ -45,6 +46,8 @@ pub struct Project {
     pub filter: ObjectFilter,
     /// The schema of the ledger tables on live databases.
     pub ledger_schema: String,
+    /// How migrations are linted (`[lint]` and the engine's `lock_timeout`).
+    pub lint: pgshift_lint::Settings,
 }
 
 impl Project {
@@ -58,6 +61,7 @@ impl Project {
             own_schemas: Vec::new(),
             filter: ObjectFilter::all(),
             ledger_schema: "public".to_owned(),
+            lint: pgshift_lint::Settings::default(),
         }
     }
 

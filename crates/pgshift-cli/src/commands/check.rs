@@ -81,6 +81,10 @@ pub async fn run(args: &CheckArgs, config: &Config) -> Result<ExitStatus, CliErr
             describe(&mut out, f, "the database lacks", "the database has, unknown to the history,");
         }
     }
+    if !report.lint.is_empty() {
+        out.push_str("lint of the pending migrations:\n");
+        out.push_str(&super::lint::report(&report.lint));
+    }
     print(&out)?;
     Ok(ExitStatus::found(found))
 }

@@ -7,6 +7,7 @@ pub mod decide;
 pub mod diff;
 pub mod init;
 pub mod inspect;
+pub mod lint;
 pub mod migrate;
 pub mod new;
 pub mod revisions;

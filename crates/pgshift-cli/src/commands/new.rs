@@ -40,7 +40,7 @@ pub struct NewArgs {
 pub async fn run(args: &NewArgs, config: &Config) -> Result<ExitStatus, CliError> {
     if args.empty {
         let path = pgshift_project::autogen::write_empty(&crate::project::project(config)?, &args.message)?;
-        return report(args, Some(&path), &pgshift_project::autogen::Summary::default(), true);
+        return report(args, Some(&path), &pgshift_project::autogen::Summary::default(), &[], true);
     }
     let (diff_options, plan_options) = args.answers.options()?;
     let ws = workspace(config).await?;
@@ -53,7 +53,7 @@ pub async fn run(args: &NewArgs, config: &Config) -> Result<ExitStatus, CliError
     let written = match outcome {
         Outcome::NothingToDo => {
             eprintln!("schema and history agree: nothing to write");
-            return report(args, None, &pgshift_project::autogen::Summary::default(), false);
+            return report(args, None, &pgshift_project::autogen::Summary::default(), &[], false);
         }
         Outcome::Written(written) => written,
     };
@@ -68,10 +68,13 @@ pub async fn run(args: &NewArgs, config: &Config) -> Result<ExitStatus, CliError
             names.join(", ")
         );
     }
+    if !written.findings.is_empty() && !args.json {
+        eprint!("lint:\n{}", super::lint::report(&written.findings));
+    }
     for cand in &written.rename_candidates {
         eprintln!("rename candidate: {} → {} (pass {} to make it a rename)", cand.from, cand.to, cand.flag);
     }
-    report(args, Some(&written.path), &written.summary, false)
+    report(args, Some(&written.path), &written.summary, &written.findings, false)
 }
 
 /// Refuse a name of `schema/` that is a foreign object's in the configured database (when one
@@ -105,11 +108,18 @@ async fn refuse_clashes(config: &Config, ws: &pgshift_project::Workspace, prepar
     Ok(())
 }
 
-fn report(args: &NewArgs, path: Option<&std::path::Path>, summary: &pgshift_project::autogen::Summary, empty: bool) -> Result<ExitStatus, CliError> {
+fn report(
+    args: &NewArgs,
+    path: Option<&std::path::Path>,
+    summary: &pgshift_project::autogen::Summary,
+    findings: &[pgshift_lint::Finding],
+    empty: bool,
+) -> Result<ExitStatus, CliError> {
     if args.json {
         print(&json(&serde_json::json!({
             "file": path.map(|p| p.display().to_string()),
             "summary": summary,
+            "lint": findings,
         }))?)?;
         return Ok(ExitStatus::Clean);
     }
