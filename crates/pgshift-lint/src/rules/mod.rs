@@ -5,6 +5,12 @@
 
 use crate::Rule;
 
+mod add_check;
+mod add_exclude;
+mod add_foreign_key;
+mod add_not_null;
+mod add_primary_key;
+mod add_unique;
 mod delete_without_where;
 mod drop_column;
 mod drop_enum_label;
@@ -14,6 +20,7 @@ mod drop_type;
 mod narrowing_type;
 mod no_down;
 mod truncate;
+mod type_change_with_cast;
 mod update_without_where;
 
 /// Every rule, in the order findings on the same position are listed.
@@ -28,6 +35,14 @@ pub static ALL: &[&dyn Rule] = &[
     &truncate::Truncate,
     &delete_without_where::DeleteWithoutWhere,
     &update_without_where::UpdateWithoutWhere,
+    // data-dependent
+    &add_not_null::AddNotNull,
+    &add_check::AddCheck,
+    &add_unique::AddUnique,
+    &add_foreign_key::AddForeignKey,
+    &add_exclude::AddExclude,
+    &add_primary_key::AddPrimaryKey,
+    &type_change_with_cast::TypeChangeWithCast,
     // irreversible
     &no_down::NoDown,
 ];
