@@ -14,14 +14,22 @@ mod add_unique;
 mod delete_without_where;
 mod drop_column;
 mod drop_enum_label;
+mod drop_index_without_concurrently;
 mod drop_schema;
 mod drop_table;
 mod drop_type;
+mod index_without_concurrently;
+mod lock_table;
+mod many_tables_in_transaction;
+mod missing_lock_timeout;
 mod narrowing_type;
 mod no_down;
+mod reindex_without_concurrently;
+mod table_rewrite;
 mod truncate;
 mod type_change_with_cast;
 mod update_without_where;
+mod validate_in_same_transaction;
 
 /// Every rule, in the order findings on the same position are listed.
 pub static ALL: &[&dyn Rule] = &[
@@ -43,6 +51,15 @@ pub static ALL: &[&dyn Rule] = &[
     &add_exclude::AddExclude,
     &add_primary_key::AddPrimaryKey,
     &type_change_with_cast::TypeChangeWithCast,
+    // locking
+    &table_rewrite::TableRewrite,
+    &index_without_concurrently::IndexWithoutConcurrently,
+    &drop_index_without_concurrently::DropIndexWithoutConcurrently,
+    &reindex_without_concurrently::ReindexWithoutConcurrently,
+    &validate_in_same_transaction::ValidateInSameTransaction,
+    &many_tables_in_transaction::ManyTablesInTransaction,
+    &lock_table::LockTable,
+    &missing_lock_timeout::MissingLockTimeout,
     // irreversible
     &no_down::NoDown,
 ];
