@@ -11,6 +11,7 @@ mod add_foreign_key;
 mod add_not_null;
 mod add_primary_key;
 mod add_unique;
+mod concurrently_in_transaction;
 mod delete_without_where;
 mod drop_column;
 mod drop_enum_label;
@@ -18,6 +19,7 @@ mod drop_index_without_concurrently;
 mod drop_schema;
 mod drop_table;
 mod drop_type;
+mod enum_value_used_in_transaction;
 mod index_without_concurrently;
 mod lock_table;
 mod many_tables_in_transaction;
@@ -60,6 +62,9 @@ pub static ALL: &[&dyn Rule] = &[
     &many_tables_in_transaction::ManyTablesInTransaction,
     &lock_table::LockTable,
     &missing_lock_timeout::MissingLockTimeout,
+    // non-transactional
+    &concurrently_in_transaction::ConcurrentlyInTransaction,
+    &enum_value_used_in_transaction::EnumValueUsedInTransaction,
     // irreversible
     &no_down::NoDown,
 ];
