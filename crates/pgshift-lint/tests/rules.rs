@@ -2,11 +2,17 @@
 //! it, `good.sql` must not, and what it reports on `bad.sql` is snapshotted
 //! (`tests/snapshots/rules__<id>.snap`). A fixture directory without a rule, a rule without
 //! fixtures, a duplicate id or a meta with an empty or multi-line message fails here.
+//!
+//! A fixture directory may hold `owned.txt`: the tables the project owns (one per line, as
+//! SQL writes the name; `#` starts a comment). Its fixtures are then linted with that
+//! ownership (built the way the project builds it: from migrations that create those tables);
+//! without it, with none (`owned` = `None`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use pgshift_history::MigrationFile;
+use pgshift_history::guard::Owned;
+use pgshift_history::{MigrationFile, RevisionGraph};
 use pgshift_lint::{lint, rules, Finding, Settings};
 
 fn fixtures() -> PathBuf {
@@ -17,7 +23,23 @@ fn findings(path: &Path) -> Vec<Finding> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let file = MigrationFile::parse(Path::new(path.file_name().unwrap()), &text)
         .unwrap_or_else(|e| panic!("fixture {} is not a migration file: {e}", path.display()));
-    lint(&file, &Settings::default(), None)
+    let owned = owned(&path.with_file_name("owned.txt"));
+    lint(&file, &Settings::default(), owned.as_ref())
+}
+
+/// The ownership `owned.txt` describes: what a history creating those tables owns.
+fn owned(path: &Path) -> Option<Owned> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let creates: String = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or_default().trim())
+        .filter(|l| !l.is_empty())
+        .map(|table| format!("CREATE TABLE {table} ();\n"))
+        .collect();
+    let history = format!("-- pgshift revision: 000000000000\n-- message: owned\n\n-- up\n{creates}");
+    let file = MigrationFile::parse("owned.sql", &history).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let graph = RevisionGraph::build(vec![file]).unwrap();
+    Some(Owned::of(&graph, &[]))
 }
 
 #[test]

@@ -20,6 +20,7 @@ mod drop_schema;
 mod drop_table;
 mod drop_type;
 mod enum_value_used_in_transaction;
+mod foreign_object;
 mod index_without_concurrently;
 mod lock_table;
 mod many_tables_in_transaction;
@@ -65,6 +66,8 @@ pub static ALL: &[&dyn Rule] = &[
     // non-transactional
     &concurrently_in_transaction::ConcurrentlyInTransaction,
     &enum_value_used_in_transaction::EnumValueUsedInTransaction,
+    // foreign
+    &foreign_object::ForeignObject,
     // irreversible
     &no_down::NoDown,
 ];
