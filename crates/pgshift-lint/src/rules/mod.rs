@@ -24,10 +24,17 @@ mod foreign_object;
 mod index_without_concurrently;
 mod lock_table;
 mod many_tables_in_transaction;
+mod missing_fk_index;
 mod missing_lock_timeout;
 mod narrowing_type;
 mod no_down;
+mod prefer_bigint_id;
+mod prefer_identity;
+mod prefer_text;
+mod prefer_timestamptz;
 mod reindex_without_concurrently;
+mod rename_column;
+mod rename_table;
 mod table_rewrite;
 mod truncate;
 mod type_change_with_cast;
@@ -68,6 +75,14 @@ pub static ALL: &[&dyn Rule] = &[
     &enum_value_used_in_transaction::EnumValueUsedInTransaction,
     // foreign
     &foreign_object::ForeignObject,
+    // hygiene
+    &rename_column::RenameColumn,
+    &rename_table::RenameTable,
+    &prefer_identity::PreferIdentity,
+    &prefer_bigint_id::PreferBigintId,
+    &prefer_timestamptz::PreferTimestamptz,
+    &prefer_text::PreferText,
+    &missing_fk_index::MissingFkIndex,
     // irreversible
     &no_down::NoDown,
 ];
