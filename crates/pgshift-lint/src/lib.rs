@@ -80,7 +80,8 @@ pub enum Category {
     Irreversible,
     /// Touches an object the project does not own.
     Foreign,
-    /// Works, but a better form exists.
+    /// Works, but a better form exists (for renames: expand/contract, which keeps the code
+    /// still running during a deploy working).
     Hygiene,
 }
 

@@ -1,7 +1,26 @@
 //! The registry: every rule, one line each. Adding a rule = one file in this directory, one line
 //! in [`ALL`], and a fixture directory `tests/fixtures/<id>/` with `bad.sql` (triggers it) and
 //! `good.sql` (does not); `tests/rules.rs` checks all three exist and agree, and snapshots what
-//! the rule reports on `bad.sql`.
+//! the rule reports on `bad.sql` (an `owned.txt` beside them lists the tables the project owns,
+//! for rules that read [`crate::Cx::owned`]).
+//!
+//! The rules, by family ([`crate::Category`]; severity by default):
+//! * destructive: `drop-table`, `drop-column`, `drop-enum-label`, `drop-schema`, `truncate`,
+//!   `delete-without-where` (errors); `drop-type`, `narrowing-type`, `update-without-where`;
+//! * data-dependent (fail on existing rows that violate them; `pgshift preflight` checks):
+//!   `add-not-null` (an error for a NOT NULL column without a default), `add-check`,
+//!   `add-unique`, `add-foreign-key`, `add-exclude`, `add-primary-key`, `type-change-with-cast`;
+//! * locking: `table-rewrite`, `index-without-concurrently`, `drop-index-without-concurrently`,
+//!   `reindex-without-concurrently`, `validate-in-same-transaction`,
+//!   `many-tables-in-transaction`, `lock-table`, `missing-lock-timeout`;
+//! * non-transactional: `concurrently-in-transaction` (an error), `enum-value-used-in-transaction`;
+//! * irreversible: `no-down`;
+//! * foreign: `foreign-object` (an error; only when the caller passes what the project owns);
+//! * hygiene: `rename-column`, `rename-table`, `prefer-identity`, `prefer-bigint-id`,
+//!   `prefer-timestamptz`, `prefer-text`, `missing-fk-index`.
+//!
+//! A rule that fires on a table skips tables created earlier in the same file (no rows, no
+//! readers yet: [`crate::Cx::existing`]).
 
 use crate::Rule;
 
