@@ -122,3 +122,135 @@ pub fn volatile_default(expr: &protobuf::Node) -> bool {
     let name = strings(&f.funcname).last().cloned().unwrap_or_default().to_lowercase();
     matches!(name.as_str(), "random" | "gen_random_uuid" | "uuid_generate_v4" | "uuid_generate_v1" | "clock_timestamp" | "timeofday" | "nextval" | "uuidv4" | "uuidv7")
 }
+
+/// The constraints an `ALTER TABLE` adds: those of `ADD CONSTRAINT` (without a column) and
+/// those declared on each `ADD COLUMN` (with the column).
+pub fn added_constraints<'a>(cmds: &[(AlterTableType, &'a protobuf::AlterTableCmd)]) -> Vec<(&'a protobuf::Constraint, Option<&'a protobuf::ColumnDef>)> {
+    let mut out = Vec::new();
+    for (kind, cmd) in cmds {
+        match kind {
+            AlterTableType::AtAddConstraint => out.extend(added_constraint(cmd).map(|c| (c, None))),
+            AlterTableType::AtAddColumn => {
+                if let Some(col) = added_column(cmd) {
+                    out.extend(column_constraints(col).map(|c| (c, Some(col))));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The columns a constraint is on: its key columns (`PRIMARY KEY`, `UNIQUE`), its referencing
+/// columns (`FOREIGN KEY`), or, declared on a column, that column.
+pub fn constraint_columns(c: &protobuf::Constraint, column: Option<&protobuf::ColumnDef>) -> Vec<String> {
+    let listed = strings(if contype(c) == ConstrType::ConstrForeign { &c.fk_attrs } else { &c.keys });
+    match column {
+        Some(col) if listed.is_empty() => vec![col.colname.clone()],
+        _ => listed,
+    }
+}
+
+/// `name` or `(a, b)` of a column list, quoted, for findings.
+pub fn column_list(columns: &[String]) -> String {
+    format!("({})", columns.iter().map(|c| pgshift_catalog::quote::ident(c)).collect::<Vec<_>>().join(", "))
+}
+
+/// ` name` of a constraint for findings (empty when it has none: PostgreSQL names it).
+pub fn named(c: &protobuf::Constraint) -> String {
+    if c.conname.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", pgshift_catalog::quote::ident(&c.conname))
+    }
+}
+
+/// The plain columns an index starts with, up to its first expression.
+pub fn index_columns(s: &protobuf::IndexStmt) -> Vec<String> {
+    s.index_params
+        .iter()
+        .map_while(|p| match &p.node {
+            Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => Some(e.name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a `DefElem` option list (`VACUUM (FULL)`, `REINDEX (CONCURRENTLY)`) turns `name`
+/// on: named without a value, or with one other than false/off/no/0.
+pub fn option_on(options: &[protobuf::Node], name: &str) -> bool {
+    options.iter().any(|o| match &o.node {
+        Some(NodeEnum::DefElem(d)) if d.defname.eq_ignore_ascii_case(name) => match d.arg.as_ref().and_then(|a| a.node.as_ref()) {
+            None => true,
+            Some(NodeEnum::String(s)) => !matches!(s.sval.to_lowercase().as_str(), "false" | "off" | "no" | "0"),
+            Some(NodeEnum::Integer(i)) => i.ival != 0,
+            Some(NodeEnum::Boolean(b)) => b.boolval,
+            Some(_) => true,
+        },
+        _ => false,
+    })
+}
+
+/// Whether a type name (as [`type_name`] gives it) is `serial`, `bigserial` or `smallserial`.
+pub fn serial(name: &str) -> bool {
+    matches!(name, "serial" | "bigserial" | "smallserial" | "serial2" | "serial4" | "serial8")
+}
+
+/// A type as SQL spells it, for findings: `varchar(255)`, `timestamp`, `bigint` (the parser's
+/// `int8`), `numeric(12, 2)`.
+pub fn shown_type(t: &protobuf::TypeName) -> String {
+    let (name, mods) = type_name(t);
+    let name = match name.as_str() {
+        "int2" => "smallint".to_owned(),
+        "int4" => "integer".to_owned(),
+        "int8" => "bigint".to_owned(),
+        "float4" => "real".to_owned(),
+        "float8" => "double precision".to_owned(),
+        "bool" => "boolean".to_owned(),
+        "bpchar" => "char".to_owned(),
+        _ => name,
+    };
+    if mods.is_empty() {
+        name
+    } else {
+        format!("{name}({})", mods.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+    }
+}
+
+/// How a statement gives a column its type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Typed {
+    /// A column of `CREATE TABLE`.
+    Create,
+    /// `ALTER TABLE … ADD COLUMN`.
+    Add,
+    /// `ALTER TABLE … ALTER COLUMN … TYPE`.
+    Retype,
+}
+
+/// The columns a statement declares or re-types: (table, column name, its definition, how).
+pub fn typed_columns(node: &NodeEnum) -> Vec<(Name, String, &protobuf::ColumnDef, Typed)> {
+    let mut out = Vec::new();
+    if let NodeEnum::CreateStmt(s) = node {
+        if let Some(table) = s.relation.as_ref().map(range) {
+            for col in table_elements(&s.table_elts).0 {
+                out.push((table.clone(), col.colname.clone(), col, Typed::Create));
+            }
+        }
+    }
+    if let Some((table, cmds)) = alter_table(node) {
+        for (kind, cmd) in cmds {
+            match (kind, cmd.def.as_ref().and_then(|d| d.node.as_ref())) {
+                (AlterTableType::AtAddColumn, Some(NodeEnum::ColumnDef(col))) => out.push((table.clone(), col.colname.clone(), col.as_ref(), Typed::Add)),
+                (AlterTableType::AtAlterColumnType, Some(NodeEnum::ColumnDef(col))) => out.push((table.clone(), cmd.name.clone(), col.as_ref(), Typed::Retype)),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// `table.column` for findings.
+pub fn column(table: &Name, column: &str) -> String {
+    format!("{table}.{}", pgshift_catalog::quote::ident(column))
+}

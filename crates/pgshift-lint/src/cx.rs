@@ -26,13 +26,23 @@ pub struct Cx<'a> {
     pub owned: Option<&'a Owned>,
     /// What the file did before this statement (same direction).
     pub state: &'a State,
+    /// Every statement of the same direction of the file, parsed (statements the parser
+    /// rejects left out), in file order: `nodes[index]` is [`Cx::node`].
+    pub nodes: &'a [NodeEnum],
+    /// This statement's position in `nodes`.
+    pub index: usize,
 }
 
 impl Cx<'_> {
     /// Whether `table` exists before this migration, as far as the file says: not created
     /// earlier in the same direction (a new table holds no rows and nobody reads it yet).
     pub fn existing(&self, table: &Name) -> bool {
-        !self.state.created.iter().any(|c| ast::same(c, table))
+        self.state.existing(table)
+    }
+
+    /// The statements of the same direction before this one, in file order.
+    pub fn before(&self) -> &[NodeEnum] {
+        self.nodes.get(..self.index).unwrap_or_default()
     }
 
     /// Whether the statement runs inside a transaction.
@@ -56,6 +66,12 @@ pub struct State {
 }
 
 impl State {
+    /// Whether `table` exists before the file, as far as the statements recorded say (see
+    /// [`Cx::existing`]).
+    pub fn existing(&self, table: &Name) -> bool {
+        !self.created.iter().any(|c| ast::same(c, table))
+    }
+
     /// Enter `section`: a new transaction unless it continues the previous transactional one.
     pub fn enter(&mut self, section: &Section) {
         if !section.transactional || !self.in_transaction {

@@ -80,7 +80,8 @@ pub enum Category {
     Irreversible,
     /// Touches an object the project does not own.
     Foreign,
-    /// Works, but a better form exists.
+    /// Works, but a better form exists (for renames: expand/contract, which keeps the code
+    /// still running during a deploy working).
     Hygiene,
 }
 
@@ -108,18 +109,28 @@ pub struct Hit {
     pub detail: Option<String>,
     /// Byte offset into the statement where the problem starts (its start when `None`).
     pub offset: Option<usize>,
+    /// This hit's severity when it differs from the rule's default (e.g. `add-not-null`: a
+    /// `NOT NULL` column without a default fails on any row, an error where `SET NOT NULL`
+    /// is a warning). A severity configured for the rule still wins.
+    pub severity: Option<Severity>,
 }
 
 impl Hit {
     /// A hit at the statement's start with `detail`.
     pub fn new(detail: impl Into<String>) -> Hit {
-        Hit { detail: Some(detail.into()), offset: None }
+        Hit { detail: Some(detail.into()), offset: None, severity: None }
     }
 
     /// The same hit at byte `offset` of the statement (a parse-tree `location`; negative
     /// locations, "unknown", keep the statement's start).
     pub fn at(mut self, location: i32) -> Hit {
         self.offset = usize::try_from(location).ok();
+        self
+    }
+
+    /// The same hit with its own severity (see [`Hit::severity`]).
+    pub fn severity(mut self, severity: Severity) -> Hit {
+        self.severity = Some(severity);
         self
     }
 }
@@ -223,12 +234,30 @@ pub fn lint(file: &MigrationFile, settings: &Settings, owned: Option<&pgshift_hi
         }
     }
     for direction in [Direction::Up, Direction::Down] {
+        // Every statement of the direction parsed once: rules that look at the whole file
+        // (`missing-fk-index`, `missing-lock-timeout`, …) read `Cx::nodes`.
+        let sections: Vec<_> = file.sections.iter().filter(|s| s.direction == direction).collect();
+        let parsed: Vec<Vec<Result<Vec<pg_query::NodeEnum>, pg_query::Error>>> = sections
+            .iter()
+            .map(|section| {
+                section
+                    .statements
+                    .iter()
+                    .map(|st| {
+                        pg_query::parse(&st.sql, pg_query::ParserOptions::default())
+                            .map(|p| p.protobuf.stmts.into_iter().filter_map(|s| s.stmt.and_then(|n| n.node)).collect())
+                    })
+                    .collect()
+            })
+            .collect();
+        let nodes: Vec<pg_query::NodeEnum> = parsed.iter().flatten().filter_map(|n| n.as_ref().ok()).flatten().cloned().collect();
         let mut state = cx::State::default();
-        for section in file.sections.iter().filter(|s| s.direction == direction) {
+        let mut index = 0;
+        for (section, results) in sections.iter().copied().zip(&parsed) {
             state.enter(section);
-            for statement in &section.statements {
-                let parsed = match pg_query::parse(&statement.sql, pg_query::ParserOptions::default()) {
-                    Ok(p) => p,
+            for (statement, result) in section.statements.iter().zip(results) {
+                let statement_nodes = match result {
+                    Ok(n) => n,
                     Err(e) => {
                         out.push(Finding {
                             rule: "syntax",
@@ -243,15 +272,15 @@ pub fn lint(file: &MigrationFile, settings: &Settings, owned: Option<&pgshift_hi
                         continue;
                     }
                 };
-                if direction == Direction::Down {
-                    continue;
-                }
-                for node in parsed.protobuf.stmts.iter().filter_map(|s| s.stmt.as_ref().and_then(|n| n.node.as_ref())) {
-                    let cx = Cx { node, sql: &statement.sql, section, file, settings, owned, state: &state };
+                for node in statement_nodes {
+                    if direction == Direction::Down {
+                        index += 1;
+                        continue;
+                    }
+                    let cx = Cx { node, sql: &statement.sql, section, file, settings, owned, state: &state, nodes: &nodes, index };
                     for rule in rules::ALL {
                         let meta = rule.meta();
-                        let severity = settings.severity(meta);
-                        if severity == Severity::Off || allowed.allows(statement.line, meta.id) {
+                        if settings.severity(meta) == Severity::Off || allowed.allows(statement.line, meta.id) {
                             continue;
                         }
                         for hit in rule.check(&cx) {
@@ -261,7 +290,7 @@ pub fn lint(file: &MigrationFile, settings: &Settings, owned: Option<&pgshift_hi
                             };
                             out.push(Finding {
                                 rule: meta.id,
-                                severity,
+                                severity: settings.severities.get(meta.id).copied().or(hit.severity).unwrap_or(meta.severity),
                                 path: file.path.clone(),
                                 line,
                                 column,
@@ -272,6 +301,7 @@ pub fn lint(file: &MigrationFile, settings: &Settings, owned: Option<&pgshift_hi
                         }
                     }
                     state.after(node);
+                    index += 1;
                 }
             }
         }
