@@ -298,3 +298,27 @@ async fn adopting_a_database_pgshift_did_not_build() {
     assert_eq!(s.rows("\"User\"").await, 2);
     assert_eq!(s.migrations().len(), 1);
 }
+
+#[tokio::test]
+async fn linting_migrations() {
+    let s = Session::new().await;
+    s.write("pgshift.toml", "");
+    s.write(
+        "migrations/000000000001_shop.sql",
+        "-- pgshift revision: 000000000001\n-- message: shop\n\n-- up\nCREATE TABLE account (id bigint PRIMARY KEY, email text);\n\n-- down\nDROP TABLE account;\n",
+    );
+    s.write(
+        "migrations/000000000002_cleanup.sql",
+        "-- pgshift revision: 000000000002\n-- parents: 000000000001\n-- message: cleanup\n\n-- up\nALTER TABLE account DROP COLUMN email;\n-- pgshift: allow delete-without-where the table only holds test rows\nDELETE FROM account;\nTRUNCATE \"User\";\n",
+    );
+    s.write("adhoc.sql", "UPDATE account SET id = id;\nSELEC 1;\n");
+    snap!(s, "lint_all", ["lint"]);
+    snap!(s, "lint_revision_json", ["lint", "--json", "000000000002"]);
+    snap!(s, "lint_ambiguous_revision", ["lint", "0000000000"]);
+    snap!(s, "lint_plain_file_with_a_syntax_error", ["lint", "adhoc.sql"]);
+    snap!(s, "lint_unknown_revision", ["lint", "ffff"]);
+    s.write("pgshift.toml", "[lint]\nrules = { \"drop-colum\" = \"off\" }\n");
+    snap!(s, "lint_config_unknown_rule", ["lint"]);
+    s.write("pgshift.toml", "[lint]\nrules = { \"drop-column\" = \"off\", \"truncate\" = \"warning\" }\n");
+    snap!(s, "lint_with_severities", ["lint", "000000000002"]);
+}

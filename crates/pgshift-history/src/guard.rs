@@ -174,8 +174,15 @@ fn in_schema_of(r: &protobuf::RangeVar, name: &str) -> Name {
 
 /// The names a statement creates.
 fn created(sql: &str) -> Vec<Name> {
+    statements(sql).iter().flat_map(created_of).collect()
+}
+
+/// The names one parsed statement creates (tables with their serial and identity sequences,
+/// views, sequences, indexes, types, domains, functions, schemas, extensions, collations, and
+/// the new name of a renamed relation or type).
+pub fn created_of(node: &NodeEnum) -> Vec<Name> {
     let mut out = Vec::new();
-    for node in statements(sql) {
+    {
         match node {
             NodeEnum::CreateStmt(s) => {
                 if let Some(r) = &s.relation {

@@ -54,7 +54,7 @@ impl Cx<'_> {
 /// What the statements before the current one did, per direction.
 #[derive(Debug, Default)]
 pub struct State {
-    /// Tables, other relations and types created earlier in this direction.
+    /// Everything created earlier in this direction (relations, indexes, types, functions, …).
     pub created: BTreeSet<Name>,
     /// Relations the current transaction has touched (and so holds locks on).
     pub locked: BTreeSet<Name>,
@@ -83,14 +83,13 @@ impl State {
 
     /// Record what `node` did.
     pub fn after(&mut self, node: &NodeEnum) {
-        match node {
-            NodeEnum::CreateStmt(s) => self.created.extend(s.relation.as_ref().map(ast::range)),
-            NodeEnum::CreateTableAsStmt(s) => self.created.extend(s.into.as_ref().and_then(|i| i.rel.as_ref()).map(ast::range)),
-            NodeEnum::CreateEnumStmt(s) => self.created.extend(ast::parts(&ast::strings(&s.type_name))),
-            NodeEnum::CreateDomainStmt(s) => self.created.extend(ast::parts(&ast::strings(&s.domainname))),
-            NodeEnum::CompositeTypeStmt(s) => self.created.extend(s.typevar.as_ref().map(ast::range)),
-            NodeEnum::VariableSetStmt(s) if s.name.eq_ignore_ascii_case("lock_timeout") => self.lock_timeout = true,
-            _ => {}
+        // Everything the statement creates, as the ownership guard reads it (tables and their
+        // sequences, indexes, types, functions, schemas, extensions, …).
+        self.created.extend(pgshift_history::guard::created_of(node));
+        if let NodeEnum::VariableSetStmt(s) = node {
+            if s.name.eq_ignore_ascii_case("lock_timeout") {
+                self.lock_timeout = true;
+            }
         }
         if let Some((table, cmds)) = ast::alter_table(node) {
             for (kind, cmd) in cmds {
