@@ -45,6 +45,22 @@ impl Cx<'_> {
         self.nodes.get(..self.index).unwrap_or_default()
     }
 
+    /// The table and the constraints of `kind` an `ALTER TABLE … ADD CONSTRAINT` adds to it,
+    /// when the table existed before this file (`None` otherwise).
+    pub fn added_constraints(&self, kind: ConstrType) -> Option<(Name, Vec<&pg_query::protobuf::Constraint>)> {
+        let (table, cmds) = ast::alter_table(self.node)?;
+        if !self.existing(&table) {
+            return None;
+        }
+        let added = cmds
+            .into_iter()
+            .filter(|(k, _)| *k == AlterTableType::AtAddConstraint)
+            .filter_map(|(_, cmd)| ast::added_constraint(cmd))
+            .filter(|c| ast::contype(c) == kind)
+            .collect();
+        Some((table, added))
+    }
+
     /// Whether the statement runs inside a transaction.
     pub fn transactional(&self) -> bool {
         self.section.transactional

@@ -1,6 +1,6 @@
 //! `add-check`: a `CHECK` constraint is added to an existing table without `NOT VALID`.
 
-use pg_query::protobuf::{AlterTableType, ConstrType};
+use pg_query::protobuf::ConstrType;
 
 use super::meta;
 use crate::{ast, Cx, Hit, Meta, Rule};
@@ -21,14 +21,10 @@ impl Rule for AddCheck {
     }
 
     fn check(&self, cx: &Cx<'_>) -> Vec<Hit> {
-        let Some((table, cmds)) = ast::alter_table(cx.node) else { return Vec::new() };
-        if !cx.existing(&table) {
-            return Vec::new();
-        }
-        cmds.iter()
-            .filter(|(kind, _)| *kind == AlterTableType::AtAddConstraint)
-            .filter_map(|(_, cmd)| ast::added_constraint(cmd))
-            .filter(|c| ast::contype(c) == ConstrType::ConstrCheck && !c.skip_validation)
+        let Some((table, added)) = cx.added_constraints(ConstrType::ConstrCheck) else { return Vec::new() };
+        added
+            .into_iter()
+            .filter(|c| !c.skip_validation)
             .map(|c| {
                 Hit::new(format!(
                     "adds CHECK constraint{} to {table} without NOT VALID: scans every row under ACCESS EXCLUSIVE and fails on a violating row",

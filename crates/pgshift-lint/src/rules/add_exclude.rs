@@ -1,6 +1,6 @@
 //! `add-exclude`: an `EXCLUDE` constraint is added to an existing table.
 
-use pg_query::protobuf::{AlterTableType, ConstrType};
+use pg_query::protobuf::ConstrType;
 
 use super::meta;
 use crate::{ast, Cx, Hit, Meta, Rule};
@@ -21,14 +21,9 @@ impl Rule for AddExclude {
     }
 
     fn check(&self, cx: &Cx<'_>) -> Vec<Hit> {
-        let Some((table, cmds)) = ast::alter_table(cx.node) else { return Vec::new() };
-        if !cx.existing(&table) {
-            return Vec::new();
-        }
-        cmds.iter()
-            .filter(|(kind, _)| *kind == AlterTableType::AtAddConstraint)
-            .filter_map(|(_, cmd)| ast::added_constraint(cmd))
-            .filter(|c| ast::contype(c) == ConstrType::ConstrExclusion)
+        let Some((table, added)) = cx.added_constraints(ConstrType::ConstrExclusion) else { return Vec::new() };
+        added
+            .into_iter()
             .map(|c| {
                 Hit::new(format!(
                     "adds EXCLUDE constraint{} to {table}: builds its index under ACCESS EXCLUSIVE and fails on conflicting rows",

@@ -1,7 +1,7 @@
 //! `add-primary-key`: a primary key is added to an existing table by building its index in
 //! place (`ADD PRIMARY KEY (…)`; `… PRIMARY KEY USING INDEX` is the online form).
 
-use pg_query::protobuf::{AlterTableType, ConstrType};
+use pg_query::protobuf::ConstrType;
 
 use super::meta;
 use crate::{ast, Cx, Hit, Meta, Rule};
@@ -22,14 +22,10 @@ impl Rule for AddPrimaryKey {
     }
 
     fn check(&self, cx: &Cx<'_>) -> Vec<Hit> {
-        let Some((table, cmds)) = ast::alter_table(cx.node) else { return Vec::new() };
-        if !cx.existing(&table) {
-            return Vec::new();
-        }
-        cmds.iter()
-            .filter(|(kind, _)| *kind == AlterTableType::AtAddConstraint)
-            .filter_map(|(_, cmd)| ast::added_constraint(cmd))
-            .filter(|c| ast::contype(c) == ConstrType::ConstrPrimary && c.indexname.is_empty())
+        let Some((table, added)) = cx.added_constraints(ConstrType::ConstrPrimary) else { return Vec::new() };
+        added
+            .into_iter()
+            .filter(|c| c.indexname.is_empty())
             .map(|c| {
                 Hit::new(format!(
                     "adds primary key{} on {table} {}: builds its index under ACCESS EXCLUSIVE and fails on duplicates or NULLs",

@@ -2,7 +2,7 @@
 //! UNIQUE`) built in place, or `CREATE UNIQUE INDEX` without `CONCURRENTLY`, on an existing
 //! table. `… UNIQUE USING INDEX` and a concurrent build are the online form and do not fire.
 
-use pg_query::protobuf::{AlterTableType, ConstrType};
+use pg_query::protobuf::ConstrType;
 use pg_query::NodeEnum;
 
 use super::meta;
@@ -35,14 +35,10 @@ impl Rule for AddUnique {
                 ast::column_list(&ast::index_columns(s))
             ))];
         }
-        let Some((table, cmds)) = ast::alter_table(cx.node) else { return Vec::new() };
-        if !cx.existing(&table) {
-            return Vec::new();
-        }
-        cmds.iter()
-            .filter(|(kind, _)| *kind == AlterTableType::AtAddConstraint)
-            .filter_map(|(_, cmd)| ast::added_constraint(cmd))
-            .filter(|c| ast::contype(c) == ConstrType::ConstrUnique && c.indexname.is_empty())
+        let Some((table, added)) = cx.added_constraints(ConstrType::ConstrUnique) else { return Vec::new() };
+        added
+            .into_iter()
+            .filter(|c| c.indexname.is_empty())
             .map(|c| {
                 Hit::new(format!(
                     "adds UNIQUE constraint{} on {table} {}: builds its index under ACCESS EXCLUSIVE and fails on duplicate rows",
