@@ -673,8 +673,8 @@ fn retype(table: &Name, t: Option<&LiveTable>, column: &str, def: &protobuf::Col
                         format!(
                             "{col} IS NOT NULL AND CASE WHEN {v} ~ '^[+-]?[0-9]+$' THEN {v}::numeric NOT BETWEEN {lo} AND {hi} ELSE true END"
                         ),
-                        ("is not", "are not"),
-                        format!("{to} values"),
+                        ("holds", "hold"),
+                        format!("text that is not {to}"),
                     ))
                 }
             }

@@ -143,7 +143,7 @@ async fn violating_rows_are_counted_with_sample_keys() {
             "8: FOREIGN KEY (owner_id) on document to account: FAILS: 1 row of public.document references no row of public.account: id 10",
             "9: TYPE varchar(12) of document.title: FAILS: 2 rows of public.document do not fit varchar(12) (longer than 12): id 4, 9",
             "10: TYPE numeric(5, 2) of document.amount: FAILS: 2 rows of public.document do not fit numeric(5, 2) (absolute value at least 10^3): id 2, 7",
-            "11: TYPE integer of document.code: FAILS: 3 rows of public.document are not integer values: id 3, 8, 10",
+            "11: TYPE integer of document.code: FAILS: 3 rows of public.document hold text that is not integer: id 3, 8, 10",
             "13: TYPE mood__pgshift_new of person.mood: FAILS: 2 rows of public.person hold a label that mood__pgshift_new lacks (it has 'happy', 'meh'): id 2, 4",
             "14: EXCLUDE on booking: FAILS: 2 pairs of rows of public.booking conflict under EXCLUDE (during WITH &&): id pairs 1 and 2, 3 and 4",
         ]
