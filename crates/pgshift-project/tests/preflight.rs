@@ -4,7 +4,9 @@
 //! Proves: the rows that would make each data-dependent step fail are counted with their
 //! sample keys, exactly (CHECK, SET NOT NULL, UNIQUE duplicates, FK orphans, varchar and
 //! numeric narrowing, text → integer, enum label removal through a generated swap, EXCLUDE
-//! overlaps); the same migration on clean data is all `ok`; a backfill before SET NOT NULL is
+//! overlaps; a primary key's NULLs and duplicates, a NOT NULL column without a default, unique
+//! indexes built CONCURRENTLY with NULLS NOT DISTINCT or a predicate, a cast that fails with the
+//! server's message); the same migration on clean data is all `ok`; a backfill before SET NOT NULL is
 //! accounted for (passes when it covers the NULLs, names the rows it leaves NULL otherwise);
 //! another earlier write makes a step "not checked", never a failure; a table created by a
 //! pending migration is not checked; locking steps give the table's size and row estimate;
@@ -278,4 +280,28 @@ async fn a_database_it_cannot_read_is_a_database_error() {
     assert_eq!(s.snapshot().await, before);
     drop(client);
     s.db.client.batch_execute(&format!("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}; REVOKE USAGE ON SCHEMA public FROM {role}")).await.unwrap();
+}
+
+#[tokio::test]
+async fn keys_indexes_new_columns_and_casts() {
+    let body = "ALTER TABLE account ADD PRIMARY KEY (email);\n\
+                ALTER TABLE account ADD COLUMN plan text NOT NULL;\n\
+                ALTER TABLE document ALTER COLUMN title TYPE date USING title::date;\n\n\
+                -- up: no transaction\n\
+                CREATE UNIQUE INDEX CONCURRENTLY account_email_idx ON account (email) NULLS NOT DISTINCT;\n\
+                CREATE UNIQUE INDEX CONCURRENTLY document_owner_idx ON document (owner_id) WHERE owner_id IS NOT NULL AND id < 10;\n";
+    let s = Setup::new(DIRTY, &[("000000000001_keys.sql", &file("000000000001", None, body))]).await;
+    let report = s.run().await;
+    let lines: Vec<String> = Setup::lines(&report).into_iter().filter(|l| !l.contains("locks:")).collect();
+    assert_eq!(
+        lines,
+        [
+            "5: PRIMARY KEY (email) on account: FAILS: 2 rows of public.account hold NULL in (email): id 6, 7",
+            "5: PRIMARY KEY (email) on account: FAILS: 2 values are duplicated in public.account (email): 'a@x', 'b@x'",
+            "6: ADD COLUMN account.plan NOT NULL without a default: FAILS: 7 rows of public.account get NULL in the new column: id 1, 2, 3, 4, 5, …",
+            "7: TYPE date of document.title: FAILS: the conversion fails on at least one row: invalid input syntax for type date: \"title 1\"",
+            "10: unique index on account (email): FAILS: 3 values are duplicated in public.account (email): 'a@x', 'b@x', NULL",
+            "11: unique index on document (owner_id): FAILS: 1 value is duplicated in public.document (owner_id): '1'",
+        ]
+    );
 }
