@@ -65,6 +65,8 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// Check migrations against the lint rules (destructive, data-dependent, locking, …).
     Lint(commands::lint::LintArgs),
+    /// Check the pending migrations against the database's rows, read-only: what would fail, lock or be lost.
+    Preflight(commands::preflight::PreflightArgs),
     /// Where the database stands, other tools' ledgers in it, and name clashes with them.
     Status(commands::status::StatusArgs),
     /// Print the revisions the database is at.
@@ -113,6 +115,7 @@ async fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         Command::AcceptEdit(args) => commands::migrate::accept_edit(args, &config).await,
         Command::Check(args) => commands::check::run(args, &config).await,
         Command::Lint(args) => commands::lint::run(args, &config),
+        Command::Preflight(args) => commands::preflight::run(args, &config).await,
         Command::Status(args) => commands::status::run(args, &config).await,
         Command::Current(args) => commands::revisions::current(args, &config).await,
         Command::History(args) => commands::revisions::history(args, &config).await,

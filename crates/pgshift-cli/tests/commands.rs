@@ -322,3 +322,71 @@ async fn linting_migrations() {
     s.write("pgshift.toml", "[lint]\nrules = { \"drop-column\" = \"off\", \"truncate\" = \"warning\" }\n");
     snap!(s, "lint_with_severities", ["lint", "000000000002"]);
 }
+
+#[tokio::test]
+async fn preflight_before_upgrade() {
+    let s = Session::new().await;
+    s.write("pgshift.toml", "");
+    s.write(
+        "migrations/000000000001_documents.sql",
+        "-- pgshift revision: 000000000001\n-- message: documents\n\n-- up\nCREATE TABLE document (id bigint PRIMARY KEY, title text, code text);\n\n-- down\nDROP TABLE document;\n",
+    );
+    assert_eq!(s.cmd(&["upgrade"]).output().unwrap().status.code(), Some(0));
+    s.db.client
+        .batch_execute(
+            "INSERT INTO document SELECT i, CASE WHEN i IN (4, 9) THEN 'a title that is too long' ELSE 'title ' || i END, \
+             CASE WHEN i = 3 THEN 'x3' ELSE i::text END FROM generate_series(1, 10) AS i; ANALYZE document;",
+        )
+        .await
+        .unwrap();
+    s.write(
+        "migrations/000000000002_constraints.sql",
+        "-- pgshift revision: 000000000002\n-- parents: 000000000001\n-- message: constraints\n\n-- up\n\
+         ALTER TABLE document ADD CONSTRAINT document_title_short CHECK (length(title) <= 12);\n\
+         ALTER TABLE document ALTER COLUMN code TYPE integer USING code::integer;\n\n\
+         -- down\nALTER TABLE document ALTER COLUMN code TYPE text;\nALTER TABLE document DROP CONSTRAINT document_title_short;\n",
+    );
+    let rows = "(SELECT string_agg(d::text, ',' ORDER BY id) FROM document d)";
+    let before: String = s.db.client.query_one(&format!("SELECT {rows}"), &[]).await.unwrap().get(0);
+    let ledger = "public.pgshift_revisions";
+
+    snap!(s, "preflight_fails", ["preflight"]);
+    snap!(s, "preflight_json", ["preflight", "--json"]);
+    snap!(s, "upgrade_stopped_by_preflight", ["upgrade"]);
+    assert_eq!(s.rows(ledger).await, 1, "nothing was applied");
+    let after: String = s.db.client.query_one(&format!("SELECT {rows}"), &[]).await.unwrap().get(0);
+    assert_eq!(after, before);
+
+    // Without the preflight the server refuses the same rows: the statement error.
+    snap!(s, "upgrade_skip_preflight", ["upgrade", "--skip-preflight"]);
+    assert_eq!(s.rows(ledger).await, 1);
+
+    // A role that cannot read the table: exit 3, nothing changed.
+    let role = format!("pgshift_cli_noread_{}", std::process::id());
+    s.db.client.batch_execute(&format!("DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN; GRANT SELECT ON {ledger} TO {role};")).await.unwrap();
+    let mut cannot_read = s.cmd(&["preflight"]);
+    cannot_read.env("DATABASE_URL", with_user(&s.db.db.url(), &role));
+    s.snapshot("preflight_cannot_read", cannot_read);
+    s.db.client.batch_execute(&format!("REVOKE ALL ON {ledger} FROM {role}; DROP ROLE {role};")).await.unwrap();
+    let mut unreachable = s.cmd(&["preflight"]);
+    unreachable.env("DATABASE_URL", "postgresql://pgshift:secret@127.0.0.1:9/nowhere?connect_timeout=2");
+    s.snapshot("preflight_unreachable", unreachable);
+
+    // The data fixed: the preflight passes and the upgrade applies.
+    s.db.client.batch_execute("UPDATE document SET title = left(title, 12), code = '3' WHERE id IN (3, 4, 9);").await.unwrap();
+    snap!(s, "preflight_clean", ["preflight"]);
+    snap!(s, "upgrade_after_preflight", ["upgrade"]);
+    assert_eq!(s.rows(ledger).await, 2);
+    assert_eq!(s.rows("document").await, 10);
+    assert_eq!(s.rows("\"User\"").await, 2);
+}
+
+/// `url` with another user (the scratch server trusts local connections).
+fn with_user(url: &str, user: &str) -> String {
+    let rest = url.strip_prefix("postgresql://").unwrap_or(url);
+    let rest = match rest.find('@') {
+        Some(i) if !rest[..i].contains('/') => &rest[i + 1..],
+        _ => rest,
+    };
+    format!("postgresql://{user}@{rest}")
+}

@@ -21,6 +21,7 @@
 pub mod allow;
 mod ast;
 mod cx;
+pub mod proof;
 pub mod rules;
 
 use std::collections::BTreeMap;

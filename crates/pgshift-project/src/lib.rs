@@ -5,7 +5,8 @@
 //! [`cache`]), which objects the project owns ([`owned`]), and the workflows built on them:
 //! autogenerate ([`autogen`]), drift check ([`check`]), adoption of a database pgshift did
 //! not build ([`adopt`]), where a live database stands ([`status`]), co-tenant awareness
-//! ([`cotenant`]) and which migrations are linted with what ([`lint`]).
+//! ([`cotenant`]), which migrations are linted with what ([`lint`]) and what the pending ones
+//! would meet in a live database's rows ([`preflight`]).
 //!
 //! Must not: know about terminals, flags or prompts (the CLI asks the questions and passes the
 //! answers in), or write to any database but scratch ones, except the ledger writes of
@@ -18,6 +19,7 @@ pub mod check;
 pub mod cotenant;
 pub mod lint;
 pub mod owned;
+pub mod preflight;
 pub mod status;
 pub mod workspace;
 

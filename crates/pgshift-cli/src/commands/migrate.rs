@@ -100,6 +100,10 @@ pub struct UpgradeArgs {
     /// How long to wait for another run's migration lock, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub lock_wait: u64,
+    /// Apply without checking the pending migrations against the database's rows first
+    /// (`pgshift preflight`).
+    #[arg(long)]
+    pub skip_preflight: bool,
     #[command(flatten)]
     pub project: ProjectArgs,
 }
@@ -142,6 +146,26 @@ pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<ExitStatus, 
         }
         print(&out)?;
         return Ok(ExitStatus::Clean);
+    }
+    if !args.skip_preflight {
+        // Only now that something is pending (the startup path above stays one query).
+        let mut project = crate::project::project(config)?;
+        project.migrations_dir = args.project.dir(config);
+        match pgshift_project::preflight::run(&project, &client, args.target.as_deref(), &Default::default()).await {
+            Ok(report) if report.failed() => {
+                print(&super::preflight::text(&report))?;
+                eprintln!("{}", report.summary());
+                eprintln!(
+                    "preflight failed: nothing was applied; fix the rows above (a data migration), or pass --skip-preflight to run the migrations anyway"
+                );
+                return Ok(ExitStatus::Found);
+            }
+            Ok(_) => {}
+            // What the engine refuses (an edited applied migration, a foreign object), it
+            // reports below in its own words.
+            Err(pgshift_project::ProjectError::Ledger { .. }) => {}
+            Err(e) => return Err(super::preflight::check_error(e)),
+        }
     }
     let report = pgshift_history::upgrade(&client, &graph, args.target.as_deref(), &options).await?;
     eprintln!("{}", report.summary());

@@ -10,6 +10,7 @@ pub mod inspect;
 pub mod lint;
 pub mod migrate;
 pub mod new;
+pub mod preflight;
 pub mod revisions;
 pub mod scratch;
 pub mod seed;
