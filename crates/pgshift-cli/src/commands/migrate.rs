@@ -120,8 +120,7 @@ pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<ExitStatus, 
             Some(rev) => graph.ancestors(&graph.resolve(rev)?),
             None => BTreeSet::new(),
         };
-        let script = pgshift_history::upgrade_script(&graph, &applied, target.as_ref(), &script_options)
-            ?;
+        let script = pgshift_history::upgrade_script(&graph, &applied, target.as_ref(), &script_options)?;
         print(&script)?;
         return Ok(ExitStatus::Clean);
     }
@@ -133,9 +132,7 @@ pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<ExitStatus, 
     }
     let graph = args.project.graph(config)?;
     if args.dry_run {
-        let pending = pgshift_history::apply::pending(&client, &graph, args.target.as_deref(), &options)
-            .await
-            ?;
+        let pending = pgshift_history::apply::pending(&client, &graph, args.target.as_deref(), &options).await?;
         if pending.is_empty() {
             eprintln!("already at head; nothing would be applied");
         }
