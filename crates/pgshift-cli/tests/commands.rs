@@ -390,3 +390,18 @@ fn with_user(url: &str, user: &str) -> String {
     };
     format!("postgresql://{user}@{rest}")
 }
+
+#[tokio::test]
+async fn a_rename_candidate_is_decided_never_assumed() {
+    let s = Session::new().await;
+    s.write("pgshift.toml", "");
+    s.write("externals/auth.sql", EXTERNALS);
+    s.write("schema/shop.sql", SCHEMA_V1);
+    snap!(s, "rename_first", ["new", "shop"]);
+    s.write("schema/shop.sql", &SCHEMA_V1.replace("title text NOT NULL", "headline text NOT NULL"));
+    // No terminal, no flag: refused (a drop would lose every title), nothing written.
+    snap!(s, "rename_undecided", ["new", "headline"]);
+    assert_eq!(s.migrations().len(), 1);
+    snap!(s, "rename_confirmed", ["new", "headline", "--rename", "public.document.title=public.document.headline"]);
+    assert_eq!(s.migrations().len(), 2);
+}

@@ -226,21 +226,25 @@ fn write_into(project: &Project, draft: &Draft) -> Result<PathBuf, ProjectError>
 /// what fills existing rows of a new NOT NULL column. The CLI answers from its flags or a
 /// terminal prompt; a library user or a test from a map ([`Given`]).
 pub trait Answers {
-    /// Whether `candidate` (a drop and an add that look alike) is a rename.
-    fn rename(&mut self, candidate: &RenameCandidate) -> bool;
+    /// Whether `candidate` (a drop and an add that look alike) is a rename: `Some(true)` a
+    /// rename, `Some(false)` really a drop and an add, `None` undecided. An undecided candidate
+    /// refuses the autogenerate (nothing is written): a drop loses the column's or table's data,
+    /// so it is never assumed.
+    fn rename(&mut self, candidate: &RenameCandidate) -> Option<bool>;
     /// The SQL expression that fills `table.column` in existing rows; `None` refuses, and the
     /// autogenerate fails naming the `--backfill` to pass.
     fn backfill(&mut self, table: &QualName, column: &str) -> Option<String>;
 }
 
-/// Answers known up front: the renames and backfills given are used, nothing else is asked
-/// (a rename candidate stays a drop and an add; a missing backfill is refused).
+/// Answers known up front: the renames, confirmed drops and backfills of the [`Request`] are
+/// used, nothing else is asked (an undecided rename candidate and a missing backfill are
+/// refused).
 #[derive(Clone, Debug, Default)]
 pub struct Given;
 
 impl Answers for Given {
-    fn rename(&mut self, _: &RenameCandidate) -> bool {
-        false
+    fn rename(&mut self, _: &RenameCandidate) -> Option<bool> {
+        None
     }
 
     fn backfill(&mut self, _: &QualName, _: &str) -> Option<String> {
@@ -257,6 +261,25 @@ pub struct Request {
     pub diff: DiffOptions,
     /// Backfill expressions (`--backfill`).
     pub plan: PlanOptions,
+    /// Rename candidates confirmed as a drop and an add (`--no-rename OLD`, OLD written as in
+    /// the candidate's `--rename OLD=NEW`).
+    pub no_renames: Vec<String>,
+}
+
+/// The OLD of a candidate's `--rename OLD=NEW` flag (the first `=` outside quotes).
+pub fn renamed_from(flag: &str) -> &str {
+    let spec = flag.trim_start_matches("--rename ");
+    let mut quote: Option<char> = None;
+    for (i, c) in spec.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '=' => return &spec[..i],
+            None => {}
+        }
+    }
+    spec
 }
 
 /// What an autogenerate did.
@@ -294,7 +317,7 @@ pub struct Written {
 /// and down, verify the draft on a scratch database, write it. Nothing is written unless the
 /// draft replays to exactly the desired schema (and back).
 pub async fn run(ws: &Workspace, prepared: &Prepared, request: Request, answers: &mut dyn Answers) -> Result<Outcome, ProjectError> {
-    let Request { message, diff: mut diff_options, plan: mut plan_options } = request;
+    let Request { message, diff: mut diff_options, plan: mut plan_options, no_renames } = request;
     for r in &diff_options.renames {
         r.check(&prepared.history.catalog, &prepared.desired).map_err(|e| {
             ProjectError::Refused(format!(
@@ -303,14 +326,49 @@ pub async fn run(ws: &Workspace, prepared: &Prepared, request: Request, answers:
         })?;
     }
     let mut diff = prepared.diff(&diff_options);
-    let mut renamed = false;
-    for candidate in &diff.rename_candidates {
-        if answers.rename(candidate) {
-            if let Ok(r) = RenameRequest::parse(candidate.flag.trim_start_matches("--rename ")) {
-                diff_options.renames.push(r);
-                renamed = true;
-            }
+    for old in &no_renames {
+        if !diff.rename_candidates.iter().any(|c| renamed_from(&c.flag) == old) {
+            let known: Vec<&str> = diff.rename_candidates.iter().map(|c| renamed_from(&c.flag)).collect();
+            return Err(ProjectError::Refused(format!(
+                "--no-rename {old} names no rename candidate{}",
+                if known.is_empty() { String::new() } else { format!("; the candidates are: {}", known.join(", ")) }
+            )));
         }
+    }
+    let mut renamed = false;
+    let mut undecided = Vec::new();
+    for candidate in &diff.rename_candidates {
+        if no_renames.iter().any(|old| old == renamed_from(&candidate.flag)) {
+            continue;
+        }
+        match answers.rename(candidate) {
+            Some(true) => {
+                if let Ok(r) = RenameRequest::parse(candidate.flag.trim_start_matches("--rename ")) {
+                    diff_options.renames.push(r);
+                    renamed = true;
+                }
+            }
+            Some(false) => {}
+            None => undecided.push(candidate),
+        }
+    }
+    if !undecided.is_empty() {
+        let list: String = undecided
+            .iter()
+            .map(|c| {
+                format!(
+                    "\n  {} is dropped and {} added: `{}` if it is a rename, `--no-rename {}` if it is really a drop (its data is lost)",
+                    c.from,
+                    c.to,
+                    c.flag,
+                    renamed_from(&c.flag)
+                )
+            })
+            .collect();
+        return Err(ProjectError::Refused(format!(
+            "{} drop(s) of this migration may be renames, and a drop loses its data: say which{list}",
+            undecided.len()
+        )));
     }
     if renamed {
         diff = prepared.diff(&diff_options);

@@ -22,9 +22,9 @@ struct Map {
 }
 
 impl Answers for Map {
-    fn rename(&mut self, candidate: &RenameCandidate) -> bool {
+    fn rename(&mut self, candidate: &RenameCandidate) -> Option<bool> {
         self.asked.push(format!("rename {} -> {}", candidate.from, candidate.to));
-        self.renames.iter().any(|r| candidate.flag.ends_with(r.as_str()))
+        Some(self.renames.iter().any(|r| candidate.flag.ends_with(r.as_str())))
     }
 
     fn backfill(&mut self, table: &QualName, column: &str) -> Option<String> {
@@ -122,4 +122,35 @@ async fn bad_input_is_refused_before_anything_is_written() {
     let err = autogen::prepare(&ws).await.unwrap_err();
     assert!(err.to_string().contains("heads"), "{err}");
     assert_eq!(migrations(d), 3);
+}
+
+#[tokio::test]
+async fn a_rename_candidate_is_decided_never_assumed() {
+    let dir = project("CREATE TABLE account (id int PRIMARY KEY, nickname text);\n");
+    let d = dir.path();
+    assert!(matches!(run(d, "initial", &[], &mut Given).await.unwrap(), Outcome::Written(_)));
+    std::fs::write(d.join("schema/app.sql"), "CREATE TABLE account (id int PRIMARY KEY, display_name text);\n").unwrap();
+
+    // Undecided (no terminal, no flag): refused, both ways out named, nothing written.
+    let err = run(d, "undecided", &[], &mut Given).await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, ProjectError::Refused(_)), "{err:?}");
+    assert!(text.contains("--rename public.account.nickname=public.account.display_name"), "{text}");
+    assert!(text.contains("--no-rename public.account.nickname"), "{text}");
+    assert_eq!(migrations(d), 1);
+
+    // A --no-rename that names no candidate is refused too.
+    let ws = Workspace::open(Project::at(d), &ScratchConfig::from_env()).await.unwrap();
+    let prepared = autogen::prepare(&ws).await.unwrap();
+    let request = Request { message: "x".into(), no_renames: vec!["public.account.nope".into()], ..Request::default() };
+    let err = autogen::run(&ws, &prepared, request, &mut Given).await.unwrap_err();
+    assert!(err.to_string().contains("--no-rename public.account.nope names no rename candidate"), "{err}");
+    assert_eq!(migrations(d), 1);
+
+    // Confirmed as a drop: a drop and an add.
+    let request = Request { message: "drop nickname".into(), no_renames: vec!["public.account.nickname".into()], ..Request::default() };
+    let Outcome::Written(w) = autogen::run(&ws, &prepared, request, &mut Given).await.unwrap() else { panic!("nothing written") };
+    let text = std::fs::read_to_string(&w.path).unwrap();
+    assert!(text.contains("DROP COLUMN nickname") && text.contains("ADD COLUMN display_name"), "{text}");
+    assert_eq!(migrations(d), 2);
 }

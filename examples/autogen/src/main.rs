@@ -18,12 +18,13 @@ use pgshift_project::autogen::{self, Answers, Outcome, Request};
 use pgshift_project::{Project, Workspace};
 use pgshift_scratch::ScratchConfig;
 
-/// Backfills from the command line; renames are never assumed.
+/// Backfills from the command line; renames are never assumed, and an undecided rename
+/// candidate refuses the migration (a drop would lose its data).
 struct FromArgs(BTreeMap<String, String>);
 
 impl Answers for FromArgs {
-    fn rename(&mut self, _: &RenameCandidate) -> bool {
-        false
+    fn rename(&mut self, _: &RenameCandidate) -> Option<bool> {
+        None
     }
 
     fn backfill(&mut self, table: &QualName, column: &str) -> Option<String> {

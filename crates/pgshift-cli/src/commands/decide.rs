@@ -118,8 +118,13 @@ pub struct Prompt {
 }
 
 impl pgshift_project::autogen::Answers for Prompt {
-    fn rename(&mut self, candidate: &pgshift_diff::RenameCandidate) -> bool {
-        self.interactive && ask_yes(&format!("Is {} renamed to {}?", candidate.from, candidate.to)).unwrap_or(false)
+    /// On a terminal, the answer to the question; otherwise undecided (the flags `--rename` and
+    /// `--no-rename` decide before this is asked).
+    fn rename(&mut self, candidate: &pgshift_diff::RenameCandidate) -> Option<bool> {
+        if !self.interactive {
+            return None;
+        }
+        ask_yes(&format!("Is {} renamed to {}? (no: it is dropped with its data)", candidate.from, candidate.to)).ok()
     }
 
     fn backfill(&mut self, table: &QualName, column: &str) -> Option<String> {

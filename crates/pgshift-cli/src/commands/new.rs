@@ -27,6 +27,11 @@ pub struct NewArgs {
     pub empty: bool,
     #[command(flatten)]
     pub answers: decide::AnswerArgs,
+    /// Confirm that a rename candidate is really a drop and an add (its data is lost): OLD as
+    /// in the candidate's `--rename OLD=NEW` (repeatable). Without a terminal, every candidate
+    /// needs `--rename` or `--no-rename`.
+    #[arg(long, value_name = "OLD")]
+    pub no_rename: Vec<String>,
     /// Print the result (file, summary) as JSON.
     #[arg(long)]
     pub json: bool,
@@ -47,7 +52,12 @@ pub async fn run(args: &NewArgs, config: &Config) -> Result<ExitStatus, CliError
     let prepared = pgshift_project::autogen::prepare(&ws).await?;
     refuse_clashes(config, &ws, &prepared).await?;
     super::report_unmodelled(&[&prepared.history.catalog, &prepared.desired], args.strict)?;
-    let request = pgshift_project::autogen::Request { message: args.message.clone(), diff: diff_options, plan: plan_options };
+    let request = pgshift_project::autogen::Request {
+        message: args.message.clone(),
+        diff: diff_options,
+        plan: plan_options,
+        no_renames: args.no_rename.clone(),
+    };
     let mut answers = decide::Prompt { interactive: decide::interactive(args.json) };
     let outcome = pgshift_project::autogen::run(&ws, &prepared, request, &mut answers).await?;
     let written = match outcome {
