@@ -45,20 +45,21 @@ impl Cx<'_> {
         self.nodes.get(..self.index).unwrap_or_default()
     }
 
-    /// The table and the constraints of `kind` an `ALTER TABLE … ADD CONSTRAINT` adds to it,
-    /// when the table existed before this file (`None` otherwise).
-    pub fn added_constraints(&self, kind: ConstrType) -> Option<(Name, Vec<&pg_query::protobuf::Constraint>)> {
+    /// The table and its `ALTER TABLE` commands of `kind`, when the statement alters a table that
+    /// existed before this file (`None` otherwise).
+    pub fn existing_table_commands(&self, kind: AlterTableType) -> Option<(Name, Vec<&pg_query::protobuf::AlterTableCmd>)> {
         let (table, cmds) = ast::alter_table(self.node)?;
         if !self.existing(&table) {
             return None;
         }
-        let added = cmds
-            .into_iter()
-            .filter(|(k, _)| *k == AlterTableType::AtAddConstraint)
-            .filter_map(|(_, cmd)| ast::added_constraint(cmd))
-            .filter(|c| ast::contype(c) == kind)
-            .collect();
-        Some((table, added))
+        Some((table, cmds.into_iter().filter(|(k, _)| *k == kind).map(|(_, cmd)| cmd).collect()))
+    }
+
+    /// The table and the constraints of `kind` an `ALTER TABLE … ADD CONSTRAINT` adds to it,
+    /// when the table existed before this file (`None` otherwise).
+    pub fn added_constraints(&self, kind: ConstrType) -> Option<(Name, Vec<&pg_query::protobuf::Constraint>)> {
+        let (table, cmds) = self.existing_table_commands(AlterTableType::AtAddConstraint)?;
+        Some((table, cmds.into_iter().filter_map(ast::added_constraint).filter(|c| ast::contype(c) == kind).collect()))
     }
 
     /// Whether the statement runs inside a transaction.

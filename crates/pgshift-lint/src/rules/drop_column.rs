@@ -3,7 +3,7 @@
 use pg_query::protobuf::AlterTableType;
 
 use super::meta;
-use crate::{ast, Cx, Hit, Meta, Rule};
+use crate::{Cx, Hit, Meta, Rule};
 
 meta!(
     "drop-column", Destructive, Error,
@@ -21,13 +21,9 @@ impl Rule for DropColumn {
     }
 
     fn check(&self, cx: &Cx<'_>) -> Vec<Hit> {
-        let Some((table, cmds)) = ast::alter_table(cx.node) else { return Vec::new() };
-        if !cx.existing(&table) {
-            return Vec::new();
-        }
+        let Some((table, cmds)) = cx.existing_table_commands(AlterTableType::AtDropColumn) else { return Vec::new() };
         cmds.into_iter()
-            .filter(|(kind, _)| *kind == AlterTableType::AtDropColumn)
-            .map(|(_, cmd)| Hit::new(format!("drops column {}.{} with its data", table, pgshift_catalog::quote::ident(&cmd.name))))
+            .map(|cmd| Hit::new(format!("drops column {}.{} with its data", table, pgshift_catalog::quote::ident(&cmd.name))))
             .collect()
     }
 }

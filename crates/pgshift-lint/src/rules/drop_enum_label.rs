@@ -24,14 +24,10 @@ impl Rule for DropEnumLabel {
 
     fn check(&self, cx: &Cx<'_>) -> Vec<Hit> {
         // The re-typing of a column to a new enum that replaces an existing one.
-        let Some((table, cmds)) = ast::alter_table(cx.node) else { return Vec::new() };
-        if !cx.existing(&table) {
-            return Vec::new();
-        }
+        let Some((table, cmds)) = cx.existing_table_commands(AlterTableType::AtAlterColumnType) else { return Vec::new() };
         let swapped: Vec<_> = cx.state.created.iter().filter(|t| t.name.ends_with("__pgshift_new")).collect();
         cmds.into_iter()
-            .filter(|(kind, _)| *kind == AlterTableType::AtAlterColumnType)
-            .filter_map(|(_, cmd)| {
+            .filter_map(|cmd| {
                 let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_ref().and_then(|d| d.node.as_ref()) else { return None };
                 let (name, _) = ast::type_name(def.type_name.as_ref()?);
                 let replaced = swapped.iter().find(|t| t.name == name)?;

@@ -23,13 +23,9 @@ impl Rule for NarrowingType {
     }
 
     fn check(&self, cx: &Cx<'_>) -> Vec<Hit> {
-        let Some((table, cmds)) = ast::alter_table(cx.node) else { return Vec::new() };
-        if !cx.existing(&table) {
-            return Vec::new();
-        }
+        let Some((table, cmds)) = cx.existing_table_commands(AlterTableType::AtAlterColumnType) else { return Vec::new() };
         cmds.into_iter()
-            .filter(|(kind, _)| *kind == AlterTableType::AtAlterColumnType)
-            .filter_map(|(_, cmd)| {
+            .filter_map(|cmd| {
                 let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_ref().and_then(|d| d.node.as_ref()) else { return None };
                 let (name, mods) = ast::type_name(def.type_name.as_ref()?);
                 let bounded = match name.as_str() {
