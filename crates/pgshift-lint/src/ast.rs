@@ -4,6 +4,17 @@ use pg_query::protobuf::{self, AlterTableType, ConstrType};
 use pg_query::NodeEnum;
 use pgshift_history::guard::Name;
 
+/// A statement's parse trees (PostgreSQL's parser), or the parser's error.
+pub fn parse(sql: &str) -> Result<Vec<NodeEnum>, pg_query::Error> {
+    pg_query::parse(sql, pg_query::ParserOptions::default())
+        .map(|p| p.protobuf.stmts.into_iter().filter_map(|s| s.stmt.and_then(|n| n.node)).collect())
+}
+
+/// Every statement of `sections`, parsed once: per section, per statement, its trees or error.
+pub fn parse_sections(sections: &[&pgshift_history::Section]) -> Vec<Vec<Result<Vec<NodeEnum>, pg_query::Error>>> {
+    sections.iter().map(|section| section.statements.iter().map(|st| parse(&st.sql)).collect()).collect()
+}
+
 /// The string values of a list of `String` nodes (a qualified name's parts).
 pub fn strings(nodes: &[protobuf::Node]) -> Vec<String> {
     nodes
@@ -66,8 +77,9 @@ pub fn contype(c: &protobuf::Constraint) -> ConstrType {
     ConstrType::try_from(c.contype).unwrap_or(ConstrType::Undefined)
 }
 
-/// The column an `ADD COLUMN` adds.
-pub fn added_column(cmd: &protobuf::AlterTableCmd) -> Option<&protobuf::ColumnDef> {
+/// The column definition an `ALTER TABLE` command carries: the column `ADD COLUMN` adds, or the
+/// new type (and `USING`, as `raw_default`) of `ALTER COLUMN … TYPE`.
+pub fn column_def(cmd: &protobuf::AlterTableCmd) -> Option<&protobuf::ColumnDef> {
     match cmd.def.as_ref().and_then(|d| d.node.as_ref()) {
         Some(NodeEnum::ColumnDef(c)) => Some(c),
         _ => None,
@@ -131,7 +143,7 @@ pub fn added_constraints<'a>(cmds: &[(AlterTableType, &'a protobuf::AlterTableCm
         match kind {
             AlterTableType::AtAddConstraint => out.extend(added_constraint(cmd).map(|c| (c, None))),
             AlterTableType::AtAddColumn => {
-                if let Some(col) = added_column(cmd) {
+                if let Some(col) = column_def(cmd) {
                     out.extend(column_constraints(col).map(|c| (c, Some(col))));
                 }
             }

@@ -238,19 +238,7 @@ pub fn lint(file: &MigrationFile, settings: &Settings, owned: Option<&pgshift_hi
         // Every statement of the direction parsed once: rules that look at the whole file
         // (`missing-fk-index`, `missing-lock-timeout`, …) read `Cx::nodes`.
         let sections: Vec<_> = file.sections.iter().filter(|s| s.direction == direction).collect();
-        let parsed: Vec<Vec<Result<Vec<pg_query::NodeEnum>, pg_query::Error>>> = sections
-            .iter()
-            .map(|section| {
-                section
-                    .statements
-                    .iter()
-                    .map(|st| {
-                        pg_query::parse(&st.sql, pg_query::ParserOptions::default())
-                            .map(|p| p.protobuf.stmts.into_iter().filter_map(|s| s.stmt.and_then(|n| n.node)).collect())
-                    })
-                    .collect()
-            })
-            .collect();
+        let parsed = ast::parse_sections(&sections);
         let nodes: Vec<pg_query::NodeEnum> = parsed.iter().flatten().filter_map(|n| n.as_ref().ok()).flatten().cloned().collect();
         let mut state = cx::State::default();
         let mut index = 0;

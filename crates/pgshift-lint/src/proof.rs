@@ -150,8 +150,8 @@ fn up_nodes<'a>(files: &[&'a MigrationFile]) -> Vec<(usize, &'a pgshift_history:
     for (i, file) in files.iter().enumerate() {
         for section in file.sections.iter().filter(|s| s.direction == Direction::Up) {
             for st in &section.statements {
-                if let Ok(p) = pg_query::parse(&st.sql, pg_query::ParserOptions::default()) {
-                    out.push((i, st, p.protobuf.stmts.into_iter().filter_map(|s| s.stmt.and_then(|n| n.node)).collect()));
+                if let Ok(nodes) = ast::parse(&st.sql) {
+                    out.push((i, st, nodes));
                 }
             }
         }
@@ -201,18 +201,10 @@ pub fn proofs(files: &[&MigrationFile], live: &Live) -> Vec<Vec<Proof>> {
     for (i, file) in files.iter().enumerate() {
         pending.written.clear();
         let sections: Vec<_> = file.sections.iter().filter(|s| s.direction == Direction::Up).collect();
-        let parsed: Vec<Vec<Vec<NodeEnum>>> = sections
-            .iter()
-            .map(|s| {
-                s.statements
-                    .iter()
-                    .map(|st| {
-                        pg_query::parse(&st.sql, pg_query::ParserOptions::default())
-                            .map(|p| p.protobuf.stmts.into_iter().filter_map(|s| s.stmt.and_then(|n| n.node)).collect())
-                            .unwrap_or_default()
-                    })
-                    .collect()
-            })
+        // Unparseable statements have no proofs (`lint` reports them).
+        let parsed: Vec<Vec<Vec<NodeEnum>>> = ast::parse_sections(&sections)
+            .into_iter()
+            .map(|statements| statements.into_iter().map(Result::unwrap_or_default).collect())
             .collect();
         let nodes: Vec<NodeEnum> = parsed.iter().flatten().flatten().cloned().collect();
         let mut state = cx::State::default();
@@ -249,7 +241,7 @@ fn record(node: &NodeEnum, pending: &mut Pending) {
     if let Some((table, cmds)) = ast::alter_table(node) {
         for (kind, cmd) in cmds {
             if kind == AlterTableType::AtAddColumn {
-                if let Some(col) = ast::added_column(cmd) {
+                if let Some(col) = ast::column_def(cmd) {
                     let filled = ast::column_constraints(col)
                         .any(|c| matches!(ast::contype(c), ConstrType::ConstrDefault | ConstrType::ConstrIdentity | ConstrType::ConstrGenerated))
                         || col.type_name.as_ref().is_some_and(|t| ast::serial(&ast::type_name(t).0));
@@ -479,7 +471,7 @@ fn alter(node: &NodeEnum, pending: &Pending, live: &Live, add: &mut Add<'_>) {
                 add(Family::Fails, what, rows(t, &condition, ("holds", "hold"), format!("NULL in {col}")));
             }
             AlterTableType::AtAddColumn => {
-                let Some(col) = ast::added_column(cmd) else { continue };
+                let Some(col) = ast::column_def(cmd) else { continue };
                 let kinds: Vec<ConstrType> = ast::column_constraints(col).map(ast::contype).collect();
                 let filled = kinds.iter().any(|k| matches!(k, ConstrType::ConstrDefault | ConstrType::ConstrIdentity | ConstrType::ConstrGenerated))
                     || col.type_name.as_ref().is_some_and(|ty| ast::serial(&ast::type_name(ty).0));
@@ -492,7 +484,7 @@ fn alter(node: &NodeEnum, pending: &Pending, live: &Live, add: &mut Add<'_>) {
                 }
             }
             AlterTableType::AtAlterColumnType => {
-                let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_ref().and_then(|d| d.node.as_ref()) else { continue };
+                let Some(def) = ast::column_def(cmd) else { continue };
                 retype(&table, t, &cmd.name, def, &skip, pending, add);
             }
             AlterTableType::AtDropColumn => {

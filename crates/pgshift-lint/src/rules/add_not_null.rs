@@ -36,7 +36,7 @@ impl Rule for AddNotNull {
                     ast::column(&table, &cmd.name)
                 ))),
                 AlterTableType::AtAddColumn => {
-                    let Some(col) = ast::added_column(cmd) else { continue };
+                    let Some(col) = ast::column_def(cmd) else { continue };
                     let kinds: Vec<ConstrType> = ast::column_constraints(col).map(ast::contype).collect();
                     let filled = kinds.iter().any(|k| matches!(k, ConstrType::ConstrDefault | ConstrType::ConstrIdentity | ConstrType::ConstrGenerated))
                         || col.type_name.as_ref().is_some_and(|t| ast::serial(&ast::type_name(t).0));

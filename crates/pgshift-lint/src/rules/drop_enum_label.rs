@@ -2,7 +2,6 @@
 //! is replaced by a new one without it, pgshift's `…__pgshift_new` swap or the same by hand).
 
 use pg_query::protobuf::AlterTableType;
-use pg_query::NodeEnum;
 
 use super::meta;
 use crate::{ast, Cx, Hit, Meta, Rule};
@@ -28,7 +27,7 @@ impl Rule for DropEnumLabel {
         let swapped: Vec<_> = cx.state.created.iter().filter(|t| t.name.ends_with("__pgshift_new")).collect();
         cmds.into_iter()
             .filter_map(|cmd| {
-                let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_ref().and_then(|d| d.node.as_ref()) else { return None };
+                let def = ast::column_def(cmd)?;
                 let (name, _) = ast::type_name(def.type_name.as_ref()?);
                 let replaced = swapped.iter().find(|t| t.name == name)?;
                 let old = replaced.name.trim_end_matches("__pgshift_new");

@@ -2,7 +2,6 @@
 //! `numeric(p, s)`, `smallint`, `integer`, `real`), which may reject or round existing values.
 
 use pg_query::protobuf::AlterTableType;
-use pg_query::NodeEnum;
 
 use super::meta;
 use crate::{ast, Cx, Hit, Meta, Rule};
@@ -26,7 +25,7 @@ impl Rule for NarrowingType {
         let Some((table, cmds)) = cx.existing_table_commands(AlterTableType::AtAlterColumnType) else { return Vec::new() };
         cmds.into_iter()
             .filter_map(|cmd| {
-                let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_ref().and_then(|d| d.node.as_ref()) else { return None };
+                let def = ast::column_def(cmd)?;
                 let (name, mods) = ast::type_name(def.type_name.as_ref()?);
                 let bounded = match name.as_str() {
                     "varchar" | "bpchar" | "char" | "character varying" | "numeric" | "decimal" => !mods.is_empty(),

@@ -63,7 +63,7 @@ fn alter_table(cx: &Cx<'_>) -> Vec<Hit> {
             AlterTableType::AtSetTableSpace => "SET TABLESPACE",
             AlterTableType::AtSetAccessMethod => "SET ACCESS METHOD",
             AlterTableType::AtAlterColumnType => {
-                if let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_ref().and_then(|d| d.node.as_ref()) {
+                if let Some(def) = ast::column_def(cmd) {
                     let to = def.type_name.as_ref().map(ast::shown_type).unwrap_or_default();
                     hits.push(
                         Hit::new(format!(
@@ -76,7 +76,7 @@ fn alter_table(cx: &Cx<'_>) -> Vec<Hit> {
                 continue;
             }
             AlterTableType::AtAddColumn => {
-                if let Some(col) = ast::added_column(cmd) {
+                if let Some(col) = ast::column_def(cmd) {
                     hits.extend(added_column(&table, col));
                 }
                 continue;

@@ -2,7 +2,6 @@
 //! goes through the expression, which can fail on some of them.
 
 use pg_query::protobuf::AlterTableType;
-use pg_query::NodeEnum;
 
 use super::meta;
 use crate::{ast, Cx, Hit, Meta, Rule};
@@ -26,7 +25,7 @@ impl Rule for TypeChangeWithCast {
         let Some((table, cmds)) = cx.existing_table_commands(AlterTableType::AtAlterColumnType) else { return Vec::new() };
         cmds.into_iter()
             .filter_map(|cmd| {
-                let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_ref().and_then(|d| d.node.as_ref()) else { return None };
+                let def = ast::column_def(cmd)?;
                 def.raw_default.as_ref()?;
                 let to = def.type_name.as_ref().map(ast::shown_type).unwrap_or_default();
                 Some(
