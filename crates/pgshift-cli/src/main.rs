@@ -11,6 +11,7 @@ mod commands;
 mod config;
 mod connect;
 mod error;
+mod progress;
 mod project;
 mod source;
 

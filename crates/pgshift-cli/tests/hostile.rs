@@ -74,7 +74,7 @@ async fn a_table_named_like_a_statement_stays_a_name() {
 
     // Drop it: the destructive hazard names it in a comment.
     std::fs::write(d.join("schema/app.sql"), ACCOUNTS).unwrap();
-    let (stdout, stderr) = ok(&pgshift(d, &["new", "drop evil"]));
+    let (stdout, stderr) = ok(&pgshift(d, &["new", "drop evil", "--allow-destructive"]));
     let second = migration(d, &stdout);
     assert!(second.contains("-- hazard (destructive): table public.\"evil\\nDELETE FROM accounts; --\" is dropped"), "{second}");
     assert!(!stderr.contains("\nDELETE"), "{stderr}");
@@ -209,7 +209,7 @@ async fn round_trip(n: Names) {
     assert_eq!(kept.len(), 3);
 
     std::fs::write(d.join("schema/app.sql"), schema_v2(&n)).unwrap();
-    let (stdout, _) = ok(&pgshift(d, &["new", "second"]));
+    let (stdout, _) = ok(&pgshift(d, &["new", "second", "--allow-destructive"]));
     let second = migration(d, &stdout);
     for part in ["-- up: no transaction\n", "-- check (must return 0): ", "-- hazard (destructive): table "] {
         assert!(second.contains(part), "{part:?} missing in:\n{second}");

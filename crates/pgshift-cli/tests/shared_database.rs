@@ -350,7 +350,7 @@ async fn a_whole_session_in_a_shared_database_never_touches_or_names_the_foreign
     s.run(&["check", "--no-database"], 1).await;
     let diff = s.run(&["diff", "--from", &url, "--to", "schema"], 0).await;
     assert!(diff.contains("DROP TABLE public.old_cache"), "{diff}");
-    let file = s.run(&["new", "v2"], 0).await;
+    let file = s.run(&["new", "v2", "--allow-destructive"], 0).await;
     let second = std::fs::read_to_string(p.join(file.trim())).unwrap();
     assert!(second.contains("ADD VALUE IF NOT EXISTS 'trialing' BEFORE 'active'") && second.contains("DROP TABLE public.old_cache"), "{second}");
     s.run(&["upgrade"], 0).await;
@@ -407,7 +407,7 @@ async fn adopting_a_shared_database_takes_only_our_objects() {
     assert!(baseline.contains("CREATE TABLE public.plan") && baseline.contains("CREATE TABLE public.usage_event"), "{baseline}");
     assert!(!baseline.contains("old_cache"), "{baseline}");
     s.run(&["check", "--no-database"], 1).await;
-    s.run(&["new", "to v2"], 0).await;
+    s.run(&["new", "to v2", "--allow-destructive"], 0).await;
     s.run(&["upgrade"], 0).await;
     s.run(&["check"], 0).await;
     assert_eq!(count(&s.db.client, "SELECT count(*) FROM plan").await, 1);
@@ -501,7 +501,7 @@ async fn adopting_an_alembic_database_of_linked_tables_then_removing_linked_mode
         .collect::<Vec<_>>()
         .join("\n");
     std::fs::write(p.join("schema/app.sql"), schema).unwrap();
-    let file = s.run(&["new", "remove legacy models"], 0).await;
+    let file = s.run(&["new", "remove legacy models", "--allow-destructive"], 0).await;
     let migration = std::fs::read_to_string(p.join(file.trim())).unwrap();
     assert!(migration.contains("DROP TABLE public.credittransaction") && migration.contains("DROP TABLE public.voice"), "{migration}");
     let kept_rows = our_rows(&s.db.client, &kept).await;
@@ -509,9 +509,10 @@ async fn adopting_an_alembic_database_of_linked_tables_then_removing_linked_mode
     s.run(&["check"], 0).await;
     assert_eq!(our_rows(&s.db.client, &kept).await, kept_rows, "every row of a kept table survives");
     s.run(&["downgrade", "-1"], 0).await;
-    // The drops are pending again: check lints them (destructive, not acknowledged: exit 1).
-    let pending = s.run(&["check"], 1).await;
-    assert!(pending.contains("database matches its revision") && pending.contains("[drop-table] drops table public.voice"), "{pending}");
+    // The drops are pending again: check lints them, and they carry the consent `new` recorded.
+    let pending = s.run(&["check"], 0).await;
+    assert!(pending.contains("database matches its revision") && !pending.contains("[drop-table]"), "{pending}");
+    assert!(migration.contains("-- pgshift: approved destructive: drops table public.voice with all its rows\n"), "{migration}");
     assert_eq!(our_rows(&s.db.client, &kept).await, kept_rows);
     assert_eq!(count(&s.db.client, "SELECT count(*) FROM pg_class WHERE relname IN ('voice', 'audio', 'a_export')").await, 3);
     s.run(&["upgrade"], 0).await;

@@ -49,7 +49,7 @@ pub async fn at_head(client: &Client, dir: &Path, options: &ApplyOptions) -> Res
 /// when something may be pending) parse, build the graph and run the full engine.
 pub async fn upgrade_dir(client: &Client, dir: &Path, options: &ApplyOptions) -> Result<ApplyReport, ApplyError> {
     if at_head(client, dir, options).await? {
-        return Ok(ApplyReport { action: "up", revisions: Vec::new() });
+        return Ok(ApplyReport { action: "up", revisions: Vec::new(), notes: Vec::new() });
     }
     let graph = RevisionGraph::build(load_dir(dir)?)?;
     upgrade(client, &graph, None, options).await

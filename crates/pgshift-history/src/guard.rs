@@ -88,7 +88,8 @@ impl Owned {
                     || self.names.contains(name)
                     || self.names.contains(&Name { schema: None, name: name.name.clone() })
             }
-            None => self.names.iter().any(|n| n.name == name.name),
+            // An unqualified name is found through the search path, `public` by default.
+            None => self.names.iter().any(|n| n.name == name.name) || self.schemas.contains("public"),
         }
     }
 
@@ -117,15 +118,23 @@ pub struct Trespass {
 }
 
 /// The first statement of `file`'s `direction` sections that alters, drops, truncates or
-/// writes an object `owned` does not hold, whatever its kind (see [`targets`]; generated
-/// files only).
+/// writes an object `owned` does not hold, whatever its kind (see [`targets`]). In a generated
+/// file nothing excuses it; in a hand-written one, the acknowledgement above the statement
+/// (`-- pgshift: allow foreign "Name" reason` for that object, or `allow foreign-object
+/// reason` for all of the statement's; see [`crate::ack`]).
 pub fn check(file: &MigrationFile, direction: Direction, owned: &Owned) -> Option<Trespass> {
-    if !file.generated {
-        return None;
-    }
     for section in file.sections(direction) {
         for statement in &section.statements {
-            if let Some(object) = targets(&statement.sql).into_iter().find(|t| !owned.owns_target(t)) {
+            let mut foreign = targets(&statement.sql).into_iter().filter(|t| !owned.owns_target(t)).peekable();
+            if foreign.peek().is_none() {
+                continue;
+            }
+            let markers = if file.generated { Vec::new() } else { crate::ack::above(file, statement) };
+            let acknowledged = |t: &Target| match t {
+                Target::Object(name) => crate::ack::allows_foreign(&markers, Some(name)),
+                _ => crate::ack::allows_foreign(&markers, None),
+            };
+            if let Some(object) = foreign.find(|t| !acknowledged(t)) {
                 return Some(Trespass { object, statement: statement.clone() });
             }
         }

@@ -17,6 +17,7 @@
 //! Entry points: [`load_dir`] → [`RevisionGraph::build`] → [`RevisionGraph::plan_upgrade`];
 //! [`Draft::render`] for a new revision.
 
+pub mod ack;
 pub mod apply;
 pub mod checksum;
 pub mod error;

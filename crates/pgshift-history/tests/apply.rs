@@ -93,7 +93,7 @@ async fn upgrade_downgrade_upgrade_gives_the_same_schema_and_keeps_rows() {
     three(dir.path());
     let g = graph(dir.path());
     let t = TestDb::new().await;
-    let o = ApplyOptions::default();
+    let o = public();
 
     let report = upgrade(&t.client, &g, None, &o).await.unwrap();
     assert_eq!(report.revisions, vec![id(A), id(B), id(C)]);
@@ -139,7 +139,7 @@ async fn a_failing_statement_rolls_back_its_revision_and_names_file_line_column(
     );
     let g = graph(dir.path());
     let t = TestDb::new().await;
-    let err = upgrade(&t.client, &g, None, &ApplyOptions::default()).await.unwrap_err();
+    let err = upgrade(&t.client, &g, None, &public()).await.unwrap_err();
     let ApplyError::Statement { revision, path, line, column, message, code, applied, statement, .. } = &err else {
         panic!("{err}")
     };
@@ -178,7 +178,7 @@ async fn a_no_transaction_section_resumes_at_the_failed_statement() {
     );
     let g = graph(dir.path());
     let t = TestDb::new().await;
-    let o = ApplyOptions::default();
+    let o = public();
     let err = upgrade(&t.client, &g, None, &o).await.unwrap_err();
     assert!(matches!(&err, ApplyError::Statement { line: 10, column: 13, .. }), "{err}");
     assert_eq!(
@@ -206,7 +206,7 @@ async fn a_failure_in_the_middle_of_a_batched_upgrade_keeps_what_committed_and_n
     write(dir.path(), "3.sql", &rev(C, B, "-- up\nCREATE TABLE three (id int);\n"));
     let g = graph(dir.path());
     let t = TestDb::new().await;
-    let o = ApplyOptions::default();
+    let o = public();
     let err = upgrade(&t.client, &g, None, &o).await.unwrap_err();
     match &err {
         ApplyError::Statement { revision, line, applied, .. } => {
@@ -242,7 +242,7 @@ async fn a_no_transaction_down_section_resumes_at_the_failed_statement() {
     );
     let g = graph(dir.path());
     let t = TestDb::new().await;
-    let o = ApplyOptions::default();
+    let o = public();
     upgrade(&t.client, &g, None, &o).await.unwrap();
     let err = downgrade(&t.client, &g, &DowngradeTarget::Base, &o).await.unwrap_err();
     assert!(matches!(&err, ApplyError::Statement { line: 12, .. }), "{err}");
@@ -262,7 +262,7 @@ async fn an_edited_applied_migration_is_refused_until_accepted() {
     let dir = tempfile::tempdir().unwrap();
     three(dir.path());
     let t = TestDb::new().await;
-    let o = ApplyOptions::default();
+    let o = public();
     upgrade(&t.client, &graph(dir.path()), None, &o).await.unwrap();
 
     // A comment and spacing only: harmless, accepted silently, and recorded.
@@ -300,7 +300,7 @@ async fn stamp_downgrade_without_down_and_unknown_applied() {
     write(dir.path(), "2.sql", &rev(B, A, "-- up\nCREATE TABLE two (id int);\n-- down\nDROP TABLE two;\n"));
     let g = graph(dir.path());
     let t = TestDb::new().await;
-    let o = ApplyOptions::default();
+    let o = public();
 
     let report = stamp(&t.client, &g, B, &o).await.unwrap();
     assert_eq!(report.revisions, vec![id(A), id(B)]);
@@ -335,7 +335,7 @@ async fn the_lock_is_waited_for_then_reported_with_the_holder() {
     let key = pgshift_history::Ledger::new("public").lock_key();
     holder.query_one("SELECT pg_advisory_lock($1)", &[&key]).await.unwrap();
     let pid: i32 = holder.query_one("SELECT pg_backend_pid()", &[]).await.unwrap().get(0);
-    let o = ApplyOptions { lock_wait: Duration::from_millis(300), ..ApplyOptions::default() };
+    let o = ApplyOptions { lock_wait: Duration::from_millis(300), ..public() };
     let err = upgrade(&t.client, &g, None, &o).await.unwrap_err();
     assert!(matches!(err, ApplyError::LockTimeout { holder: Some(p), .. } if p == pid), "{err}");
     assert!(err.to_string().contains(&pid.to_string()), "{err}");
@@ -349,7 +349,7 @@ async fn the_fast_path_sees_head_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     three(dir.path());
     let t = TestDb::new().await;
-    let o = ApplyOptions::default();
+    let o = public();
     assert!(!at_head(&t.client, dir.path(), &o).await.unwrap(), "no ledger yet");
     let report = pgshift_history::upgrade_dir(&t.client, dir.path(), &o).await.unwrap();
     assert_eq!(report.revisions.len(), 3);
@@ -375,7 +375,7 @@ async fn the_offline_script_gives_the_same_catalog_and_ledger() {
     );
     let g = graph(dir.path());
     let by_engine = TestDb::new().await;
-    upgrade(&by_engine.client, &g, None, &ApplyOptions::default()).await.unwrap();
+    upgrade(&by_engine.client, &g, None, &public()).await.unwrap();
 
     let script = upgrade_script(&g, &BTreeSet::new(), None, &ScriptOptions::default()).unwrap();
     let file = dir.path().join("upgrade.sql.out");
@@ -406,7 +406,7 @@ async fn lock_not_available_is_retried_with_backoff() {
     holder.batch_execute("BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE").await.unwrap();
 
     // Without retries the lock timeout is the error.
-    let o = ApplyOptions { lock_timeout: "50ms".to_owned(), lock_retries: 0, ..ApplyOptions::default() };
+    let o = ApplyOptions { lock_timeout: "50ms".to_owned(), lock_retries: 0, ..public() };
     let err = upgrade(&t.client, &g, None, &o).await.unwrap_err();
     assert!(matches!(&err, ApplyError::Statement { code, .. } if code == "55P03"), "{err}");
 
@@ -415,7 +415,7 @@ async fn lock_not_available_is_retried_with_backoff() {
         tokio::time::sleep(Duration::from_millis(400)).await;
         holder.batch_execute("COMMIT").await.unwrap();
     });
-    let o = ApplyOptions { lock_timeout: "50ms".to_owned(), lock_retries: 8, ..ApplyOptions::default() };
+    let o = ApplyOptions { lock_timeout: "50ms".to_owned(), lock_retries: 8, ..public() };
     upgrade(&t.client, &g, None, &o).await.unwrap();
     release.await.unwrap();
     assert_eq!(count(&t.client, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'busy'::regclass AND attname = 'x'").await, 1);
@@ -438,7 +438,7 @@ async fn no_transaction_down_sections_and_prefix_targets() {
     );
     let g = graph(dir.path());
     let t = TestDb::new().await;
-    let o = ApplyOptions::default();
+    let o = public();
     assert_eq!(upgrade(&t.client, &g, Some("aaaa"), &o).await.unwrap().revisions, vec![id(A)]);
     assert_eq!(upgrade(&t.client, &g, Some("head"), &o).await.unwrap().revisions, vec![id(B)]);
     assert_eq!(count(&t.client, "SELECT count(*) FROM pg_class WHERE relname = 'one_idx'").await, 1);
@@ -447,4 +447,11 @@ async fn no_transaction_down_sections_and_prefix_targets() {
     assert_eq!(count(&t.client, "SELECT count(*) FROM pg_class WHERE relname = 'one_idx'").await, 0);
     assert_eq!(status(&t.client, &g, &o).await.unwrap().pending, vec![id(B)]);
     t.finish().await;
+}
+
+/// The engine's defaults, with `public` owned whole: these tests' fixtures create tables
+/// outside the migrations (on the test database directly), and the statements under test
+/// work on them; the ownership guard has tests of its own.
+fn public() -> ApplyOptions {
+    ApplyOptions { own_schemas: vec!["public".to_owned()], ..ApplyOptions::default() }
 }

@@ -114,12 +114,15 @@ pub struct Hit {
     /// `NOT NULL` column without a default fails on any row, an error where `SET NOT NULL`
     /// is a warning). A severity configured for the rule still wins.
     pub severity: Option<Severity>,
+    /// The foreign object the hit is about, which `-- pgshift: allow foreign "Name" reason`
+    /// acknowledges.
+    pub subject: Option<pgshift_history::guard::Name>,
 }
 
 impl Hit {
     /// A hit at the statement's start with `detail`.
     pub fn new(detail: impl Into<String>) -> Hit {
-        Hit { detail: Some(detail.into()), offset: None, severity: None }
+        Hit { detail: Some(detail.into()), offset: None, severity: None, subject: None }
     }
 
     /// The same hit at byte `offset` of the statement (a parse-tree `location`; negative
@@ -269,10 +272,10 @@ pub fn lint(file: &MigrationFile, settings: &Settings, owned: Option<&pgshift_hi
                     let cx = Cx { node, sql: &statement.sql, section, file, settings, owned, state: &state, nodes: &nodes, index };
                     for rule in rules::ALL {
                         let meta = rule.meta();
-                        if settings.severity(meta) == Severity::Off || allowed.allows(statement.line, meta.id) {
+                        if settings.severity(meta) == Severity::Off || allowed.allows(statement.line, meta) {
                             continue;
                         }
-                        for hit in rule.check(&cx) {
+                        for hit in rule.check(&cx).into_iter().filter(|h| !allowed.allows_hit(statement.line, meta, h)) {
                             let (line, column) = match hit.offset {
                                 Some(byte) => statement.position(statement.sql.get(..byte).map_or(0, |s| s.chars().count())),
                                 None => (statement.line, statement.column),
@@ -336,6 +339,30 @@ pub fn lint_plain(path: &std::path::Path, text: &str, settings: &Settings, owned
         f.line = f.line.saturating_sub(PLAIN_HEADER.1).max(1);
     }
     findings
+}
+
+/// The destructive statements of `file` that may not run without consent (issue 16): in a
+/// generated file, every statement a rule of the destructive family reports that carries no
+/// `-- pgshift: approved destructive:` line (or `allow RULE` for its rule). Hand-written files
+/// are the reviewer's (their data migrations may delete what they mean to). The rules run at
+/// their default severities: `pgshift.toml` may quieten a rule in `lint`, but consent is given
+/// per statement. What `pgshift new` asks about, and what `upgrade` refuses.
+pub fn unapproved(file: &MigrationFile) -> Vec<Finding> {
+    if !file.generated {
+        return Vec::new();
+    }
+    lint(file, &Settings::default(), None)
+        .into_iter()
+        .filter(|f| rules::find(f.rule).is_some_and(|r| r.meta().category == Category::Destructive))
+        .collect()
+}
+
+/// [`unapproved`] as the apply engine's consent check (`ApplyOptions::consent`): each
+/// statement's line and what it does.
+pub fn consent(file: &MigrationFile) -> Vec<(usize, String)> {
+    let mut out: Vec<(usize, String)> = unapproved(file).into_iter().map(|f| (f.line, f.message)).collect();
+    out.dedup();
+    out
 }
 
 /// Whether any finding is an error.

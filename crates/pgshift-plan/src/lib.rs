@@ -8,11 +8,13 @@
 //! created constraint and index keeps the explicit name the target database gave it. On
 //! request ([`PlanOptions::idempotent`]), the idempotent form of every step (`IF NOT EXISTS`,
 //! `IF EXISTS`, `OR REPLACE`, or a `DO` block guarded by the one existence query per kind in
-//! `idempotent.rs`), as `adopt`'s bridge needs it.
+//! `idempotent.rs`), as `adopt`'s bridge needs it; or the online forms
+//! ([`PlanOptions::online`], `online.rs`) that keep a live table serving while it changes.
 //!
 //! Must not: do I/O or reorder changes (the diff's order is the plan's order).
 
 mod idempotent;
+pub mod online;
 mod proof;
 mod sql;
 
@@ -37,6 +39,11 @@ pub struct PlanOptions {
     /// catalog query ([`exists_query`]). Decided by the change, the object's kind and the table
     /// action, never by reading the SQL.
     pub idempotent: bool,
+    /// The online forms for tables that already hold rows (`online = true`, `new --online`;
+    /// see [`online`]): indexes built and dropped `CONCURRENTLY`, constraints added `NOT
+    /// VALID` then validated in a step of their own, `SET NOT NULL` through a validated check,
+    /// backfills in committed batches. Ignored by an idempotent plan.
+    pub online: bool,
 }
 
 /// One SQL statement of a plan.

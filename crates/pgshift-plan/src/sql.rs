@@ -10,6 +10,7 @@ use pgshift_catalog::*;
 use pgshift_diff::{Change, ChangeKind, Diff, EnumColumn, TableAction};
 
 use crate::idempotent::{column_query, exists_query, guarded, label_query, partition_query, unless_exists};
+use crate::online::{self, Part};
 use crate::{proof, PlanOptions, Step};
 
 /// New NOT NULL columns without default, identity or generation that have no backfill.
@@ -201,7 +202,15 @@ impl<'a> Context<'a> {
             hazards: Vec::new(),
             proof: None,
         };
+        let part = |p: Part| Step { proof: p.proof, transactional: p.transactional, ..step(p.sql) };
         let mut steps: Vec<Step> = match &change.kind {
+            ChangeKind::Create if self.online_create(object).is_some() => {
+                self.online_create(object).unwrap_or_default().into_iter().map(part).collect()
+            }
+            ChangeKind::Drop if self.online_table(object).is_some() && matches!(object, ObjectRef::Index { .. }) => {
+                let ObjectRef::Index { name } = object else { return Vec::new() };
+                vec![Step { transactional: false, ..step(online::drop_index(name)) }]
+            }
             ChangeKind::Create => {
                 let mut steps: Vec<Step> = self.create.get(object).cloned().unwrap_or_default().into_iter().map(step).collect();
                 if let (ObjectRef::Constraint { table, name }, Some(first)) = (object, steps.first_mut()) {
@@ -228,7 +237,13 @@ impl<'a> Context<'a> {
             }
             ChangeKind::AlterTable { actions } => {
                 let ObjectRef::Table { name } = object else { return Vec::new() };
-                actions.iter().flat_map(|a| self.table_action(name, a)).map(|(sql, proof)| Step { proof, ..step(sql) }).collect()
+                actions
+                    .iter()
+                    .flat_map(|a| match self.online_action(name, a) {
+                        Some(parts) => parts.into_iter().map(part).collect::<Vec<_>>(),
+                        None => self.table_action(name, a).into_iter().map(|(sql, proof)| Step { proof, ..step(sql) }).collect(),
+                    })
+                    .collect()
             }
             ChangeKind::AlterSequence { to } => {
                 sequence_alter(self.source, to).into_iter().map(|(sql, proof)| Step { proof, ..step(sql) }).collect()
@@ -473,6 +488,60 @@ impl<'a> Context<'a> {
 }
 
 impl Context<'_> {
+    /// The table of an index or constraint `object` (or the table itself), when the plan is
+    /// online and that table takes the online forms ([`online::applies`]) in both catalogs.
+    fn online_table<'o>(&'o self, object: &'o ObjectRef) -> Option<&'o QualName> {
+        if !self.options.online || self.render.idempotent {
+            return None;
+        }
+        let table = match object {
+            ObjectRef::Table { name } => name,
+            ObjectRef::Constraint { table, .. } => table,
+            ObjectRef::Index { name } => &self.source.indexes.get(name).or_else(|| self.target.indexes.get(name))?.table,
+            _ => return None,
+        };
+        (online::applies(self.source, table) && online::applies(self.target, table)).then_some(table)
+    }
+
+    /// The online form of a created index or constraint on a table with rows.
+    fn online_create(&self, object: &ObjectRef) -> Option<Vec<Part>> {
+        let table = self.online_table(object)?;
+        let sql = self.create.get(object)?;
+        let (first, rest) = sql.split_first()?;
+        let mut parts = match object {
+            ObjectRef::Index { .. } => {
+                vec![Part { sql: online::create_index(first)?, proof: None, transactional: false }]
+            }
+            ObjectRef::Constraint { name, .. } => {
+                let c = self.target.tables.get(table)?.constraints.get(name)?;
+                online::add_constraint(table, c, proof::constraint(table, c))?
+            }
+            _ => return None,
+        };
+        // Comments on it, in a transaction after it.
+        parts.extend(rest.iter().map(|s| Part { sql: s.clone(), proof: None, transactional: true }));
+        Some(parts)
+    }
+
+    /// The online form of a table action on a table with rows.
+    fn online_action(&self, table: &QualName, action: &TableAction) -> Option<Vec<Part>> {
+        self.online_table(&ObjectRef::Table { name: table.clone() })?;
+        let backfill = |column: &str| self.options.backfills.get(&(table.clone(), column.to_owned())).map(String::as_str);
+        match action {
+            TableAction::AddCheck { constraint } => online::add_constraint(table, constraint, proof::constraint(table, constraint)),
+            TableAction::SetNotNull { column, not_null: true } => {
+                Some(online::set_not_null(self.source, table, column, backfill(column), proof::not_null(table, column)))
+            }
+            TableAction::AddColumn { column } if needs_backfill(column) => {
+                let expr = backfill(&column.name)?;
+                let nullable = Column { not_null: false, ..(**column).clone() };
+                let add = format!("ALTER TABLE {} ADD COLUMN {}", table.sql(), column_sql(&nullable));
+                Some(online::add_not_null_column(self.source, table, add, column, expr, proof::not_null(table, &column.name)))
+            }
+            _ => None,
+        }
+    }
+
     /// `IF EXISTS ` in an idempotent plan.
     fn if_exists(&self) -> &'static str {
         if self.render.idempotent { "IF EXISTS " } else { "" }

@@ -234,6 +234,14 @@ pub trait Answers {
     /// The SQL expression that fills `table.column` in existing rows; `None` refuses, and the
     /// autogenerate fails naming the `--backfill` to pass.
     fn backfill(&mut self, table: &QualName, column: &str) -> Option<String>;
+    /// Whether the destructive statements `what` (one line each, e.g. `drops table
+    /// public.plan with all its rows`) may be written: `Some(true)` yes (the file records the
+    /// consent above each), `Some(false)` no, `None` not asked. Anything but yes writes
+    /// nothing, unless the request already allows them (`--allow-destructive`).
+    fn destructive(&mut self, what: &[String]) -> Option<bool> {
+        let _ = what;
+        None
+    }
 }
 
 /// Answers known up front: the renames, confirmed drops and backfills of the [`Request`] are
@@ -264,6 +272,9 @@ pub struct Request {
     /// Rename candidates confirmed as a drop and an add (`--no-rename OLD`, OLD written as in
     /// the candidate's `--rename OLD=NEW`).
     pub no_renames: Vec<String>,
+    /// Destructive statements are consented to up front (`--allow-destructive`): nothing is
+    /// asked, and the file records the consent above each.
+    pub allow_destructive: bool,
 }
 
 /// The OLD of a candidate's `--rename OLD=NEW` flag (the first `=` outside quotes).
@@ -317,7 +328,7 @@ pub struct Written {
 /// and down, verify the draft on a scratch database, write it. Nothing is written unless the
 /// draft replays to exactly the desired schema (and back).
 pub async fn run(ws: &Workspace, prepared: &Prepared, request: Request, answers: &mut dyn Answers) -> Result<Outcome, ProjectError> {
-    let Request { message, diff: mut diff_options, plan: mut plan_options, no_renames } = request;
+    let Request { message, diff: mut diff_options, plan: mut plan_options, no_renames, allow_destructive } = request;
     for r in &diff_options.renames {
         r.check(&prepared.history.catalog, &prepared.desired).map_err(|e| {
             ProjectError::Refused(format!(
@@ -400,7 +411,8 @@ pub async fn run(ws: &Workspace, prepared: &Prepared, request: Request, answers:
         Ok(plan) => (Some(plan), Vec::new()),
         Err(PlanError::MissingBackfill { columns }) => (None, columns),
     };
-    let draft = draft(prepared.parent.as_ref(), &message, &up, down.as_ref());
+    let mut draft = draft(prepared.parent.as_ref(), &message, &up, down.as_ref());
+    approve(ws.project(), &mut draft, allow_destructive, &no_renames, answers)?;
     verify(ws, prepared, &draft, diff_options.with_privileges).await?;
     let path = write(ws, &draft)?;
     let findings = lint_written(ws, &path)?;
@@ -422,6 +434,59 @@ pub async fn run(ws: &Workspace, prepared: &Prepared, request: Request, answers:
         no_down,
         findings,
     }))
+}
+
+/// Consent for the draft's destructive statements (what the destructive lint rules report in
+/// its up sections, exactly what `upgrade` refuses without consent): given by
+/// `allow_destructive`, by a `--no-rename OLD` for the statements that drop OLD (the drop was
+/// confirmed as such), or by `answers`; recorded above each statement as `-- pgshift: approved
+/// destructive: what`. Refused (nothing written) otherwise.
+fn approve(
+    project: &Project,
+    draft: &mut Draft,
+    allow_destructive: bool,
+    confirmed_drops: &[String],
+    answers: &mut dyn Answers,
+) -> Result<(), ProjectError> {
+    let path = project.migrations_dir.join(draft.file_name());
+    let file = MigrationFile::parse(&path, &draft.render())?;
+    let findings = pgshift_lint::unapproved(&file);
+    if findings.is_empty() {
+        return Ok(());
+    }
+    // A finding names its object between spaces ("drops column public.a.b with its data").
+    let confirmed = |message: &str| confirmed_drops.iter().any(|old| message.contains(&format!(" {old} ")));
+    let what: Vec<String> = findings.iter().filter(|f| !confirmed(&f.message)).map(|f| f.message.clone()).collect();
+    let consent = allow_destructive || what.is_empty() || answers.destructive(&what) == Some(true);
+    if !consent {
+        let list: String = what.iter().map(|w| format!("\n  {}", pgshift_catalog::quote::comment_text(w))).collect();
+        return Err(ProjectError::Refused(format!(
+            "this migration loses data, and nothing was written:{list}\nrun `pgshift new` on a terminal to confirm, or pass --allow-destructive \
+             (the file records the consent above each statement, and `upgrade` refuses such statements without it)"
+        )));
+    }
+    // The file's sections are the draft's, one for one, statement for statement.
+    let mut at: Vec<(usize, usize, String)> = Vec::new();
+    for f in &findings {
+        'sections: for (si, section) in file.sections.iter().enumerate() {
+            for (k, st) in section.statements.iter().enumerate() {
+                let last = st.line + st.sql.lines().count().saturating_sub(1);
+                if (st.line..=last).contains(&f.line) {
+                    at.push((si, k, f.message.clone()));
+                    break 'sections;
+                }
+            }
+        }
+    }
+    for (si, k, what) in at {
+        if let Some(statement) = draft.sections.get_mut(si).and_then(|s| s.statements.get_mut(k)) {
+            let line = pgshift_lint::allow::approval(&what);
+            if !statement.contains(line.trim_end()) {
+                statement.insert_str(0, &line);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The findings of the file just written, with the ownership of the history it joined.

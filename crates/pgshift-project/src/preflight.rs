@@ -161,6 +161,7 @@ pub async fn run(project: &Project, client: &Client, target: Option<&str>, optio
         ledger_schema: project.ledger_schema.clone(),
         own_schemas: project.own_schemas.clone(),
         ignore: project.filter.exclude.iter().map(|p| p.as_str().to_owned()).collect(),
+        consent: Some(pgshift_history::apply::Consent(pgshift_lint::consent)),
         ..ApplyOptions::default()
     };
     let pending = pgshift_history::apply::pending(client, &graph, target, &apply)

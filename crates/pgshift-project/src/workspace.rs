@@ -75,7 +75,7 @@ impl Workspace {
 
     /// Engine options for replays on scratch databases.
     pub fn scratch_apply_options() -> ApplyOptions {
-        ApplyOptions { ledger_schema: SCRATCH_LEDGER_SCHEMA.to_owned(), ..ApplyOptions::default() }
+        ApplyOptions { ledger_schema: SCRATCH_LEDGER_SCHEMA.to_owned(), guard_hand_written: false, ..ApplyOptions::default() }
     }
 
     /// The externals (an empty set when `externals/` does not exist).

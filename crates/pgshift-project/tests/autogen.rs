@@ -18,6 +18,7 @@ use pgshift_scratch::ScratchConfig;
 struct Map {
     renames: Vec<String>,
     backfills: BTreeMap<String, String>,
+    destructive: Option<bool>,
     asked: Vec<String>,
 }
 
@@ -31,6 +32,11 @@ impl Answers for Map {
         let key = format!("{table}.{column}");
         self.asked.push(format!("backfill {key}"));
         self.backfills.get(&key).cloned()
+    }
+
+    fn destructive(&mut self, what: &[String]) -> Option<bool> {
+        self.asked.push(format!("destructive {}", what.join("; ")));
+        self.destructive
     }
 }
 
@@ -152,5 +158,38 @@ async fn a_rename_candidate_is_decided_never_assumed() {
     let Outcome::Written(w) = autogen::run(&ws, &prepared, request, &mut Given).await.unwrap() else { panic!("nothing written") };
     let text = std::fs::read_to_string(&w.path).unwrap();
     assert!(text.contains("DROP COLUMN nickname") && text.contains("ADD COLUMN display_name"), "{text}");
+    // `--no-rename` confirmed the drop: the file records that consent.
+    assert!(text.contains("-- pgshift: approved destructive: drops column public.account.nickname with its data\n"), "{text}");
     assert_eq!(migrations(d), 2);
+}
+
+#[tokio::test]
+async fn destructive_statements_are_written_only_with_consent_recorded_in_the_file() {
+    let dir = project("CREATE TABLE account (id int PRIMARY KEY, nickname text);\nCREATE TABLE legacy (id int);\n");
+    let d = dir.path();
+    assert!(matches!(run(d, "initial", &[], &mut Given).await.unwrap(), Outcome::Written(_)));
+    std::fs::write(d.join("schema/app.sql"), "CREATE TABLE account (id int PRIMARY KEY);\n").unwrap();
+
+    // Not asked (no terminal): refused, naming each statement and the flag.
+    let err = run(d, "drops", &[], &mut Given).await.unwrap_err().to_string();
+    assert!(err.contains("drops table public.legacy with all its rows"), "{err}");
+    assert!(err.contains("drops column public.account.nickname with its data") && err.contains("--allow-destructive"), "{err}");
+    assert_eq!(migrations(d), 1);
+
+    // Asked, and refused: nothing written.
+    let mut no = Map { destructive: Some(false), ..Map::default() };
+    assert!(run(d, "drops", &[], &mut no).await.is_err());
+    assert_eq!(no.asked.len(), 1, "{:?}", no.asked);
+    assert!(no.asked[0].contains("public.legacy") && no.asked[0].contains("public.account.nickname"), "{:?}", no.asked);
+    assert_eq!(migrations(d), 1);
+
+    // Asked, and confirmed: each statement carries its consent, and lint accepts it.
+    let mut yes = Map { destructive: Some(true), ..Map::default() };
+    let Outcome::Written(w) = run(d, "drops", &[], &mut yes).await.unwrap() else { panic!("nothing written") };
+    let text = std::fs::read_to_string(&w.path).unwrap();
+    assert!(text.contains("-- pgshift: approved destructive: drops table public.legacy with all its rows\n"), "{text}");
+    assert!(text.contains("-- pgshift: approved destructive: drops column public.account.nickname with its data\n"), "{text}");
+    assert!(w.findings.iter().all(|f| f.rule != "drop-table" && f.rule != "drop-column"), "{:?}", w.findings);
+    let file = pgshift_history::MigrationFile::read(&w.path).unwrap();
+    assert!(pgshift_lint::unapproved(&file).is_empty());
 }

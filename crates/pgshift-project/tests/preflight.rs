@@ -87,7 +87,10 @@ impl Setup {
     }
 
     fn project(&self) -> Project {
-        Project::at(self.dir.path())
+        // The tables are created on the database directly, as a schema the project owns whole.
+        let mut project = Project::at(self.dir.path());
+        project.own_schemas = vec!["public".to_owned()];
+        project
     }
 
     async fn run(&self) -> Report {

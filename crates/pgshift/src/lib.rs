@@ -191,6 +191,8 @@ impl Migrator {
             ledger_schema: self.ledger_schema.clone().into_owned(),
             lock_wait: self.lock_wait,
             lock_timeout: self.lock_timeout.clone().into_owned(),
+            // A generated revision's destructive statements run only with their recorded consent.
+            consent: Some(pgshift_history::apply::Consent(pgshift_lint::consent)),
             ..ApplyOptions::default()
         }
     }

@@ -147,7 +147,7 @@ async fn the_full_path_needs_no_files_on_disk() {
         pgshift::EmbeddedMigration { name: "nowhere/0001.sql", text: include_str!("migrations/0001_create_account.sql") },
         pgshift::EmbeddedMigration {
             name: "nowhere/0002.sql",
-            text: "-- pgshift revision: a11ce0000002\n-- parents: a11ce0000001\n\n-- up\nSELECT 1;\nALTER TABLE public.missing ADD COLUMN x int;\n",
+            text: "-- pgshift revision: a11ce0000002\n-- parents: a11ce0000001\n\n-- up\nSELECT 1;\nALTER TABLE public.account ADD COLUMN email text;\n",
         },
     ];
     let t = TestDb::new().await;

@@ -26,13 +26,20 @@ pub struct AnswerArgs {
     /// and schemas (off by default: privileges are then left alone).
     #[arg(long)]
     pub with_privileges: bool,
+    /// Plan the online forms for tables that already hold rows (also `online = true` in
+    /// pgshift.toml): indexes built and dropped CONCURRENTLY, constraints added NOT VALID and
+    /// validated in a step of their own, SET NOT NULL through a validated check, backfills in
+    /// committed batches.
+    #[arg(long)]
+    pub online: bool,
 }
 
 impl AnswerArgs {
-    /// Diff and plan options from these flags.
-    pub fn options(&self) -> Result<(DiffOptions, PlanOptions), CliError> {
-        let (mut diff_options, plan_options) = options(&self.rename, &self.backfill)?;
+    /// Diff and plan options from these flags and the configuration.
+    pub fn options(&self, config: &crate::config::Config) -> Result<(DiffOptions, PlanOptions), CliError> {
+        let (mut diff_options, mut plan_options) = options(&self.rename, &self.backfill)?;
         diff_options.with_privileges = self.with_privileges;
+        plan_options.online = self.online || config.online.unwrap_or(false);
         Ok((diff_options, plan_options))
     }
 }
@@ -137,6 +144,15 @@ impl pgshift_project::autogen::Answers for Prompt {
         ))
         .ok()
         .filter(|e| !e.is_empty())
+    }
+
+    /// On a terminal, one question for all of them; otherwise not asked.
+    fn destructive(&mut self, what: &[String]) -> Option<bool> {
+        if !self.interactive {
+            return None;
+        }
+        let list: String = what.iter().map(|w| format!("  {w}\n")).collect();
+        ask_yes(&format!("This migration loses data:\n{list}Write it? (the file records your consent)")).ok()
     }
 }
 

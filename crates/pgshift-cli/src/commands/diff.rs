@@ -43,7 +43,7 @@ pub struct DiffArgs {
 /// Run `pgshift diff`.
 pub async fn run(args: &DiffArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let filter = args.filter.filter(config)?;
-    let (mut diff_options, mut plan_options) = args.answers.options()?;
+    let (mut diff_options, mut plan_options) = args.answers.options(config)?;
     // The two inspections are independent: run them at the same time (two connections).
     let (from, to) = tokio::try_join!(
         source::catalog(&args.from, &filter, args.filter.ownership(config, Live::OwnedRefusingClashes), config),

@@ -78,6 +78,7 @@ pub fn options(config: &Config) -> ApplyOptions {
     }
     o.own_schemas = config.own_schemas.clone();
     o.ignore = config.ignore.clone();
+    o.consent = Some(pgshift_history::apply::Consent(pgshift_lint::consent));
     o
 }
 
@@ -164,9 +165,35 @@ pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<ExitStatus, 
             Err(e) => return Err(super::preflight::check_error(e)),
         }
     }
-    let report = pgshift_history::upgrade(&client, &graph, args.target.as_deref(), &options).await?;
+    let watcher = index_watcher(&args.project, config, &client, &graph).await;
+    let result = pgshift_history::upgrade(&client, &graph, args.target.as_deref(), &options).await;
+    if let Some(w) = watcher {
+        w.stop();
+    }
+    let report = result?;
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
     eprintln!("{}", report.summary());
     Ok(ExitStatus::Clean)
+}
+
+/// On a terminal, when the history builds an index `CONCURRENTLY`: a second connection that
+/// shows the build's progress (best effort: no watcher when it cannot connect).
+async fn index_watcher(
+    project: &ProjectArgs,
+    config: &Config,
+    client: &Client,
+    graph: &RevisionGraph,
+) -> Option<crate::progress::Watcher> {
+    use std::io::IsTerminal;
+    let concurrent = graph.files().any(|f| f.text.to_ascii_uppercase().contains("CONCURRENTLY"));
+    if !concurrent || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pid: i32 = client.query_one("SELECT pg_catalog.pg_backend_pid()", &[]).await.ok()?.get(0);
+    let watcher = project.connect(config).await.ok()?;
+    crate::progress::Watcher::start(watcher, pid)
 }
 
 /// Arguments of `pgshift downgrade`.
@@ -202,6 +229,9 @@ pub async fn downgrade(args: &DowngradeArgs, config: &Config) -> Result<ExitStat
     options.lock_wait = Duration::from_secs(args.lock_wait);
     let client = args.project.connect(config).await?;
     let report = pgshift_history::downgrade(&client, &graph, &target, &options).await?;
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
     eprintln!("{}", report.summary());
     Ok(ExitStatus::Clean)
 }

@@ -32,6 +32,11 @@ pub struct NewArgs {
     /// needs `--rename` or `--no-rename`.
     #[arg(long, value_name = "OLD")]
     pub no_rename: Vec<String>,
+    /// Consent to the statements that lose data (drop a table, column, type or label, narrow
+    /// a type): the file records it above each (`-- pgshift: approved destructive: …`), and
+    /// `upgrade` refuses a generated statement without it. On a terminal, pgshift asks instead.
+    #[arg(long)]
+    pub allow_destructive: bool,
     /// Print the result (file, summary) as JSON.
     #[arg(long)]
     pub json: bool,
@@ -47,7 +52,7 @@ pub async fn run(args: &NewArgs, config: &Config) -> Result<ExitStatus, CliError
         let path = pgshift_project::autogen::write_empty(&crate::project::project(config)?, &args.message)?;
         return report(args, Some(&path), &pgshift_project::autogen::Summary::default(), &[], true);
     }
-    let (diff_options, plan_options) = args.answers.options()?;
+    let (diff_options, plan_options) = args.answers.options(config)?;
     let ws = workspace(config).await?;
     let prepared = pgshift_project::autogen::prepare(&ws).await?;
     refuse_clashes(config, &ws, &prepared).await?;
@@ -57,6 +62,7 @@ pub async fn run(args: &NewArgs, config: &Config) -> Result<ExitStatus, CliError
         diff: diff_options,
         plan: plan_options,
         no_renames: args.no_rename.clone(),
+        allow_destructive: args.allow_destructive,
     };
     let mut answers = decide::Prompt { interactive: decide::interactive(args.json) };
     let outcome = pgshift_project::autogen::run(&ws, &prepared, request, &mut answers).await?;

@@ -33,7 +33,7 @@ impl Rule for NoDown {
         }
         let allowed = crate::allow::Allowed::read(file);
         match first.statements.first() {
-            Some(st) if allowed.allows(st.line, META.id) => Vec::new(),
+            Some(st) if allowed.allows(st.line, &META) => Vec::new(),
             _ => vec![(first.line, Hit::new("has no down section: `pgshift downgrade` cannot undo it"))],
         }
     }
