@@ -42,6 +42,9 @@ pub struct Config {
     /// (`500ms`, `5s`, `1min`; a plain number is milliseconds, also as a TOML integer).
     #[serde(default, deserialize_with = "duration_text")]
     pub lock_timeout: Option<String>,
+    /// How many times a statement that timed out waiting for a lock (`lock_timeout`) is retried,
+    /// with a growing pause in between (default 5).
+    pub lock_retries: Option<u32>,
     /// Plan the online forms (`CONCURRENTLY`, `NOT VALID` + `VALIDATE`, batched backfills) for
     /// tables that already hold rows, as `new --online` does (default false).
     pub online: Option<bool>,

@@ -193,8 +193,11 @@ impl Pending {
 }
 
 /// The proofs of every up statement of `files` (the pending migrations, in the order they
-/// would run), against what `live` holds: per file, its statements' proofs in order.
-pub fn proofs(files: &[&MigrationFile], live: &Live) -> Vec<Vec<Proof>> {
+/// would run), against what `live` holds: per file, its statements' proofs in order. The first
+/// `done[i]` statements of file `i` ran already (a failed run of its `no transaction`
+/// sections stopped after them, and the next run resumes there): the database shows their
+/// effects, so they are neither checked nor replayed in the simulation.
+pub fn proofs(files: &[&MigrationFile], done: &[usize], live: &Live) -> Vec<Vec<Proof>> {
     let mut out: Vec<Vec<Proof>> = files.iter().map(|_| Vec::new()).collect();
     let mut pending = Pending::default();
     let settings = Settings::default();
@@ -209,9 +212,19 @@ pub fn proofs(files: &[&MigrationFile], live: &Live) -> Vec<Vec<Proof>> {
         let nodes: Vec<NodeEnum> = parsed.iter().flatten().flatten().cloned().collect();
         let mut state = cx::State::default();
         let mut index = 0;
+        let mut number = 0;
+        let skip = done.get(i).copied().unwrap_or(0);
         for (section, statements) in sections.iter().copied().zip(&parsed) {
             state.enter(section);
             for (st, stmt_nodes) in section.statements.iter().zip(statements) {
+                number += 1;
+                if number <= skip {
+                    for node in stmt_nodes {
+                        state.after(node);
+                        index += 1;
+                    }
+                    continue;
+                }
                 for node in stmt_nodes {
                     let cx = Cx { node, sql: &st.sql, section, file, settings: &settings, owned: None, state: &state, nodes: &nodes, index };
                     let first = st.sql.lines().next().unwrap_or_default().to_owned();
@@ -259,8 +272,40 @@ fn record(node: &NodeEnum, pending: &mut Pending) {
         NodeEnum::InsertStmt(s) => pending.written.extend(s.relation.as_ref().map(|r| (ast::range(r), None))),
         NodeEnum::DeleteStmt(s) => pending.written.extend(s.relation.as_ref().map(|r| (ast::range(r), None))),
         NodeEnum::TruncateStmt(s) => pending.written.extend(relations(&s.relations).into_iter().map(|t| (t, None))),
+        NodeEnum::DoStmt(s) => {
+            if let Some((table, fill)) = batched_backfill(s) {
+                pending.written.push((table, fill));
+            }
+        }
         _ => {}
     }
+}
+
+/// The backfill of an online plan's batched `DO $pgshift_backfill$` block (pgshift-plan's
+/// `online` module writes it): its table and `(column, expression)`. The block's batch update,
+/// `UPDATE t SET c = e WHERE c IS NULL AND (key) IN (SELECT key FROM pgshift_batch)`, is read
+/// back with the parser.
+fn batched_backfill(s: &protobuf::DoStmt) -> Option<(Name, Option<(String, String)>)> {
+    let body = s.args.iter().find_map(|a| match a.node.as_ref() {
+        Some(NodeEnum::DefElem(d)) if d.defname == "as" => match d.arg.as_ref().and_then(|v| v.node.as_ref()) {
+            Some(NodeEnum::String(v)) => Some(v.sval.clone()),
+            _ => None,
+        },
+        _ => None,
+    })?;
+    let start = body.find("pgshift_fill AS (")? + "pgshift_fill AS (".len();
+    let end = start + body[start..].find(" FROM pgshift_batch))")? + " FROM pgshift_batch)".len();
+    let parsed = pg_query::parse(&body[start..end], pg_query::ParserOptions::default()).ok()?;
+    let Some(NodeEnum::UpdateStmt(update)) = parsed.protobuf.stmts.first().and_then(|s| s.stmt.as_ref()).and_then(|n| n.node.as_ref()) else {
+        return None;
+    };
+    let table = ast::range(update.relation.as_ref()?);
+    // Its WHERE is `c IS NULL AND (key) IN (…)`: the backfill is the same as without the batch.
+    let mut single = (**update).clone();
+    if let Some(NodeEnum::BoolExpr(b)) = single.where_clause.as_ref().and_then(|w| w.node.as_ref()) {
+        single.where_clause = b.args.first().cloned().map(Box::new);
+    }
+    Some((table, backfill(&single)))
 }
 
 /// `UPDATE t SET c = e WHERE c IS NULL` (no FROM, no other clause): (c, e).

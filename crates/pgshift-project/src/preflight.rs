@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 
 use pgshift_catalog::quote::{literal, qualified};
-use pgshift_history::{ApplyOptions, MigrationFile};
+use pgshift_history::{ApplyOptions, Direction, MigrationFile};
 use pgshift_lint::proof::{self, Check, Family, Live, LiveTable};
 use serde::Serialize;
 use tokio_postgres::Client;
@@ -171,11 +171,15 @@ pub async fn run(project: &Project, client: &Client, target: Option<&str>, optio
     if files.is_empty() {
         return Ok(Report { revisions: Vec::new() });
     }
+    // Statements a failed run already did (its `no transaction` sections resume there): the
+    // database shows them. Read before the transaction: a database without a ledger has none.
+    let progress = pgshift_history::Ledger::new(&project.ledger_schema).progress(client).await.unwrap_or_default();
+    let done: Vec<usize> = files.iter().map(|f| pgshift_history::Ledger::done(&progress, &f.revision, Direction::Up)).collect();
     client
         .batch_execute(&format!("BEGIN READ ONLY; SET LOCAL statement_timeout = {}", literal(&options.statement_timeout)))
         .await
         .map_err(ProjectError::db("cannot start a read-only transaction"))?;
-    let result = checks(client, &files, options).await;
+    let result = checks(client, &files, &done, options).await;
     // Read-only either way: nothing to keep.
     let rollback = client.batch_execute("ROLLBACK").await;
     let revisions = result?;
@@ -183,10 +187,10 @@ pub async fn run(project: &Project, client: &Client, target: Option<&str>, optio
     Ok(Report { revisions })
 }
 
-async fn checks(client: &Client, files: &[&MigrationFile], options: &Options) -> Result<Vec<Revision>, ProjectError> {
+async fn checks(client: &Client, files: &[&MigrationFile], done: &[usize], options: &Options) -> Result<Vec<Revision>, ProjectError> {
     let live = live(client, &proof::tables(files)).await?;
     let mut out = Vec::new();
-    for (file, proofs) in files.iter().zip(proof::proofs(files, &live)) {
+    for (file, proofs) in files.iter().zip(proof::proofs(files, done, &live)) {
         let mut steps = Vec::new();
         for p in proofs {
             let outcome = outcome(client, &p, options).await?;

@@ -76,6 +76,9 @@ pub fn options(config: &Config) -> ApplyOptions {
     if let Some(timeout) = &config.lock_timeout {
         o.lock_timeout = timeout.clone();
     }
+    if let Some(retries) = config.lock_retries {
+        o.lock_retries = retries;
+    }
     o.own_schemas = config.own_schemas.clone();
     o.ignore = config.ignore.clone();
     o.consent = Some(pgshift_history::apply::Consent(pgshift_lint::consent));
