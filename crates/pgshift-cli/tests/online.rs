@@ -1,6 +1,6 @@
 //! The online forms end to end (issue 16, item 4): a project whose live table holds rows and
 //! serves reads while `pgshift new --online` + `pgshift upgrade` add a unique index, a foreign
-//! key, a slow CHECK, a NOT NULL on an existing column and a new NOT NULL column (backfilled in
+//! key, a unique constraint, a slow CHECK, a NOT NULL on an existing column and a new NOT NULL column (backfilled in
 //! batches), and drop an index.
 //!
 //! Proves: the generated file has the online forms (CONCURRENTLY in `no transaction` sections,
@@ -41,7 +41,7 @@ CREATE TABLE account (
     CONSTRAINT account_title_ok CHECK (slow_ok(title))
 );
 CREATE UNIQUE INDEX account_email_key ON account (email);
-CREATE TABLE doc (id bigint PRIMARY KEY, account_id bigint REFERENCES account (id), body text);
+CREATE TABLE doc (id bigint PRIMARY KEY, account_id bigint REFERENCES account (id), body text CONSTRAINT doc_body_key UNIQUE);
 "#;
 
 const ROWS: &str = "
@@ -145,6 +145,8 @@ async fn online_forms_keep_the_table_serving_and_a_failed_concurrent_index_is_re
         "ALTER TABLE public.account VALIDATE CONSTRAINT account_title_ok",
         "FOREIGN KEY (account_id) REFERENCES public.account(id) NOT VALID",
         "VALIDATE CONSTRAINT doc_account_id_fkey",
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS doc_body_key ON public.doc USING btree (body)",
+        "ALTER TABLE public.doc ADD CONSTRAINT doc_body_key UNIQUE USING INDEX doc_body_key",
         "ADD CONSTRAINT account_plan_not_null_pgshift CHECK (plan IS NOT NULL) NOT VALID",
         "ALTER TABLE public.account ALTER COLUMN plan SET NOT NULL",
         "ALTER TABLE public.account DROP CONSTRAINT account_plan_not_null_pgshift",

@@ -19,7 +19,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("pgshift-diff", &["pgshift-catalog"]),
     ("pgshift-plan", &["pgshift-catalog", "pgshift-diff"]),
     ("pgshift-macros", &[]),
-    ("pgshift", &["pgshift-history", "pgshift-macros"]),
+    // The facade runs the consent check of `pgshift-lint` (destructive statements of generated
+    // migrations need their recorded consent) before the engine applies anything.
+    ("pgshift", &["pgshift-history", "pgshift-macros", "pgshift-lint"]),
     ("pgshift-project", &["pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan", "pgshift-history", "pgshift-lint"]),
     ("pgshift-refdata", &["pgshift-catalog", "pgshift-history"]),
     ("pgshift-lint", &["pgshift-catalog", "pgshift-history"]),
