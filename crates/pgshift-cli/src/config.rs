@@ -51,6 +51,10 @@ pub struct Config {
     /// `[lint]`: rule severities and limits.
     #[serde(default)]
     pub lint: LintConfig,
+    /// `[connection]`: TLS and timeout settings for the project's databases (a URL's own
+    /// settings and the `PG*` variables win).
+    #[serde(default)]
+    pub connection: ConnectionConfig,
     /// Where the file was read from, if anywhere.
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -66,6 +70,35 @@ pub struct LintConfig {
     /// Relations one transaction may lock before `many-tables-in-transaction` reports (the
     /// server's `max_locks_per_transaction`; default 64).
     pub max_locks_per_transaction: Option<usize>,
+}
+
+/// The `[connection]` table of `pgshift.toml`: libpq's names.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionConfig {
+    /// `disable`, `allow`, `prefer` (default), `require`, `verify-ca` or `verify-full`.
+    pub sslmode: Option<String>,
+    /// The CA's PEM file, or `system` for the platform's trust store.
+    pub sslrootcert: Option<String>,
+    /// A client certificate (PEM).
+    pub sslcert: Option<String>,
+    /// The client certificate's key (PEM).
+    pub sslkey: Option<String>,
+    /// Seconds the whole connection may take (default 10).
+    pub connect_timeout: Option<u64>,
+}
+
+impl ConnectionConfig {
+    /// As settings for `pgshift-connect` (the lowest precedence).
+    pub fn options(&self) -> pgshift_connect::Options {
+        pgshift_connect::Options {
+            sslmode: self.sslmode.clone(),
+            sslrootcert: self.sslrootcert.clone(),
+            sslcert: self.sslcert.clone(),
+            sslkey: self.sslkey.clone(),
+            connect_timeout: self.connect_timeout.map(|t| t.to_string()),
+        }
+    }
 }
 
 /// `lock_timeout` as text: a TOML string, or an integer (milliseconds).
@@ -181,6 +214,16 @@ impl Config {
                     timeout,
                     "is not a PostgreSQL duration (a number with one of the units us, ms, s, min, h, d; a plain number is milliseconds)",
                     "lock_timeout = \"5s\" (or \"500ms\", \"1min\", 5000)",
+                ));
+            }
+        }
+        if let Some(mode) = &self.connection.sslmode {
+            if pgshift_connect::SslMode::parse(mode).is_none() {
+                return Err(bad(
+                    "[connection] sslmode",
+                    mode,
+                    "is not an sslmode (disable, allow, prefer, require, verify-ca, verify-full)",
+                    "sslmode = \"verify-full\"",
                 ));
             }
         }

@@ -127,6 +127,25 @@ fn class(database: bool) -> u8 {
     }
 }
 
+impl From<pgshift_connect::ConnectError> for CliError {
+    /// A setting or URL that is wrong is a usage error (exit 2); a server that cannot be
+    /// reached or refuses is a database error (exit 3).
+    fn from(e: pgshift_connect::ConnectError) -> Self {
+        use pgshift_connect::ConnectError as C;
+        let database = matches!(e, C::Timeout { .. } | C::Failed { .. });
+        let hint = e.hint();
+        match &e {
+            C::Failed { target, detail, .. } => CliError {
+                message: format!("could not connect to {target}"),
+                causes: vec![detail.clone()],
+                hint,
+                code: DATABASE,
+            },
+            _ => CliError { message: e.to_string(), causes: Vec::new(), hint, code: class(database) },
+        }
+    }
+}
+
 impl From<pgshift_history::HistoryError> for CliError {
     /// Every history message says what to do next itself.
     fn from(e: pgshift_history::HistoryError) -> Self {

@@ -115,7 +115,7 @@ async fn from_history(spec: &str, config: &Config) -> Result<Option<Catalog>, Cl
 }
 
 async fn from_database(url: &str, filter: &ObjectFilter, live: Live, config: &Config) -> Result<Catalog, CliError> {
-    let target = connect::parse(url)?;
+    let target = connect::parse(url, config)?;
     let client = connect::connect(&target).await?;
     let owned_filter;
     let filter = if live != Live::All {

@@ -132,6 +132,8 @@ pub(crate) struct Cluster {
     pub bins: Binaries,
     pub layout: Layout,
     pub run_as: Option<RunAs>,
+    /// Extra `-c` settings ([`ScratchConfig::server_settings`]), applied when the server starts.
+    pub settings: Vec<String>,
 }
 
 impl Cluster {
@@ -148,6 +150,7 @@ impl Cluster {
             layout: Layout::new(cache, bins.major),
             bins,
             run_as,
+            settings: config.server_settings.clone(),
         })
     }
 
@@ -315,7 +318,7 @@ impl Cluster {
              -c max_locks_per_transaction=256 -c log_min_messages=log \
              -c log_min_error_statement=panic -c log_checkpoints=off",
             shell_quote(&run)
-        )
+        ) + &self.settings.iter().map(|kv| format!(" -c {}", shell_quote(kv))).collect::<String>()
     }
 
     fn start(&self) -> Result<(), ScratchError> {

@@ -77,6 +77,10 @@ pub struct ScratchConfig {
     /// Use this existing server instead of the embedded one (a libpq-style
     /// URL/conninfo for an admin database, e.g. `postgres://u:p@host/postgres`).
     pub url: Option<String>,
+    /// Extra server settings for the embedded server (`name=value`, passed as `-c`, after
+    /// pgshift's own, so they win): e.g. `listen_addresses=127.0.0.1` and `ssl=on` for a test
+    /// server that speaks TLS.
+    pub server_settings: Vec<String>,
 }
 
 impl ScratchConfig {
@@ -91,8 +95,15 @@ impl ScratchConfig {
             url: std::env::var("PGSHIFT_SCRATCH_URL")
                 .ok()
                 .filter(|v| !v.is_empty()),
+            server_settings: Vec::new(),
         }
     }
+}
+
+/// The OS user (uid, gid) the embedded server runs as when pgshift runs as root (files the
+/// server must read, such as a test's TLS key, belong to it); `None` when not root.
+pub fn server_user() -> Result<Option<(u32, u32)>, ScratchError> {
+    Ok(layout::run_as()?.map(|r| (r.uid, r.gid)))
 }
 
 /// `pgshift scratch start`: same as [`ScratchServer::ensure`].

@@ -192,6 +192,7 @@ fn external_url_mode() {
         cache_dir: None,
         bindir: None,
         url: Some(url),
+        server_settings: Vec::new(),
     };
     rt().block_on(async {
         let server = ScratchServer::ensure(&config)

@@ -47,6 +47,7 @@ fn child_ensure() {
         cache_dir: Some(cache.into()),
         bindir: None,
         url: None,
+        server_settings: Vec::new(),
     };
     let server = rt()
         .block_on(ScratchServer::ensure(&config))
@@ -205,6 +206,7 @@ exit 1"#,
         cache_dir: Some(cache.path().to_path_buf()),
         bindir: Some(bindir.path().to_path_buf()),
         url: None,
+        server_settings: Vec::new(),
     };
     let err = rt().block_on(ScratchServer::ensure(&config)).unwrap_err();
     assert!(matches!(err, ScratchError::InitdbFailed { .. }), "{err:?}");
@@ -271,6 +273,7 @@ fn socket_path_too_long_is_reported() {
         cache_dir: Some(long),
         bindir: None,
         url: None,
+        server_settings: Vec::new(),
     };
     let err = rt().block_on(ScratchServer::ensure(&config)).unwrap_err();
     assert!(
@@ -286,6 +289,7 @@ fn bad_external_url_is_reported() {
         cache_dir: None,
         bindir: None,
         url: Some("postgres://u:hunter2@127.0.0.1:1/postgres?connect_timeout=2".into()),
+        server_settings: Vec::new(),
     };
     let err = rt().block_on(ScratchServer::ensure(&config)).unwrap_err();
     let msg = err.to_string();

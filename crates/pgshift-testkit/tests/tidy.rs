@@ -21,11 +21,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("pgshift-macros", &[]),
     // The facade runs the consent check of `pgshift-lint` (destructive statements of generated
     // migrations need their recorded consent) before the engine applies anything.
-    ("pgshift", &["pgshift-history", "pgshift-macros", "pgshift-lint"]),
+    ("pgshift", &["pgshift-history", "pgshift-macros", "pgshift-lint", "pgshift-connect"]),
+    ("pgshift-connect", &[]),
     ("pgshift-project", &["pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan", "pgshift-history", "pgshift-lint"]),
     ("pgshift-refdata", &["pgshift-catalog", "pgshift-history"]),
     ("pgshift-lint", &["pgshift-catalog", "pgshift-history"]),
-    ("pgshift-cli", &["pgshift-project", "pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan", "pgshift-history", "pgshift-refdata", "pgshift-lint"]),
+    ("pgshift-cli", &["pgshift-connect", "pgshift-project", "pgshift-catalog", "pgshift-inspect", "pgshift-scratch", "pgshift-source", "pgshift-diff", "pgshift-plan", "pgshift-history", "pgshift-refdata", "pgshift-lint"]),
 ];
 
 /// Crates that belong to the terminal edge only.

@@ -43,7 +43,7 @@ use std::time::Duration;
 
 use pgshift_history::ledger::raw_sha256;
 use pgshift_history::{read_header, ApplyOptions, Ledger, MigrationFile, RevisionGraph};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 pub use pgshift_history::{ApplyError, HistoryError, RevisionId};
 pub use pgshift_macros::embed_migrations;
@@ -125,9 +125,10 @@ impl fmt::Display for MissingRevision {
 /// What can go wrong in [`Migrator`].
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The database cannot be reached.
-    #[error("cannot connect to the database: {}", db_text(.0))]
-    Connect(#[source] tokio_postgres::Error),
+    /// The database cannot be reached (or its URL or TLS settings are wrong): the message names
+    /// the target without its password, and [`pgshift_connect::ConnectError::hint`] says what to change.
+    #[error("{0}")]
+    Connect(#[source] pgshift_connect::ConnectError),
     /// An embedded migration file is malformed, or the files do not form one history (the
     /// message names the file and line).
     #[error(transparent)]
@@ -146,13 +147,6 @@ pub enum Error {
 
 fn list(missing: &[MissingRevision]) -> String {
     missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-}
-
-fn db_text(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
-    }
 }
 
 impl Migrator {
@@ -197,19 +191,15 @@ impl Migrator {
         }
     }
 
-    /// Connect to `database_url` (tokio-postgres, no TLS), upgrade to head, and close the
-    /// connection. Needs a tokio runtime (the connection is spawned on it). For TLS or a pool,
-    /// connect yourself and use [`Migrator::upgrade_with`].
+    /// Connect to `database_url`, upgrade to head, and close the connection. The URL takes
+    /// libpq's settings (`sslmode` up to `verify-full`, `sslrootcert` as a file or `system`,
+    /// `sslcert`/`sslkey`, `connect_timeout`, default 10 s for the whole connection), also from
+    /// `PGSSLMODE` and friends; TLS by rustls. Needs a tokio runtime (the connection is spawned
+    /// on it). For a pool, connect yourself and use [`Migrator::upgrade_with`].
     pub async fn upgrade(&self, database_url: &str) -> Result<Report, Error> {
-        let (client, connection) = tokio_postgres::connect(database_url, NoTls).await.map_err(Error::Connect)?;
-        let driver = tokio::spawn(async move {
-            // An error here also fails the client's pending query, which reports it.
-            let _ = connection.await;
-        });
-        let result = self.upgrade_with(&client).await;
-        drop(client);
-        let _ = driver.await;
-        result
+        let target = pgshift_connect::parse_with_env(database_url, &pgshift_connect::Options::default()).map_err(Error::Connect)?;
+        let client = pgshift_connect::connect(&target).await.map_err(Error::Connect)?;
+        self.upgrade_with(&client).await
     }
 
     /// Upgrade the database behind `client` (which the caller keeps) to head: the fast path

@@ -124,7 +124,7 @@ async fn settings_reach_the_engine() {
 async fn a_bad_url_is_a_connect_error() {
     let err = ALL.upgrade("postgres://nobody@127.0.0.1:1/none").await.unwrap_err();
     assert!(matches!(err, Error::Connect(_)), "{err}");
-    assert!(err.to_string().starts_with("cannot connect to the database: "), "{err}");
+    assert!(err.to_string().starts_with("could not connect to nobody@127.0.0.1:1/none: "), "{err}");
 }
 
 #[tokio::test]

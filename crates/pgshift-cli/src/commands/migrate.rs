@@ -62,7 +62,7 @@ impl ProjectArgs {
                     .hint("set it to the database URL, or pass --database-url postgresql://…")
             })?,
         };
-        let target = connect::parse(&url)?;
+        let target = connect::parse(&url, config)?;
         connect::connect(&target).await
     }
 }

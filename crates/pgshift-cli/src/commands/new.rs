@@ -97,7 +97,7 @@ pub async fn run(args: &NewArgs, config: &Config) -> Result<ExitStatus, CliError
 /// is configured and reachable).
 async fn refuse_clashes(config: &Config, ws: &pgshift_project::Workspace, prepared: &pgshift_project::autogen::Prepared) -> Result<(), CliError> {
     let Ok(url) = std::env::var(config.database_url_env()) else { return Ok(()) };
-    let client = match crate::connect::parse(&url) {
+    let client = match crate::connect::parse(&url, config) {
         Ok(target) => crate::connect::connect(&target).await,
         Err(e) => Err(e),
     };

@@ -21,6 +21,7 @@ impl Private {
             cache_dir: Some(dir.path().to_path_buf()),
             bindir: None,
             url: None,
+            server_settings: Vec::new(),
         };
         Private { dir, config }
     }
