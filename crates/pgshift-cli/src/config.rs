@@ -19,6 +19,9 @@ pub struct Config {
     pub database_url_env: Option<String>,
     /// An existing server to use for scratch databases instead of the embedded one.
     pub scratch_url: Option<String>,
+    /// The PostgreSQL major version of the embedded scratch server (13–18): production's.
+    #[serde(default, deserialize_with = "major_version")]
+    pub scratch_version: Option<u32>,
     /// Name patterns never to read or touch (an extra guard beside ownership).
     #[serde(default)]
     pub ignore: Vec<String>,
@@ -98,6 +101,20 @@ impl ConnectionConfig {
             sslkey: self.sslkey.clone(),
             connect_timeout: self.connect_timeout.map(|t| t.to_string()),
         }
+    }
+}
+
+/// `scratch_version` as a TOML string (`"17"`) or integer (`17`).
+fn major_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Major {
+        Int(u32),
+        Str(String),
+    }
+    match Major::deserialize(d)? {
+        Major::Int(n) => Ok(Some(n)),
+        Major::Str(s) => s.trim().parse().map(Some).map_err(|_| serde::de::Error::custom(format!("`{s}` is not a major version such as \"17\""))),
     }
 }
 
@@ -217,6 +234,14 @@ impl Config {
                 ));
             }
         }
+        if let Some(major) = self.scratch_version.filter(|m| !(13..=18).contains(m)) {
+            return Err(bad(
+                "scratch_version",
+                &major.to_string(),
+                "is not a PostgreSQL major version pgshift runs (13 to 18)",
+                "scratch_version = \"17\"",
+            ));
+        }
         if let Some(mode) = &self.connection.sslmode {
             if pgshift_connect::SslMode::parse(mode).is_none() {
                 return Err(bad(
@@ -308,6 +333,7 @@ impl Config {
         if scratch.url.is_none() {
             scratch.url = self.scratch_url.clone();
         }
+        scratch.pg_version = self.scratch_version;
         scratch
     }
 }

@@ -35,6 +35,10 @@ struct Cli {
     /// Configuration file (default: ./pgshift.toml when present).
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The PostgreSQL major version of the scratch server (13–18; also `scratch_version` in
+    /// pgshift.toml): production's, so what pgshift verifies is what production runs.
+    #[arg(long, global = true, value_name = "MAJOR", value_parser = clap::value_parser!(u32).range(13..=18))]
+    pg_version: Option<u32>,
     #[command(subcommand)]
     command: Command,
 }
@@ -102,7 +106,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitStatus, CliError> {
-    let config = config::Config::load(cli.config.as_deref())?;
+    let mut config = config::Config::load(cli.config.as_deref())?;
+    if cli.pg_version.is_some() {
+        config.scratch_version = cli.pg_version;
+    }
     match &cli.command {
         Command::Init(args) => commands::init::run(args, &config).await,
         Command::Adopt(args) => commands::adopt::run(args, &config).await,

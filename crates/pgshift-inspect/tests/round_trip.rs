@@ -114,10 +114,12 @@ async fn rich_fixture_is_read_faithfully() {
     }
     assert!(doc.constraints["document_owner_fk"].initially_deferred);
     assert!(!doc.constraints["title_not_blank"].validated);
-    assert!(matches!(
-        account.constraints["account_email_key"].kind,
-        ConstraintKind::Unique { nulls_not_distinct: true, .. }
-    ));
+    if t.major >= 15 {
+        assert!(matches!(
+            account.constraints["account_email_key"].kind,
+            ConstraintKind::Unique { nulls_not_distinct: true, .. }
+        ));
+    }
     assert!(matches!(account.constraints["account_code_check"].kind, ConstraintKind::Check { no_inherit: true, .. }));
     assert!(doc.rls_enabled && doc.rls_forced);
     assert_eq!(doc.policies.len(), 3);
@@ -135,8 +137,11 @@ async fn rich_fixture_is_read_faithfully() {
     assert!(cat.functions.keys().all(|f| f.name != "digest" && f.name != "gbt_int4_consistent"));
 
     // Dependencies the render order relies on.
-    let doc_count = cat.functions.keys().find(|k| k.name == "doc_count").unwrap();
-    assert!(cat.functions[doc_count].depends_on.contains(&ObjectRef::Table { name: q("app", "document") }));
+    // A SQL-standard body (BEGIN ATOMIC, PostgreSQL 14+) records what it uses.
+    if t.major >= 14 {
+        let doc_count = cat.functions.keys().find(|k| k.name == "doc_count").unwrap();
+        assert!(cat.functions[doc_count].depends_on.contains(&ObjectRef::Table { name: q("app", "document") }));
+    }
     assert!(cat.views[&q("app", "active_account_email")]
         .depends_on
         .contains(&ObjectRef::View { name: q("app", "active_account") }));

@@ -233,6 +233,17 @@ pub async fn externals_mismatch(client: &Client, externals: &Catalog, base: &pgs
     Ok(out)
 }
 
+/// The words of a major-version mismatch between the live database and the scratch server,
+/// with how to match them.
+pub fn mismatch(live_major: u32, scratch_major: u32) -> String {
+    format!(
+        "the database runs PostgreSQL {live_major} and the scratch server {scratch_major}: migrations are verified on \
+         {scratch_major}, and definitions may print differently across versions; set scratch_version = \"{live_major}\" in pgshift.toml \
+         (or pass --pg-version {live_major}; `pgshift scratch install --pg-version {live_major}` fetches the binaries), or point \
+         scratch_url at a PostgreSQL {live_major} server"
+    )
+}
+
 /// A warning when the live database's major version differs from the scratch server's: the
 /// history is replayed and the schema loaded on the scratch server, and Postgres prints some
 /// definitions differently across versions (set `scratch_url` to a server of the same version).
@@ -246,8 +257,8 @@ pub async fn version_warning(ws: &Workspace, client: &Client) -> Result<Option<S
     let scratch_major = ws.server().major();
     Ok((live_major != scratch_major).then(|| {
         format!(
-            "the database runs PostgreSQL {live_major} and the scratch server {scratch_major}: definitions may print differently \
-             across versions; set scratch_url (or PGSHIFT_SCRATCH_URL) to a PostgreSQL {live_major} server, or PGSHIFT_PG_BINDIR to its binaries"
+            "{}",
+            mismatch(live_major, scratch_major)
         )
     }))
 }

@@ -33,6 +33,11 @@ pub struct BinarySearch {
     pub lib_root: PathBuf,
     /// PATH to search (for `pg_config` and as the last resort).
     pub path: Option<OsString>,
+    /// The major version asked for (`scratch_version`, `--pg-version`): only binaries of it
+    /// qualify, also those `pgshift scratch install` put under [`BinarySearch::installed`].
+    pub major: Option<u32>,
+    /// The cache root whose `pg-bin/` holds installed versions.
+    pub installed: Option<PathBuf>,
 }
 
 impl BinarySearch {
@@ -46,6 +51,8 @@ impl BinarySearch {
             use_pg_config: true,
             lib_root: PathBuf::from("/usr/lib/postgresql"),
             path: std::env::var_os("PATH"),
+            major: None,
+            installed: None,
         }
     }
 }
@@ -166,10 +173,14 @@ pub fn find_binaries(search: &BinarySearch) -> Result<Binaries, ScratchError> {
                 missing: missing.join(", "),
             });
         }
-        return Ok(Binaries {
-            bindir: dir.clone(),
-            major: major_of(dir)?,
-        });
+        let major = major_of(dir)?;
+        if let Some(wanted) = search.major.filter(|w| *w != major) {
+            return Err(ScratchError::VersionMismatch { dir: dir.clone(), found: major, wanted });
+        }
+        return Ok(Binaries { bindir: dir.clone(), major });
+    }
+    if let Some(wanted) = search.major {
+        return find_major(search, wanted);
     }
 
     let mut searched: Vec<String> = Vec::new();
@@ -205,6 +216,33 @@ pub fn find_binaries(search: &BinarySearch) -> Result<Binaries, ScratchError> {
     Err(ScratchError::BinariesNotFound {
         searched: searched.join(", "),
     })
+}
+
+/// Binaries of major version `wanted`: Debian's versioned directory, `pg_config`'s and PATH's
+/// when they are that version, then an installed release (`pgshift scratch install`).
+fn find_major(search: &BinarySearch, wanted: u32) -> Result<Binaries, ScratchError> {
+    let mut searched = vec![format!("{}/{wanted}/bin", search.lib_root.display())];
+    let mut candidates = vec![search.lib_root.join(wanted.to_string()).join("bin")];
+    if search.use_pg_config {
+        if let Some(d) = pg_config_bindir(search.path.as_ref()) {
+            searched.push(format!("`pg_config --bindir` ({})", d.display()));
+            candidates.push(d);
+        }
+    }
+    if let Some(p) = search.path.as_ref().filter(|p| !p.is_empty()) {
+        searched.push("PATH".to_owned());
+        candidates.extend(std::env::split_paths(p).filter(|d| !d.as_os_str().is_empty()));
+    }
+    if let Some(cache) = &search.installed {
+        searched.push(format!("installed releases in {}", crate::install::root(cache).display()));
+        candidates.extend(crate::install::installed(cache, wanted));
+    }
+    for dir in candidates {
+        if missing_programs(&dir).is_empty() && major_of(&dir).ok() == Some(wanted) {
+            return Ok(Binaries { bindir: dir, major: wanted });
+        }
+    }
+    Err(ScratchError::VersionNotFound { major: wanted, package: crate::install::package(), searched: searched.join(", ") })
 }
 
 /// [`find_binaries`] memoised per process for identical inputs, so that

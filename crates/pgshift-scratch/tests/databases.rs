@@ -193,6 +193,7 @@ fn external_url_mode() {
         bindir: None,
         url: Some(url),
         server_settings: Vec::new(),
+        pg_version: None,
     };
     rt().block_on(async {
         let server = ScratchServer::ensure(&config)

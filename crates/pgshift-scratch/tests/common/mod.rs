@@ -22,6 +22,7 @@ impl Private {
             bindir: None,
             url: None,
             server_settings: Vec::new(),
+            pg_version: None,
         };
         Private { dir, config }
     }
