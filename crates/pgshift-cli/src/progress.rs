@@ -1,13 +1,64 @@
-//! Progress of long statements on a terminal: while `upgrade` builds an index `CONCURRENTLY`,
-//! a second connection polls `pg_stat_progress_create_index` for the applying session and
-//! keeps one status line up to date (phase, blocks or tuples done). Nothing when stderr is not
-//! a terminal, and nothing on the startup path (it starts only once something is pending).
+//! Progress of long work. Revisions: a bar on a terminal (indicatif: revision i of n, its id
+//! and message, elapsed time) for an `upgrade`/`downgrade` of several revisions and for a
+//! history replay (a cold cache); plain lines when stderr is not a terminal (upgrade and
+//! downgrade only). Index builds: while `upgrade` builds an index `CONCURRENTLY`, a second
+//! connection polls `pg_stat_progress_create_index` for the applying session and keeps one
+//! status line up to date (phase, blocks or tuples done), on a terminal only. Nothing on the
+//! startup path (at head nothing is pending, and nothing starts).
 
 use std::io::{IsTerminal, Write};
+
 use std::time::Duration;
 
+use std::sync::{Arc, Mutex};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use pgshift_history::apply::{Event, Progress};
 use tokio::task::JoinHandle;
 use tokio_postgres::Client;
+
+/// A receiver of the engine's events that shows them: `verb` says what happens to each
+/// revision ("applying", "undoing", "replaying"). On a terminal, a bar; otherwise plain lines
+/// for runs of more than one revision, unless `terminal_only`.
+pub fn revisions(verb: &'static str, terminal_only: bool) -> Option<Progress> {
+    let terminal = std::io::stderr().is_terminal();
+    if !terminal && terminal_only {
+        return None;
+    }
+    let bar: Arc<Mutex<Option<ProgressBar>>> = Arc::new(Mutex::new(None));
+    Some(Progress(Arc::new(move |event: Event<'_>| {
+        let Ok(mut bar) = bar.lock() else { return };
+        match event {
+            Event::Revision { index, total, revision, message } if terminal => {
+                let b = bar.get_or_insert_with(|| {
+                    let b = ProgressBar::new(total as u64);
+                    if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed:>4} [{bar:24}] {pos}/{len} {msg}") {
+                        b.set_style(style.progress_chars("=> "));
+                    }
+                    b.enable_steady_tick(Duration::from_millis(200));
+                    b
+                });
+                b.set_position(index as u64);
+                b.set_message(format!("{verb} {revision} {}", pgshift_catalog::quote::comment_text(message)));
+            }
+            Event::Revision { index, total, revision, message } if total > 1 => {
+                eprintln!("{verb} {}/{total}: {revision} {}", index + 1, pgshift_catalog::quote::comment_text(message));
+            }
+            Event::Batch { total } if terminal && total > 1 => {
+                let b = ProgressBar::new_spinner();
+                b.set_message(format!("{verb} {total} revisions in one round trip"));
+                b.enable_steady_tick(Duration::from_millis(200));
+                *bar = Some(b);
+            }
+            Event::Finished => {
+                if let Some(b) = bar.take() {
+                    b.finish_and_clear();
+                }
+            }
+            _ => {}
+        }
+    })))
+}
 
 /// A running watcher; [`Watcher::stop`] clears its line.
 pub struct Watcher {
@@ -29,23 +80,25 @@ impl Watcher {
             return None;
         }
         let task = tokio::spawn(async move {
-            let mut shown = false;
+            let mut bar: Option<ProgressBar> = None;
             loop {
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 let Ok(rows) = watcher.query(QUERY, &[&pid]).await else { return };
-                let mut err = std::io::stderr();
                 match rows.first() {
                     Some(row) => {
-                        let _ = write!(err, "\r\x1b[2K{}", line(row.get(0), row.get(1), row.get(2), row.get(3), row.get(4), row.get(5)));
-                        shown = true;
+                        let b = bar.get_or_insert_with(|| {
+                            let b = ProgressBar::new_spinner();
+                            b.enable_steady_tick(Duration::from_millis(200));
+                            b
+                        });
+                        b.set_message(line(row.get(0), row.get(1), row.get(2), row.get(3), row.get(4), row.get(5)));
                     }
-                    None if shown => {
-                        let _ = write!(err, "\r\x1b[2K");
-                        shown = false;
+                    None => {
+                        if let Some(b) = bar.take() {
+                            b.finish_and_clear();
+                        }
                     }
-                    None => {}
                 }
-                let _ = err.flush();
             }
         });
         Some(Watcher { task })

@@ -30,14 +30,14 @@ pub fn project(config: &Config) -> Result<Project, CliError> {
 
 /// The project of `config` on the scratch server.
 pub async fn workspace(config: &Config) -> Result<Workspace, CliError> {
-    Ok(Workspace::open(project(config)?, &config.scratch()).await?)
+    Ok(Workspace::open(project(config)?, &config.scratch()).await?.with_progress(crate::progress::revisions("replaying", true)))
 }
 
 /// The project of `config`, with `--migrations` from `args`, on the scratch server.
 pub async fn workspace_for(config: &Config, args: &ProjectArgs) -> Result<Workspace, CliError> {
     let mut project = project(config)?;
     project.migrations_dir = args.dir(config);
-    Ok(Workspace::open(project, &config.scratch()).await?)
+    Ok(Workspace::open(project, &config.scratch()).await?.with_progress(crate::progress::revisions("replaying", true)))
 }
 
 /// The database's ownership for the project of `config` (DESIGN.md, ownership rules 1 to 3).

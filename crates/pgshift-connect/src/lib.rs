@@ -286,4 +286,12 @@ mod tests {
         let e = parse("postgresql://alice:s3cret@host:notaport/db", &Options::default(), None).unwrap_err();
         assert!(!e.to_string().contains("s3cret"), "{e}");
     }
+
+    #[test]
+    fn the_drivers_own_settings_pass_through() {
+        let t = parse("postgresql://a@h/db?sslmode=require&sslnegotiation=direct&application_name=app", &Options::default(), None).unwrap();
+        assert_eq!(t.config.get_ssl_negotiation(), tokio_postgres::config::SslNegotiation::Direct);
+        assert_eq!(t.config.get_application_name(), Some("app"));
+        assert_eq!(t.settings.mode, SslMode::Require);
+    }
 }

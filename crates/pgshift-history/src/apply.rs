@@ -65,6 +65,57 @@ pub struct ApplyOptions {
     /// revision before anything runs. `None` (the default) checks nothing: the rules live in
     /// `pgshift-lint`, above this crate.
     pub consent: Option<Consent>,
+    /// Told what the run is doing, for a progress display (`None`: nothing is told).
+    pub progress: Option<Progress>,
+}
+
+/// What a run is doing (see [`ApplyOptions::progress`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Event<'a> {
+    /// A revision starts: the `index`th (from 0) of `total`.
+    Revision {
+        /// Its position in the run.
+        index: usize,
+        /// How many the run applies or undoes.
+        total: usize,
+        /// The revision.
+        revision: &'a RevisionId,
+        /// Its message.
+        message: &'a str,
+    },
+    /// `total` plain transactional revisions go in one round trip.
+    Batch {
+        /// How many.
+        total: usize,
+    },
+    /// The run is over (done or failed).
+    Finished,
+}
+
+/// A receiver of [`Event`]s.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(Event<'_>) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
+}
+
+impl PartialEq for Progress {
+    fn eq(&self, other: &Progress) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Progress {}
+
+impl ApplyOptions {
+    fn tell(&self, event: Event<'_>) {
+        if let Some(Progress(f)) = &self.progress {
+            f(event);
+        }
+    }
 }
 
 /// A statement that needs consent: its line, and what it does in words.
@@ -100,6 +151,7 @@ impl Default for ApplyOptions {
             ignore: Vec::new(),
             guard_hand_written: true,
             consent: None,
+            progress: None,
         }
     }
 }
@@ -527,7 +579,9 @@ pub async fn upgrade(
             // Every pending revision at once, one transaction each, in one round trip. On a
             // failure, what committed is in the ledger; the rest runs one revision at a time
             // below, which names the failing statement exactly.
+            options.tell(Event::Batch { total: plan.len() });
             if client.batch_execute(&batch).await.is_ok() {
+                options.tell(Event::Finished);
                 return Ok(ApplyReport { action: "up", revisions: plan, notes: Vec::new() });
             }
             let _ = client.batch_execute("ROLLBACK").await;
@@ -535,12 +589,19 @@ pub async fn upgrade(
             done = plan.iter().filter(|id| applied.contains_key(*id)).cloned().collect();
             plan.retain(|id| !applied.contains_key(id));
         }
-        for id in plan {
+        let total = plan.len();
+        for (index, id) in plan.into_iter().enumerate() {
             let file = file_of(graph, &id)?;
+            options.tell(Event::Revision { index, total, revision: &id, message: &file.message });
             let skip = Ledger::done(&progress, &id, Direction::Up);
-            run_revision(client, &ledger, file, Direction::Up, skip, options, &done, &mut notes).await?;
+            let ran = run_revision(client, &ledger, file, Direction::Up, skip, options, &done, &mut notes).await;
+            if ran.is_err() {
+                options.tell(Event::Finished);
+            }
+            ran?;
             done.push(id);
         }
+        options.tell(Event::Finished);
         Ok(ApplyReport { action: "up", revisions: done, notes })
     })
     .await
@@ -570,12 +631,18 @@ pub async fn downgrade(
         let progress = ledger.progress(client).await.map_err(db("cannot read the ledger's progress"))?;
         let mut done = Vec::new();
         let mut notes = Vec::new();
-        for id in plan {
+        let total = plan.len();
+        for (index, id) in plan.into_iter().enumerate() {
             let file = file_of(graph, &id)?;
-            let skip = Ledger::done(&progress, &id, Direction::Down);
-            run_revision(client, &ledger, file, Direction::Down, skip, options, &done, &mut notes).await?;
+            options.tell(Event::Revision { index, total, revision: &id, message: &file.message });
+            let ran = run_revision(client, &ledger, file, Direction::Down, skip_of(&progress, &id), options, &done, &mut notes).await;
+            if ran.is_err() {
+                options.tell(Event::Finished);
+            }
+            ran?;
             done.push(id);
         }
+        options.tell(Event::Finished);
         Ok(ApplyReport { action: "down", revisions: done, notes })
     })
     .await
@@ -615,6 +682,10 @@ fn batch_sql(
         sql.push_str(";\nCOMMIT;\n");
     }
     Ok(Some(sql))
+}
+
+fn skip_of(progress: &BTreeMap<String, i32>, id: &RevisionId) -> usize {
+    Ledger::done(progress, id, Direction::Down)
 }
 
 /// Before anything runs: every destructive statement of a generated revision in `plan` carries

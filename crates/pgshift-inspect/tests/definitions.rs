@@ -64,9 +64,11 @@ async fn constraint_def(client: &tokio_postgres::Client, column: &str, reg: &str
 async fn index_and_constraint_definitions_match_the_server() {
     let db = TestDb::with_sql(SHAPES).await;
     let cat = inspect(&db.client, &ObjectFilter::all()).await.unwrap();
-    assert!(cat.indexes.len() >= 40, "{} indexes", cat.indexes.len());
+    // Before 15 the fixture's lines marked `-- pg14+`/`-- pg15+` are left out (3 shapes).
+    let (indexes, definitions) = if db.major >= 15 { (40, 55) } else { (37, 52) };
+    assert!(cat.indexes.len() >= indexes, "{} indexes", cat.indexes.len());
     let checked = assert_same_as_server(&db.client, &cat).await;
-    assert!(checked >= 55, "{checked} definitions checked");
+    assert!(checked >= definitions, "{checked} definitions checked");
 
     // Which indexes the server renders: expressions come with their row, the rest only when
     // Rust cannot tell (another collation, opclass parameters, non-btree/hash opclasses, a
@@ -89,6 +91,8 @@ async fn index_and_constraint_definitions_match_the_server() {
         "gist_btree", "gist_inet", "gist_period", "spgist_addr",
     ]
     .into_iter()
+    // BRIN bloom opclasses are PostgreSQL 14+ (the fixture leaves that index out before).
+    .filter(|n| db.major >= 14 || *n != "brin_bloom")
     .map(String::from)
     .collect();
     assert_eq!(names, expected);

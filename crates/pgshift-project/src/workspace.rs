@@ -44,13 +44,21 @@ pub struct Replayed {
 pub struct Workspace {
     project: Project,
     templates: Templates,
+    /// Told about each revision a replay applies (a cold cache replays the whole history).
+    progress: Option<pgshift_history::apply::Progress>,
 }
 
 impl Workspace {
     /// Start (or find) the scratch server for `project`.
     pub async fn open(project: Project, scratch: &ScratchConfig) -> Result<Workspace, ProjectError> {
         let server = ScratchServer::ensure(scratch).await?;
-        Ok(Workspace { project, templates: Templates::new(server) })
+        Ok(Workspace { project, templates: Templates::new(server), progress: None })
+    }
+
+    /// The same, telling `progress` about each revision a history replay applies.
+    pub fn with_progress(mut self, progress: Option<pgshift_history::apply::Progress>) -> Workspace {
+        self.progress = progress;
+        self
     }
 
     /// The project.
@@ -185,7 +193,8 @@ impl Workspace {
     /// Upgrade scratch database `db` to `at` and read it back (externals not subtracted).
     pub async fn replay_into(&self, db: &ScratchDb, graph: &RevisionGraph, at: &RevisionId) -> Result<Catalog, ProjectError> {
         let client = db.connect().await?;
-        pgshift_history::upgrade(&client, graph, Some(at.as_str()), &Self::scratch_apply_options())
+        let options = ApplyOptions { progress: self.progress.clone(), ..Self::scratch_apply_options() };
+        pgshift_history::upgrade(&client, graph, Some(at.as_str()), &options)
             .await
             .map_err(ProjectError::apply(format!("replaying the migrations up to {at} on a scratch database failed")))?;
         Ok(pgshift_inspect::inspect(&client, &Self::scratch_filter()).await?)

@@ -173,6 +173,7 @@ pub async fn upgrade(args: &UpgradeArgs, config: &Config) -> Result<ExitStatus, 
         }
     }
     let watcher = index_watcher(&args.project, config, &client, &graph).await;
+    options.progress = crate::progress::revisions("applying", false);
     let result = pgshift_history::upgrade(&client, &graph, args.target.as_deref(), &options).await;
     if let Some(w) = watcher {
         w.stop();
@@ -251,6 +252,7 @@ pub async fn downgrade(args: &DowngradeArgs, config: &Config) -> Result<ExitStat
     let mut options = options(config);
     options.lock_wait = Duration::from_secs(args.lock_wait);
     let client = args.project.connect(config).await?;
+    options.progress = crate::progress::revisions("undoing", false);
     let report = pgshift_history::downgrade(&client, &graph, &target, &options).await?;
     for note in &report.notes {
         eprintln!("note: {note}");
