@@ -29,4 +29,4 @@ pub mod sync;
 
 pub use error::{RefError, RowRef};
 pub use file::{load, Cell, DataSet, LoadOptions, Reference, Row, TableData};
-pub use sync::{diff, prepare, sync, Change, Extra, Insert, SeedDiff, SyncOptions, TableDiff, Update};
+pub use sync::{diff, prepare, sync, Change, Extra, Insert, SeedDiff, SyncOptions, TableDiff, TableProgress, Update};

@@ -152,6 +152,18 @@ pub struct SyncOptions {
     pub prune: bool,
     /// The ledger (whose advisory lock is held) and how long to wait for the lock.
     pub apply: ApplyOptions,
+    /// Told about each table as its rows are written: (index from 0, tables, table).
+    pub progress: Option<TableProgress>,
+}
+
+/// A receiver of [`SyncOptions::progress`]'s (index, total, table).
+#[derive(Clone)]
+pub struct TableProgress(pub std::sync::Arc<dyn Fn(usize, usize, &str) + Send + Sync>);
+
+impl std::fmt::Debug for TableProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TableProgress(..)")
+    }
 }
 
 /// Apply the diff in one transaction holding the ledger's advisory lock: with prune, deletes
@@ -160,16 +172,16 @@ pub struct SyncOptions {
 pub async fn sync(client: &Client, data: &DataSet, options: &SyncOptions) -> Result<SeedDiff, RefError> {
     let ledger = Ledger::new(options.apply.ledger_schema.clone());
     let result = pgshift_history::apply::with_lock(client, &ledger, &options.apply, async {
-        Ok(sync_locked(client, data, options.prune).await)
+        Ok(sync_locked(client, data, options).await)
     })
     .await?;
     result
 }
 
-async fn sync_locked(client: &Client, data: &DataSet, prune: bool) -> Result<SeedDiff, RefError> {
+async fn sync_locked(client: &Client, data: &DataSet, options: &SyncOptions) -> Result<SeedDiff, RefError> {
     let p = prepare(client, data).await?;
     client.batch_execute("BEGIN").await.map_err(db("cannot start the sync transaction"))?;
-    match sync_in_transaction(client, &p, prune).await {
+    match sync_in_transaction(client, &p, options.prune, options.progress.as_ref()).await {
         Ok(diff) => {
             client.batch_execute("COMMIT").await.map_err(db("cannot commit the sync"))?;
             Ok(diff)
@@ -182,7 +194,7 @@ async fn sync_locked(client: &Client, data: &DataSet, prune: bool) -> Result<See
     }
 }
 
-async fn sync_in_transaction(client: &Client, p: &Prepared<'_>, prune: bool) -> Result<SeedDiff, RefError> {
+async fn sync_in_transaction(client: &Client, p: &Prepared<'_>, prune: bool, progress: Option<&TableProgress>) -> Result<SeedDiff, RefError> {
     let mut deleted = vec![Vec::new(); p.bound.len()];
     if prune {
         for &i in p.order.iter().rev() {
@@ -197,10 +209,13 @@ async fn sync_in_transaction(client: &Client, p: &Prepared<'_>, prune: bool) -> 
         }
     }
     let mut out = SeedDiff { tables: Vec::new(), prune };
-    for &i in &p.order {
+    for (at, &i) in p.order.iter().enumerate() {
         // The declared rows, typed and with references resolved (the referenced tables are
         // synced by now), sent and computed once for the diff and the writes.
         let b = &p.bound[i];
+        if let Some(TableProgress(tell)) = progress {
+            tell(at, p.order.len(), &b.table.to_string());
+        }
         let temp = format!("pgshift_seed_{i}");
         execute(client, &sql::materialize(b, &temp), Some(b), b, "load the declared rows of").await?;
         let mut d = table_diff(client, p, i, Some(&temp)).await?;

@@ -160,7 +160,7 @@ async fn sync(args: &SyncArgs, config: &Config) -> Result<ExitStatus, CliError> 
     let client = args.seed.project.connect(config).await?;
     let mut apply = options(config);
     apply.lock_wait = Duration::from_secs(args.lock_wait);
-    let options = SyncOptions { prune: args.prune, apply };
+    let options = SyncOptions { prune: args.prune, apply, progress: crate::progress::tables("syncing") };
     let done = pgshift_refdata::sync(&client, &data, &options).await?;
     print(&diff_text(&done))?;
     eprintln!("{}", summary(&done, "did"));
