@@ -34,6 +34,8 @@ pub struct CheckArgs {
 pub async fn run(args: &CheckArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let client = if args.no_database { None } else { args.project.connect_if_configured(config).await? };
     let ws = workspace_for(config, &args.project).await?;
+    // No bar with --json: the output is for a program.
+    let ws = if args.json { ws.with_progress(None) } else { ws };
     let prepared = pgshift_project::autogen::prepare(&ws).await?;
     super::report_unmodelled(&[&prepared.history.catalog, &prepared.desired], args.strict)?;
     let report = pgshift_project::check::run(&ws, &prepared, client.as_ref()).await?;

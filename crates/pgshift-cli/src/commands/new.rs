@@ -53,7 +53,8 @@ pub async fn run(args: &NewArgs, config: &Config) -> Result<ExitStatus, CliError
         return report(args, Some(&path), &pgshift_project::autogen::Summary::default(), &[], true);
     }
     let (diff_options, plan_options) = args.answers.options(config)?;
-    let ws = workspace(config).await?;
+    // No bar with --json: the output is for a program.
+    let ws = if args.json { workspace(config).await?.with_progress(None) } else { workspace(config).await? };
     let prepared = pgshift_project::autogen::prepare(&ws).await?;
     refuse_clashes(config, &ws, &prepared).await?;
     super::report_unmodelled(&[&prepared.history.catalog, &prepared.desired], args.strict)?;

@@ -59,6 +59,8 @@ struct StatusJson {
 pub async fn run(args: &StatusArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let client = args.project.connect(config).await?;
     let ws = workspace_for(config, &args.project).await?;
+    // No bar with --json: the output is for a program.
+    let ws = if args.json { ws.with_progress(None) } else { ws };
     let report = pgshift_project::status::run(&ws, &client).await?;
     let pgshift_project::status::Report {
         graph,
