@@ -30,14 +30,7 @@ pub fn revisions(verb: &'static str, terminal_only: bool) -> Option<Progress> {
         let Ok(mut bar) = bar.lock() else { return };
         match event {
             Event::Revision { index, total, revision, message } if terminal => {
-                let b = bar.get_or_insert_with(|| {
-                    let b = ProgressBar::new(total as u64);
-                    if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed:>4} [{bar:24}] {pos}/{len} {msg}") {
-                        b.set_style(style.progress_chars("=> "));
-                    }
-                    b.enable_steady_tick(Duration::from_millis(200));
-                    b
-                });
+                let b = bar.get_or_insert_with(|| counted(total));
                 b.set_position(index as u64);
                 b.set_message(format!("{verb} {revision} {}", pgshift_catalog::quote::comment_text(message)));
             }
@@ -60,6 +53,16 @@ pub fn revisions(verb: &'static str, terminal_only: bool) -> Option<Progress> {
     })))
 }
 
+/// A bar of `total` steps: elapsed time, i/n and a message.
+fn counted(total: usize) -> ProgressBar {
+    let b = ProgressBar::new(total as u64);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed:>4} [{bar:24}] {pos}/{len} {msg}") {
+        b.set_style(style.progress_chars("=> "));
+    }
+    b.enable_steady_tick(Duration::from_millis(200));
+    b
+}
+
 /// A bar for work done table by table (`seed sync`), on a terminal only: a sync prints what it
 /// changed when it is done.
 pub fn tables(verb: &'static str) -> Option<pgshift_refdata::TableProgress> {
@@ -69,14 +72,7 @@ pub fn tables(verb: &'static str) -> Option<pgshift_refdata::TableProgress> {
     let bar: Arc<Mutex<Option<ProgressBar>>> = Arc::new(Mutex::new(None));
     Some(pgshift_refdata::TableProgress(Arc::new(move |index: usize, total: usize, table: &str| {
         let Ok(mut bar) = bar.lock() else { return };
-        let b = bar.get_or_insert_with(|| {
-            let b = ProgressBar::new(total as u64);
-            if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed:>4} [{bar:24}] {pos}/{len} {msg}") {
-                b.set_style(style.progress_chars("=> "));
-            }
-            b.enable_steady_tick(Duration::from_millis(200));
-            b
-        });
+        let b = bar.get_or_insert_with(|| counted(total));
         b.set_position(index as u64);
         b.set_message(format!("{verb} {}", pgshift_catalog::quote::comment_text(table)));
         if index + 1 == total {

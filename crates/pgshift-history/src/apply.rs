@@ -635,7 +635,7 @@ pub async fn downgrade(
         for (index, id) in plan.into_iter().enumerate() {
             let file = file_of(graph, &id)?;
             options.tell(Event::Revision { index, total, revision: &id, message: &file.message });
-            let ran = run_revision(client, &ledger, file, Direction::Down, skip_of(&progress, &id), options, &done, &mut notes).await;
+            let ran = run_revision(client, &ledger, file, Direction::Down, Ledger::done(&progress, &id, Direction::Down), options, &done, &mut notes).await;
             if ran.is_err() {
                 options.tell(Event::Finished);
             }
@@ -682,10 +682,6 @@ fn batch_sql(
         sql.push_str(";\nCOMMIT;\n");
     }
     Ok(Some(sql))
-}
-
-fn skip_of(progress: &BTreeMap<String, i32>, id: &RevisionId) -> usize {
-    Ledger::done(progress, id, Direction::Down)
 }
 
 /// Before anything runs: every destructive statement of a generated revision in `plan` carries

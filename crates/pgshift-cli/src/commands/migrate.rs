@@ -211,8 +211,8 @@ async fn index_watcher(
     graph: &RevisionGraph,
 ) -> Option<crate::progress::Watcher> {
     use std::io::IsTerminal;
-    let concurrent = graph.files().any(|f| f.text.to_ascii_uppercase().contains("CONCURRENTLY"));
-    if !concurrent || !std::io::stderr().is_terminal() {
+    // The terminal first: off one, no file is read.
+    if !std::io::stderr().is_terminal() || !graph.files().any(|f| f.text.to_ascii_uppercase().contains("CONCURRENTLY")) {
         return None;
     }
     let pid: i32 = client.query_one("SELECT pg_catalog.pg_backend_pid()", &[]).await.ok()?.get(0);
