@@ -32,6 +32,9 @@ pub struct Config {
     pub migrations_dir: Option<PathBuf>,
     /// The desired schema's directory of `.sql` files (default `schema`).
     pub schema_dir: Option<PathBuf>,
+    /// `[schema]`: the desired schema's sources (`[[schema.source]]`), instead of `schema_dir`.
+    #[serde(default)]
+    pub schema: SchemaConfig,
     /// Foreign objects we reference, as `.sql` (default `externals`): loaded first, never owned.
     pub externals_dir: Option<PathBuf>,
     /// Reference data files (default `data`).
@@ -61,6 +64,49 @@ pub struct Config {
     /// Where the file was read from, if anywhere.
     #[serde(skip)]
     pub path: Option<PathBuf>,
+}
+
+/// The `[schema]` table of `pgshift.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaConfig {
+    /// The sources, loaded in order after `externals/`.
+    #[serde(default)]
+    pub source: Vec<SourceConfig>,
+}
+
+/// One `[[schema.source]]`: `sql = "path"`, or `command = [...]` with `inputs` and `timeout`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// A `.sql` file, or a directory of them (loaded in file-name order).
+    pub sql: Option<PathBuf>,
+    /// A program and its arguments whose standard output is the DDL (run in the working
+    /// directory, no shell).
+    pub command: Option<Vec<String>>,
+    /// Glob patterns of the files the command reads: its output is reused while they are
+    /// unchanged (without them it runs every time).
+    #[serde(default)]
+    pub inputs: Vec<String>,
+    /// How long the command may run (default 2min): `"90s"`, `"5min"`, or seconds as a number.
+    #[serde(default, deserialize_with = "duration_text")]
+    pub timeout: Option<String>,
+}
+
+/// A timeout: a number (seconds unless a unit follows: `ms`, `s`, `min`, `h`).
+pub fn parse_timeout(text: &str) -> Option<std::time::Duration> {
+    let t = text.trim();
+    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(end);
+    let n: f64 = number.parse().ok().filter(|n: &f64| n.is_finite() && *n > 0.0)?;
+    let seconds = match unit.trim_start() {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return None,
+    };
+    std::time::Duration::try_from_secs_f64(seconds).ok().filter(|d| d.as_secs() < 7 * 24 * 3600)
 }
 
 /// The `[lint]` table of `pgshift.toml`.
@@ -262,6 +308,7 @@ impl Config {
                 return Err(bad("[lint] rules", severity, &format!("is not a severity for `{id}`"), &format!("\"{id}\" = \"warning\" (or \"error\", \"off\")")));
             }
         }
+        self.validate_sources(path)?;
         for (key, dir, example) in [
             ("migrations_dir", &self.migrations_dir, "migrations"),
             ("schema_dir", &self.schema_dir, "schema"),
@@ -284,6 +331,72 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    fn validate_sources(&self, path: &Path) -> Result<(), CliError> {
+        let sources = &self.schema.source;
+        let example = "[[schema.source]]\ncommand = [\"python\", \"-m\", \"pgshift_sqlalchemy\", \"app.models:Base.metadata\"]\ninputs = [\"app/**/*.py\"]";
+        let bad = |i: usize, why: &str| {
+            CliError::usage(format!("{}: [[schema.source]] number {}: {why}", path.display(), i + 1))
+                .hint(format!("each source is `sql = \"schema\"` (a .sql file or directory) or a command, e.g.\n{example}"))
+        };
+        if self.schema_dir.is_some() && !sources.is_empty() {
+            return Err(CliError::usage(format!("{}: schema_dir and [[schema.source]] are both set", path.display()))
+                .hint("use one: add the directory as a source of its own (`sql = \"schema\"`) and remove schema_dir"));
+        }
+        for (i, source) in sources.iter().enumerate() {
+            match (&source.sql, &source.command) {
+                (Some(_), Some(_)) => return Err(bad(i, "has both `sql` and `command`; a source is one or the other")),
+                (None, None) => return Err(bad(i, "has neither `sql` nor `command`")),
+                (Some(sql), None) => {
+                    if !source.inputs.is_empty() || source.timeout.is_some() {
+                        return Err(bad(i, "`inputs` and `timeout` belong to a command source, not to `sql`"));
+                    }
+                    if sql.as_os_str().is_empty() {
+                        return Err(bad(i, "`sql` is empty"));
+                    }
+                }
+                (None, Some(command)) => {
+                    if command.first().is_none_or(|p| p.trim().is_empty()) {
+                        return Err(bad(i, "`command` names no program"));
+                    }
+                    if let Some(timeout) = &source.timeout {
+                        if parse_timeout(timeout).is_none() {
+                            return Err(bad(i, &format!("timeout = {timeout:?} is not a duration (e.g. timeout = \"90s\" or \"5min\")")));
+                        }
+                    }
+                    if let Some(pattern) = source.inputs.iter().find(|p| glob::Pattern::new(p).is_err() || Path::new(p).is_absolute()) {
+                        return Err(bad(i, &format!("inputs pattern {pattern:?} is not a relative glob pattern (e.g. \"app/**/*.py\")")));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The desired schema's sources: the `[[schema.source]]` entries in order, else the schema
+    /// directory. Commands run in the working directory (as every path here is relative to it).
+    pub fn sources(&self) -> Vec<pgshift_source::Source> {
+        if self.schema.source.is_empty() {
+            return vec![pgshift_source::Source::Sql(self.schema_dir())];
+        }
+        self.schema
+            .source
+            .iter()
+            .map(|s| match (&s.sql, &s.command) {
+                (Some(sql), _) => pgshift_source::Source::Sql(sql.clone()),
+                (None, command) => pgshift_source::Source::Command(pgshift_source::CommandSource {
+                    argv: command.clone().unwrap_or_default(),
+                    dir: PathBuf::from("."),
+                    inputs: s.inputs.clone(),
+                    timeout: s
+                        .timeout
+                        .as_deref()
+                        .and_then(parse_timeout)
+                        .unwrap_or(pgshift_source::command::DEFAULT_TIMEOUT),
+                }),
+            })
+            .collect()
     }
 
     /// The lint settings: `[lint]` and the `lock_timeout` the engine sets around each revision.
@@ -352,6 +465,38 @@ mod tests {
     fn message(text: &str) -> String {
         let e = load(text).unwrap_err();
         format!("{}\nhint: {}", e.message, e.hint.unwrap_or_default())
+    }
+
+    #[test]
+    fn schema_sources_are_checked_and_ordered() {
+        let config = load(
+            "[[schema.source]]\nsql = \"views\"\n\n[[schema.source]]\ncommand = [\"python\", \"-m\", \"pgshift_sqlalchemy\", \"app.models:Base.metadata\"]\ninputs = [\"app/**/*.py\"]\ntimeout = \"90s\"\n",
+        )
+        .unwrap();
+        let sources = config.sources();
+        assert_eq!(sources[0], pgshift_source::Source::Sql(PathBuf::from("views")));
+        let pgshift_source::Source::Command(c) = &sources[1] else { panic!("{sources:?}") };
+        assert_eq!((c.argv.len(), c.inputs.as_slice(), c.timeout.as_secs()), (4, &["app/**/*.py".to_owned()][..], 90));
+        assert_eq!(load("").unwrap().sources(), vec![pgshift_source::Source::Sql(PathBuf::from("schema"))]);
+
+        for (text, expected) in [
+            ("[[schema.source]]\n", "has neither `sql` nor `command`"),
+            ("[[schema.source]]\nsql = \"a\"\ncommand = [\"b\"]\n", "has both `sql` and `command`"),
+            ("[[schema.source]]\ncommand = []\n", "`command` names no program"),
+            ("[[schema.source]]\ncommand = [\"x\"]\ntimeout = \"soon\"\n", "timeout = \"soon\" is not a duration"),
+            ("[[schema.source]]\ncommand = [\"x\"]\ninputs = [\"/abs/*.py\"]\n", "is not a relative glob pattern"),
+            ("[[schema.source]]\nsql = \"a\"\ninputs = [\"x\"]\n", "belong to a command source"),
+            ("schema_dir = \"s\"\n[[schema.source]]\nsql = \"a\"\n", "schema_dir and [[schema.source]] are both set"),
+            ("[[schema.source]]\nshell = \"x\"\n", "is not a valid pgshift configuration"),
+        ] {
+            let m = message(text);
+            assert!(m.contains(expected), "{text}: {m}");
+        }
+        assert_eq!(parse_timeout("2min"), Some(std::time::Duration::from_secs(120)));
+        assert_eq!(parse_timeout("45"), Some(std::time::Duration::from_secs(45)));
+        assert_eq!(parse_timeout("1500ms"), Some(std::time::Duration::from_millis(1500)));
+        assert_eq!(parse_timeout("0"), None);
+        assert_eq!(parse_timeout("1 fortnight"), None);
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub fn project(config: &Config) -> Result<Project, CliError> {
     .compile()
     .map_err(|e| CliError::usage(format!("pgshift.toml: ignore: {e}")).hint("patterns are `name` or `schema.name`; `*` and `?` are globs"))?;
     Ok(Project {
-        schema_dir: config.schema_dir(),
+        sources: config.sources(),
         externals_dir: config.externals_dir(),
         migrations_dir: config.migrations_dir(),
         own_schemas: config.own_schemas.clone(),

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 use pgshift_catalog::{Catalog, FilterSpec, ObjectFilter};
-use pgshift_source::Source;
 
 use crate::config::Config;
 use crate::connect;
@@ -138,8 +137,7 @@ fn inspect_error(target: &str, e: pgshift_inspect::InspectError) -> CliError {
 }
 
 async fn from_sql(path: PathBuf, filter: &ObjectFilter, config: &Config) -> Result<Catalog, CliError> {
-    let source = Source::Sql(path);
-    let files = source.files().map_err(|e| {
+    let files = pgshift_source::sql_files(&path).map_err(|e| {
         CliError::usage(e.to_string()).hint("pass a database URL, a .sql file, or a directory holding .sql files")
     })?;
     let server = pgshift_scratch::ScratchServer::ensure(&config.scratch()).await?;

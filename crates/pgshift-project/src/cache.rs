@@ -111,6 +111,12 @@ impl Templates {
         Ok(catalog)
     }
 
+    /// Where command sources keep their outputs (beside the catalogs; none with an external
+    /// scratch server, then commands run every time).
+    pub fn sources_dir(&self) -> Option<PathBuf> {
+        self.catalogs.as_ref().and_then(|d| d.parent()).map(|d| d.join("sources"))
+    }
+
     fn catalog_path(&self, name: &str) -> Option<PathBuf> {
         self.catalogs.as_ref().map(|d| d.join(format!("{name}.json")))
     }

@@ -36,8 +36,10 @@ pub const SCRATCH_LEDGER_SCHEMA: &str = "pgshift_scratch_ledger";
 /// Where a project's parts are, and the settings every workflow needs.
 #[derive(Clone, Debug)]
 pub struct Project {
-    /// `schema/`: the desired state, `.sql` files loaded in file-name order.
-    pub schema_dir: PathBuf,
+    /// The desired state's sources, loaded in order after the externals: `schema/` (`.sql`
+    /// files in file-name order) by default, or the `[[schema.source]]` entries (SQL paths and
+    /// commands printing DDL).
+    pub sources: Vec<pgshift_source::Source>,
     /// `externals/`: the shape of foreign objects we reference; loaded first, never owned.
     pub externals_dir: PathBuf,
     /// `migrations/`: the versioned history.
@@ -57,7 +59,7 @@ impl Project {
     pub fn at(dir: impl AsRef<Path>) -> Project {
         let dir = dir.as_ref();
         Project {
-            schema_dir: dir.join("schema"),
+            sources: vec![pgshift_source::Source::Sql(dir.join("schema"))],
             externals_dir: dir.join("externals"),
             migrations_dir: dir.join("migrations"),
             own_schemas: Vec::new(),
@@ -78,6 +80,31 @@ impl Project {
     /// The revision graph of the migration files.
     pub fn graph(&self) -> Result<RevisionGraph, ProjectError> {
         Ok(RevisionGraph::build(self.migrations()?)?)
+    }
+}
+
+/// What to do about a desired-schema source that does not load.
+fn schema_hint(e: &pgshift_source::SourceError) -> &'static str {
+    use pgshift_source::SourceError as E;
+    match e {
+        E::Statement { location, .. } if location.command.is_some() => {
+            "PostgreSQL rejects that line of the command's output (the saved file shows it): fix the models it prints, or \
+             the printer; the sources load in order after externals/ into an empty database"
+        }
+        E::Statement { .. } => {
+            "fix the statement at that line; schema/ loads in file-name order after externals/ into an empty database"
+        }
+        E::Spawn { .. } => {
+            "is the program installed and on PATH (e.g. the project's virtualenv activated)? the command is \
+             [[schema.source]] command in pgshift.toml"
+        }
+        E::CommandFailed { .. } => {
+            "run the command by hand in the project directory to see its whole output; for a Python module that does \
+             not import, run from the directory holding the package or set PYTHONPATH"
+        }
+        E::Timeout { .. } => "raise `timeout` of that [[schema.source]] in pgshift.toml (e.g. timeout = \"5min\"), or find what it waits for",
+        E::Inputs { .. } => "`inputs` lists glob patterns of the files the command reads, relative to the project directory",
+        _ => "the desired schema's sources are schema/ or the [[schema.source]] entries of pgshift.toml",
     }
 }
 
@@ -173,9 +200,7 @@ impl ProjectError {
     /// workflows' advice lives (a front end prints it after the message).
     pub fn hint(&self) -> Option<String> {
         let hint = match self {
-            ProjectError::Schema(_) => {
-                "fix the statement at that line; schema/ loads in file-name order after externals/ into an empty database"
-            }
+            ProjectError::Schema(e) => return Some(schema_hint(e).to_owned()),
             ProjectError::Externals(_) => {
                 "externals/ declares the foreign objects we reference (CREATE TABLE … of their shape); it loads first"
             }

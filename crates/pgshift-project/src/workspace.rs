@@ -109,23 +109,29 @@ impl Workspace {
         Ok(Externals { key, template, catalog })
     }
 
-    /// The desired schema: `externals/` then `schema/` loaded, externals subtracted.
+    /// The desired schema: `externals/` then the project's sources loaded, externals
+    /// subtracted.
     pub async fn desired(&self, externals: &Externals) -> Result<Catalog, ProjectError> {
-        self.sql(externals, &self.project.schema_dir).await
+        self.load(externals, &self.project.sources).await
     }
 
     /// The `.sql` file or directory `path` loaded after the externals, externals subtracted
-    /// (cached like the desired schema, which is this for `schema/`).
+    /// (cached like the desired schema).
     pub async fn sql(&self, externals: &Externals, path: &std::path::Path) -> Result<Catalog, ProjectError> {
-        let files = Source::Sql(path.to_owned()).files().map_err(ProjectError::Schema)?;
-        // File names matter: they decide the load order.
-        let names: Vec<String> = files
-            .iter()
-            .map(|f| f.path.strip_prefix(path).unwrap_or(&f.path).to_string_lossy().into_owned())
-            .collect();
+        self.load(externals, &[Source::Sql(path.to_owned())]).await
+    }
+
+    /// `sources` loaded in order after the externals, externals subtracted; the template is
+    /// keyed by what they hold (a command's output, not its command line, so an unchanged
+    /// output reuses it).
+    async fn load(&self, externals: &Externals, sources: &[Source]) -> Result<Catalog, ProjectError> {
+        let files = pgshift_source::read_all(sources, self.templates.sources_dir().as_deref())
+            .await
+            .map_err(ProjectError::Schema)?;
         let mut parts: Vec<&[u8]> = vec![b"d", externals.key.as_bytes()];
-        for (f, name) in files.iter().zip(&names) {
-            parts.push(name.as_bytes());
+        for f in &files {
+            // File names matter: they decide the load order.
+            parts.push(f.name.as_bytes());
             parts.push(f.text.as_bytes());
         }
         let template = Templates::name('d', &key(&parts));
@@ -207,7 +213,7 @@ pub fn optional_files(dir: &std::path::Path) -> Result<Vec<SqlFile>, pgshift_sou
     if !dir.exists() {
         return Ok(Vec::new());
     }
-    match Source::Sql(dir.to_owned()).files() {
+    match pgshift_source::sql_files(dir) {
         Err(pgshift_source::SourceError::Empty { .. }) => Ok(Vec::new()),
         other => other,
     }

@@ -10,27 +10,42 @@
 //! drop its objects. An error PostgreSQL gives without a position is reported at the file, not
 //! at an invented line.
 //!
+//! A command source ([`CommandSource`], see [`command`]) is a program whose standard output is
+//! the DDL: an ORM's models printed as SQL. It runs in the working directory with a timeout;
+//! its output is cached by a hash of its command line and of the files it names as inputs, and
+//! a failure to load it names the command and the line of its output.
+//!
 //! Must not: pick the database (the caller hands in a client for a scratch database), inspect,
-//! or rewrite the SQL it loads. Later source kinds (a command whose stdout is DDL) plug in
-//! behind [`Source`].
+//! or rewrite the SQL it loads.
+
+pub mod command;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use tokio_postgres::Client;
 
+pub use command::CommandSource;
+
 /// One desired-state source.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
     /// A `.sql` file, or a directory whose `*.sql` files load in file-name order.
     Sql(PathBuf),
+    /// A command whose standard output is the DDL.
+    Command(CommandSource),
 }
 
-/// A SQL file read from a source.
+/// A SQL text read from a source.
 #[derive(Clone, Debug)]
 pub struct SqlFile {
-    /// Where it came from.
+    /// Where it came from: the file, or where a command's output was saved.
     pub path: PathBuf,
+    /// What identifies it within its source (part of cache keys): the file's path relative to
+    /// its source's directory, or the command line.
+    pub name: String,
+    /// The command that printed it, for a command source's output.
+    pub command: Option<String>,
     /// Its text.
     pub text: String,
 }
@@ -38,14 +53,23 @@ pub struct SqlFile {
 /// Where in a file something went wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
-    /// The file.
+    /// The file (for a command's output: where it was saved, or `<stdout>` when it was not).
     pub path: PathBuf,
     /// Line and column in characters, both 1-based; `None` when PostgreSQL gave no position.
     pub position: Option<(usize, usize)>,
+    /// The command whose output this is, for a command source.
+    pub command: Option<String>,
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(command) = &self.command {
+            write!(f, "the output of `{command}`")?;
+            if let Some((line, column)) = self.position {
+                write!(f, ", line {line} column {column}")?;
+            }
+            return write!(f, " (saved as {})", self.path.display());
+        }
         match self.position {
             Some((line, column)) => write!(f, "{}:{line}:{column}", self.path.display()),
             None => write!(f, "{}", self.path.display()),
@@ -75,7 +99,7 @@ pub enum SourceError {
     #[error("{location}: {message}{}{}{}", if location.position.is_none() { "\n(PostgreSQL gave no position: the failing statement is somewhere in this file)" } else { "" }, detail.as_ref().map(|d| format!("\ndetail: {d}")).unwrap_or_default(), hint.as_ref().map(|h| format!("\nhint: {h}")).unwrap_or_default())]
     Statement {
         /// Where (the file alone when PostgreSQL gave no position).
-        location: Location,
+        location: Box<Location>,
         /// PostgreSQL's message, with its severity and SQLSTATE.
         message: String,
         /// PostgreSQL's detail.
@@ -96,6 +120,53 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
     },
+    /// A command source could not be started (not found, not executable).
+    #[error("cannot run the schema command `{command}`: {source}")]
+    Spawn {
+        /// The command line.
+        command: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A command source exited with a failure.
+    #[error("the schema command `{command}` failed ({status}); nothing was written{}", if stderr.is_empty() { " (it printed nothing on stderr)".to_owned() } else { format!("; the end of its stderr:\n{}", stderr.lines().map(|l| format!("  | {l}")).collect::<Vec<_>>().join("\n")) })]
+    CommandFailed {
+        /// The command line.
+        command: String,
+        /// How it exited (`exit status 2`, `killed by signal 9`).
+        status: String,
+        /// The last lines of its standard error.
+        stderr: String,
+    },
+    /// A command source ran longer than its timeout and was killed.
+    #[error("the schema command `{command}` did not finish within {}s and was killed; nothing was written{}", timeout.as_secs_f64(), if stderr.is_empty() { String::new() } else { format!("; the end of its stderr:\n{}", stderr.lines().map(|l| format!("  | {l}")).collect::<Vec<_>>().join("\n")) })]
+    Timeout {
+        /// The command line.
+        command: String,
+        /// The timeout.
+        timeout: std::time::Duration,
+        /// The last lines of its standard error.
+        stderr: String,
+    },
+    /// A command source printed something that is not a schema.
+    #[error("the schema command `{command}` {problem}; nothing was written")]
+    CommandOutput {
+        /// The command line.
+        command: String,
+        /// What is wrong with the output.
+        problem: String,
+    },
+    /// An `inputs` pattern of a command source is malformed or matches no file.
+    #[error("the schema command `{command}`: inputs pattern `{pattern}` {problem}")]
+    Inputs {
+        /// The command line.
+        command: String,
+        /// The pattern.
+        pattern: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// The connection failed while loading.
     #[error("{path}: the database connection failed while loading: {source}")]
     Connection {
@@ -108,19 +179,41 @@ pub enum SourceError {
 }
 
 impl Source {
-    /// The files of this source, in load order.
-    pub fn files(&self) -> Result<Vec<SqlFile>, SourceError> {
+    /// The SQL texts of this source, in load order: a SQL source's files, or a command's output
+    /// (taken from `cache`, a directory, when its inputs have not changed since it was saved
+    /// there).
+    pub async fn read(&self, cache: Option<&Path>) -> Result<Vec<SqlFile>, SourceError> {
         match self {
-            Source::Sql(path) => read_sql(path),
+            Source::Sql(path) => sql_files(path),
+            Source::Command(command) => Ok(vec![command.output(cache).await?]),
+        }
+    }
+
+    /// How the source is named in messages: the path, or the command line.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Sql(path) => path.display().to_string(),
+            Source::Command(command) => format!("`{}`", command.display()),
         }
     }
 }
 
-fn read_sql(path: &Path) -> Result<Vec<SqlFile>, SourceError> {
+/// The SQL texts of `sources`, in order (see [`Source::read`]).
+pub async fn read_all(sources: &[Source], cache: Option<&Path>) -> Result<Vec<SqlFile>, SourceError> {
+    let mut files = Vec::new();
+    for source in sources {
+        files.extend(source.read(cache).await?);
+    }
+    Ok(files)
+}
+
+/// The `.sql` file `path`, or the `*.sql` files of directory `path` in file-name order.
+pub fn sql_files(path: &Path) -> Result<Vec<SqlFile>, SourceError> {
     let read_err = |source| SourceError::Read { path: path.to_owned(), source };
     let meta = std::fs::metadata(path).map_err(|source| broken(path, source))?;
     if !meta.is_dir() {
-        return Ok(vec![read_file(path)?]);
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        return Ok(vec![read_file(path, name)?]);
     }
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(path).map_err(read_err)? {
@@ -140,18 +233,21 @@ fn read_sql(path: &Path) -> Result<Vec<SqlFile>, SourceError> {
     paths.sort();
     paths
         .into_iter()
-        .map(|p| read_file(&p))
+        .map(|p| {
+            let name = p.strip_prefix(path).unwrap_or(&p).to_string_lossy().into_owned();
+            read_file(&p, name)
+        })
         .collect()
 }
 
 /// A file's text, without a leading byte-order mark.
-fn read_file(path: &Path) -> Result<SqlFile, SourceError> {
+fn read_file(path: &Path, name: String) -> Result<SqlFile, SourceError> {
     let text = std::fs::read_to_string(path).map_err(|source| SourceError::Read { path: path.to_owned(), source })?;
     let text = match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_owned(),
         None => text,
     };
-    Ok(SqlFile { path: path.to_owned(), text })
+    Ok(SqlFile { path: path.to_owned(), name, command: None, text })
 }
 
 /// The error for a path whose metadata cannot be read: a broken link when it is a link.
@@ -174,7 +270,7 @@ pub async fn load(client: &Client, files: &[SqlFile]) -> Result<(), SourceError>
                         _ => None,
                     };
                     SourceError::Statement {
-                        location: Location { path: file.path.clone(), position },
+                        location: Box::new(Location { path: file.path.clone(), position, command: file.command.clone() }),
                         message: format!("{}: {} ({})", db.severity(), db.message(), db.code().code()),
                         detail: db.detail().map(str::to_owned),
                         hint: db.hint().map(str::to_owned),
