@@ -7,6 +7,9 @@
 # still missing, so it never reports success on a machine the build cannot use.
 #
 #   scripts/setup.sh             detect, install what is missing, verify
+#   scripts/setup.sh --tests     the same, then what the tests add: the Python virtualenv of the
+#                                SQLAlchemy integration (scripts/python-env.sh) and the Drizzle
+#                                test project's npm packages (scripts/node-env.sh)
 #   scripts/setup.sh --detect    only print what is present and what would be installed (exit 0)
 #
 # PGSHIFT_SETUP_ROOT (tests only) makes detection look under a fake root instead of /.
@@ -97,5 +100,10 @@ if ! libclang_file >/dev/null; then
     echo "setup: libclang (libclang.so or libclang-N.so) is still not found; libclang-cpp is not libclang." >&2
     echo "       Install it (apt-get install libclang-dev) or set LIBCLANG_PATH to the directory that holds it." >&2
     fail=1
+fi
+if [ "$fail" = 0 ] && [ "${1:-}" = "--tests" ]; then
+    here=$(cd "$(dirname "$0")" && pwd)
+    "$here/python-env.sh" || fail=1
+    "$here/node-env.sh" || fail=1
 fi
 exit $fail

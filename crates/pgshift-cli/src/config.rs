@@ -394,6 +394,7 @@ impl Config {
                         .as_deref()
                         .and_then(parse_timeout)
                         .unwrap_or(pgshift_source::command::DEFAULT_TIMEOUT),
+                    env: Vec::new(),
                 }),
             })
             .collect()

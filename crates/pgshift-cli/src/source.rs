@@ -77,6 +77,11 @@ pub async fn catalog(spec: &str, filter: &ObjectFilter, live: Live, config: &Con
     let owned = live != Live::All;
     if connect::is_database_url(spec) {
         from_database(spec, filter, live, config).await
+    } else if spec == DESIRED && !std::path::Path::new(spec).exists() {
+        // The project's desired schema from its sources (schema/ or [[schema.source]]).
+        let ws = crate::project::workspace(config).await?;
+        let externals = ws.externals().await?;
+        Ok(pgshift_project::owned::filtered(ws.desired(&externals).await?, filter))
     } else if let Some(catalog) = from_history(spec, config).await? {
         Ok(pgshift_project::owned::filtered(catalog, filter))
     } else if owned {
@@ -89,6 +94,9 @@ pub async fn catalog(spec: &str, filter: &ObjectFilter, live: Live, config: &Con
         from_sql(PathBuf::from(spec), filter, config).await
     }
 }
+
+/// The SOURCE that names the project's desired schema, loaded from its sources.
+pub const DESIRED: &str = "desired";
 
 /// `migrations` (or the migrations directory's path): the history replayed to its single head;
 /// a revision id or unique prefix that is not a path: the history replayed to it. `None` when

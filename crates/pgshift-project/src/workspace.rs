@@ -125,7 +125,21 @@ impl Workspace {
     /// keyed by what they hold (a command's output, not its command line, so an unchanged
     /// output reuses it).
     async fn load(&self, externals: &Externals, sources: &[Source]) -> Result<Catalog, ProjectError> {
-        let files = pgshift_source::read_all(sources, self.templates.sources_dir().as_deref())
+        // A command learns which major version its DDL is for (SQLAlchemy 2.1 writes a
+        // computed column differently for PostgreSQL 18).
+        let major = self.server().major().to_string();
+        let sources: Vec<Source> = sources
+            .iter()
+            .map(|s| match s {
+                Source::Command(c) => {
+                    let mut c = c.clone();
+                    c.env.push(("PGSHIFT_PG_VERSION".to_owned(), major.clone()));
+                    Source::Command(c)
+                }
+                other => other.clone(),
+            })
+            .collect();
+        let files = pgshift_source::read_all(&sources, self.templates.sources_dir().as_deref())
             .await
             .map_err(ProjectError::Schema)?;
         let mut parts: Vec<&[u8]> = vec![b"d", externals.key.as_bytes()];

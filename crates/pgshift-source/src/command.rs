@@ -41,6 +41,10 @@ pub struct CommandSource {
     pub inputs: Vec<String>,
     /// How long it may run.
     pub timeout: Duration,
+    /// Variables set in its environment (part of the cache key): the project sets
+    /// `PGSHIFT_PG_VERSION` to the scratch server's major version, as printers that emit
+    /// version-dependent DDL need it.
+    pub env: Vec<(String, String)>,
 }
 
 impl CommandSource {
@@ -85,6 +89,10 @@ impl CommandSource {
         for arg in &self.argv {
             part(arg.as_bytes());
         }
+        for (name, value) in &self.env {
+            part(name.as_bytes());
+            part(value.as_bytes());
+        }
         let dir = std::path::absolute(&self.dir).unwrap_or_else(|_| self.dir.clone());
         part(dir.as_os_str().as_encoded_bytes());
         for path in self.input_files()? {
@@ -127,6 +135,7 @@ impl CommandSource {
         let mut command = tokio::process::Command::new(&self.argv[0]);
         command
             .args(&self.argv[1..])
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .current_dir(&self.dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -245,6 +254,7 @@ mod tests {
             dir: PathBuf::from("."),
             inputs: vec![],
             timeout: DEFAULT_TIMEOUT,
+            env: vec![],
         };
         assert_eq!(c.display(), r"python -m pgshift_sqlalchemy app.models:Base.metadata 'it'\''s here'");
     }

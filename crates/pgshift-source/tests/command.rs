@@ -15,6 +15,7 @@ fn sh(dir: &Path, script: &str, inputs: &[&str]) -> CommandSource {
         dir: dir.to_owned(),
         inputs: inputs.iter().map(|s| s.to_string()).collect(),
         timeout: Duration::from_secs(30),
+        env: Vec::new(),
     }
 }
 

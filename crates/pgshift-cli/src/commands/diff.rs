@@ -18,10 +18,11 @@ use crate::source::{self, FilterArgs, Live};
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The current schema: a database URL, a .sql file or directory, `migrations` (the history
-    /// at its head) or a revision (the history at it).
+    /// at its head), a revision (the history at it) or `desired` (the project's schema sources).
     #[arg(long, value_name = "SRC")]
     pub from: String,
-    /// The desired schema: a database URL, a .sql file or directory, `migrations` or a revision.
+    /// The desired schema: a database URL, a .sql file or directory, `migrations`, a revision
+    /// or `desired`.
     #[arg(long, value_name = "DST")]
     pub to: String,
     /// Print changes, steps and rename candidates as JSON.

@@ -141,6 +141,7 @@ async fn from_alembic(dir: &Path, alembic: &Path, models: &str) -> Result<ExitSt
         dir: dir.to_owned(),
         inputs: inputs.clone(),
         timeout: pgshift_source::command::DEFAULT_TIMEOUT,
+        env: Vec::new(),
     };
     // The models must print before anything is written: an import error is found now.
     let printed = source.output(None).await.map_err(|e| {

@@ -1,7 +1,9 @@
 //! `pgshift inspect [SOURCE]`: print a schema as canonical SQL (or `--json`).
 //!
 //! SOURCE is a database URL (default: the URL in `DATABASE_URL`), or a `.sql` file or a
-//! directory of them, loaded into a fresh scratch database that is dropped afterwards.
+//! directory of them, loaded into a fresh scratch database that is dropped afterwards; in a
+//! project also `desired` (its schema sources, e.g. the models a command prints) or
+//! `migrations` (the history at its head).
 
 use clap::Args;
 
@@ -13,7 +15,8 @@ use crate::source::{self, FilterArgs, Live};
 /// Arguments of `pgshift inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A database URL, or a .sql file or directory to load into a scratch database.
+    /// A database URL, or a .sql file or directory to load into a scratch database; in a
+    /// project also `desired` (its schema sources) or `migrations` (the history at its head).
     /// Default: the URL in $DATABASE_URL (or the variable named by database_url_env).
     pub source: Option<String>,
     /// Print the catalog as JSON instead of SQL.
