@@ -168,7 +168,7 @@ pub struct OwnedNames {
 impl OwnedNames {
     /// Whether the top-level object `name` is ours.
     pub fn owns(&self, name: &QualName) -> bool {
-        self.whole_schemas.contains(&name.schema) || self.objects.contains(name)
+        self.whole_schemas.contains(name.schema.as_str()) || self.objects.contains(name)
     }
 
     /// Whether the schema itself is ours.

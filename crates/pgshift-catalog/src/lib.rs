@@ -10,9 +10,11 @@
 
 pub mod filter;
 pub mod model;
+pub mod name;
 pub mod quote;
 pub mod render;
 
 pub use filter::{FilterSpec, NamePattern, ObjectFilter, OwnedNames, PatternError};
 pub use model::*;
+pub use name::{Interner, Name};
 pub use render::{comment_target, drop_sql, render, render_statements, Statement};

@@ -12,18 +12,20 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::name::Name;
+
 /// A schema-qualified name: the identity of a relation, type or sequence.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct QualName {
     /// Schema (namespace) name, exactly as stored.
-    pub schema: String,
+    pub schema: Name,
     /// Object name, exactly as stored.
-    pub name: String,
+    pub name: Name,
 }
 
 impl QualName {
     /// Build a qualified name.
-    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+    pub fn new(schema: impl Into<Name>, name: impl Into<Name>) -> Self {
         QualName { schema: schema.into(), name: name.into() }
     }
     /// The name as SQL: `schema.name`, each part quoted when needed.
@@ -43,11 +45,11 @@ impl fmt::Display for QualName {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct FunctionKey {
     /// Schema name.
-    pub schema: String,
+    pub schema: Name,
     /// Function name.
-    pub name: String,
+    pub name: Name,
     /// Identity arguments, e.g. `a integer, b text`.
-    pub args: String,
+    pub args: Name,
 }
 
 impl FunctionKey {
@@ -64,12 +66,12 @@ pub enum ObjectRef {
     /// A schema.
     Schema {
         /// Its name.
-        name: String,
+        name: Name,
     },
     /// An extension.
     Extension {
         /// Its name.
-        name: String,
+        name: Name,
     },
     /// An enum, domain or composite type.
     Type {
@@ -106,21 +108,21 @@ pub enum ObjectRef {
         /// The table it belongs to.
         table: QualName,
         /// Its name.
-        name: String,
+        name: Name,
     },
     /// A trigger.
     Trigger {
         /// The table or view it is on.
         table: QualName,
         /// Its name.
-        name: String,
+        name: Name,
     },
     /// A row-level security policy.
     Policy {
         /// The table it is on.
         table: QualName,
         /// Its name.
-        name: String,
+        name: Name,
     },
     /// A collation (`CREATE COLLATION`).
     Collation {
@@ -500,9 +502,10 @@ pub struct Identity {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
     /// Its name.
-    pub name: String,
-    /// Type with typmod, as `format_type` prints it (e.g. `character varying(20)`).
-    pub data_type: String,
+    pub name: Name,
+    /// Type with typmod, as `format_type` prints it (e.g. `character varying(20)`); shared by
+    /// every column of the same type.
+    pub data_type: Name,
     /// Collation when it differs from the type's default.
     pub collation: Option<QualName>,
     /// `NOT NULL`.
@@ -510,7 +513,7 @@ pub struct Column {
     /// Default expression (not for generated columns).
     pub default: Option<String>,
     /// Identity column.
-    pub identity: Option<Identity>,
+    pub identity: Option<Box<Identity>>,
     /// `GENERATED ALWAYS AS (expr) STORED`.
     pub generated: Option<String>,
     /// False when the column only comes from a parent (partition or inheritance).

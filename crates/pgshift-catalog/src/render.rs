@@ -126,7 +126,7 @@ pub fn nodes_with_options(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool, 
     for schema in catalog.schemas.values() {
         let mut node = Node::new(
             Rank::Schema,
-            ObjectRef::Schema { name: schema.name.clone() },
+            ObjectRef::Schema { name: schema.name.as_str().into() },
             BTreeSet::new(),
         );
         node.idempotent = true;
@@ -137,8 +137,8 @@ pub fn nodes_with_options(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool, 
         nodes.push(node);
     }
     for ext in catalog.extensions.values() {
-        let deps = BTreeSet::from([ObjectRef::Schema { name: ext.schema.clone() }]);
-        let mut node = Node::new(Rank::Extension, ObjectRef::Extension { name: ext.name.clone() }, deps);
+        let deps = BTreeSet::from([ObjectRef::Schema { name: ext.schema.as_str().into() }]);
+        let mut node = Node::new(Rank::Extension, ObjectRef::Extension { name: ext.name.as_str().into() }, deps);
         node.idempotent = true;
         if want(&node.object) {
             node.sql.push(extension_sql(ext));
@@ -484,7 +484,7 @@ fn table_nodes(catalog: &Catalog, table: &Table, want: &dyn Fn(&ObjectRef) -> bo
         };
         let mut deps = c.depends_on.clone();
         deps.insert(object.clone());
-        let cref = ObjectRef::Constraint { table: table.name.clone(), name: c.name.clone() };
+        let cref = ObjectRef::Constraint { table: table.name.clone(), name: c.name.as_str().into() };
         let mut node = Node::new(rank, cref, deps);
         if want(&node.object) {
             node.sql.push(format!("ALTER TABLE {name} ADD CONSTRAINT {} {}", ident(&c.name), c.definition));
@@ -498,7 +498,7 @@ fn table_nodes(catalog: &Catalog, table: &Table, want: &dyn Fn(&ObjectRef) -> bo
     for p in table.policies.values() {
         let mut deps = p.depends_on.clone();
         deps.insert(object.clone());
-        let pref = ObjectRef::Policy { table: table.name.clone(), name: p.name.clone() };
+        let pref = ObjectRef::Policy { table: table.name.clone(), name: p.name.as_str().into() };
         let mut node = Node::new(Rank::Policy, pref, deps);
         node.sql.push(policy_sql(&table.name, p));
         push_comment(&mut node.sql, "POLICY", &format!("{} ON {name}", ident(&p.name)), &p.comment);
@@ -509,7 +509,7 @@ fn table_nodes(catalog: &Catalog, table: &Table, want: &dyn Fn(&ObjectRef) -> bo
         let mut deps = BTreeSet::from([object.clone()]);
         if let ReplicaIdentity::Index { name: index } = &table.replica_identity {
             deps.insert(if table.constraints.contains_key(index) {
-                ObjectRef::Constraint { table: table.name.clone(), name: index.clone() }
+                ObjectRef::Constraint { table: table.name.clone(), name: index.as_str().into() }
             } else {
                 ObjectRef::Index { name: QualName::new(table.name.schema.clone(), index.clone()) }
             });
@@ -528,7 +528,7 @@ fn trigger_node(relation: &QualName, object: &ObjectRef, t: &Trigger, want: &dyn
     let name = relation.sql();
     let mut deps = t.depends_on.clone();
     deps.insert(object.clone());
-    let tref = ObjectRef::Trigger { table: relation.clone(), name: t.name.clone() };
+    let tref = ObjectRef::Trigger { table: relation.clone(), name: t.name.as_str().into() };
     let mut node = Node::new(Rank::Trigger, tref, deps);
     if want(&node.object) {
         node.sql.push(t.definition.clone());
@@ -727,8 +727,8 @@ pub fn drop_sql(catalog: &Catalog, object: &ObjectRef) -> Option<String> {
 pub fn drop_sql_with(catalog: &Catalog, object: &ObjectRef, options: &RenderOptions) -> Option<String> {
     let if_exists = if options.idempotent { "IF EXISTS " } else { "" };
     Some(match object {
-        ObjectRef::Schema { name } => format!("DROP SCHEMA {if_exists}{}", ident(catalog.schemas.get(name)?.name.as_str())),
-        ObjectRef::Extension { name } => format!("DROP EXTENSION {if_exists}{}", ident(&catalog.extensions.get(name)?.name)),
+        ObjectRef::Schema { name } => format!("DROP SCHEMA {if_exists}{}", ident(catalog.schemas.get(name.as_str())?.name.as_str())),
+        ObjectRef::Extension { name } => format!("DROP EXTENSION {if_exists}{}", ident(&catalog.extensions.get(name.as_str())?.name)),
         ObjectRef::Type { name } => {
             let what = match catalog.types.get(name)?.kind {
                 TypeKind::Domain { .. } => "DOMAIN",
@@ -760,18 +760,18 @@ pub fn drop_sql_with(catalog: &Catalog, object: &ObjectRef, options: &RenderOpti
             format!("DROP INDEX {if_exists}{}", name.sql())
         }
         ObjectRef::Constraint { table, name } => {
-            catalog.tables.get(table)?.constraints.get(name)?;
+            catalog.tables.get(table)?.constraints.get(name.as_str())?;
             format!("ALTER TABLE {if_exists}{} DROP CONSTRAINT {if_exists}{}", table.sql(), ident(name))
         }
         ObjectRef::Trigger { table, name } => {
             match catalog.tables.get(table) {
-                Some(t) => t.triggers.get(name)?,
-                None => catalog.views.get(table)?.triggers.get(name)?,
+                Some(t) => t.triggers.get(name.as_str())?,
+                None => catalog.views.get(table)?.triggers.get(name.as_str())?,
             };
             format!("DROP TRIGGER {if_exists}{} ON {}", ident(name), table.sql())
         }
         ObjectRef::Policy { table, name } => {
-            catalog.tables.get(table)?.policies.get(name)?;
+            catalog.tables.get(table)?.policies.get(name.as_str())?;
             format!("DROP POLICY {if_exists}{} ON {}", ident(name), table.sql())
         }
         ObjectRef::Collation { name } => {

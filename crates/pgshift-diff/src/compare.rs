@@ -52,7 +52,7 @@ fn sides<'a, K: Ord, V>(a: &'a BTreeMap<K, V>, b: &'a BTreeMap<K, V>) -> impl It
 pub fn compare(a: &Catalog, b: &Catalog) -> Found {
     let mut f = Found::default();
     for (name, x, y) in sides(&a.schemas, &b.schemas) {
-        let object = ObjectRef::Schema { name: name.clone() };
+        let object = ObjectRef::Schema { name: name.as_str().into() };
         match (x, y) {
             (None, Some(_)) => f.create(object),
             (Some(_), None) => f.drop(object, vec![Hazard::Destructive(format!("schema {} is dropped", quote::ident(name)))]),
@@ -61,7 +61,7 @@ pub fn compare(a: &Catalog, b: &Catalog) -> Found {
         }
     }
     for (name, x, y) in sides(&a.extensions, &b.extensions) {
-        let object = ObjectRef::Extension { name: name.clone() };
+        let object = ObjectRef::Extension { name: name.as_str().into() };
         match (x, y) {
             (None, Some(_)) => f.create(object),
             (Some(_), None) => f.drop(object, Vec::new()),
@@ -146,13 +146,13 @@ pub fn compare(a: &Catalog, b: &Catalog) -> Found {
             (None, Some(y)) => {
                 f.create(object);
                 for c in y.constraints.values().filter(|c| !(c.is_inline() && c.validated)) {
-                    f.create(ObjectRef::Constraint { table: name.clone(), name: c.name.clone() });
+                    f.create(ObjectRef::Constraint { table: name.clone(), name: c.name.as_str().into() });
                 }
                 for t in y.triggers.keys() {
-                    f.create(ObjectRef::Trigger { table: name.clone(), name: t.clone() });
+                    f.create(ObjectRef::Trigger { table: name.clone(), name: t.as_str().into() });
                 }
                 for p in y.policies.keys() {
-                    f.create(ObjectRef::Policy { table: name.clone(), name: p.clone() });
+                    f.create(ObjectRef::Policy { table: name.clone(), name: p.as_str().into() });
                 }
                 if y.replica_identity != ReplicaIdentity::Default {
                     let action = TableAction::SetReplicaIdentity { identity: y.replica_identity.clone() };
@@ -189,7 +189,7 @@ pub fn compare(a: &Catalog, b: &Catalog) -> Found {
     }
     for (name, x, y) in sides(&a.views, &b.views) {
         let object = ObjectRef::View { name: name.clone() };
-        let trigger = |t: &String| ObjectRef::Trigger { table: name.clone(), name: t.clone() };
+        let trigger = |t: &String| ObjectRef::Trigger { table: name.clone(), name: t.as_str().into() };
         match (x, y) {
             (None, Some(y)) => {
                 f.create(object);
@@ -332,7 +332,7 @@ fn enum_columns(source: &Catalog, target: &Catalog, ty: &QualName) -> Vec<EnumCo
                 .and_then(|tc| tc.default.clone());
             out.push(EnumColumn {
                 table: t.name.clone(),
-                column: c.name.clone(),
+                column: c.name.to_string(),
                 default,
                 had_default: c.default.is_some(),
                 array: c.data_type == array,
@@ -450,7 +450,7 @@ fn compare_table(a: &Catalog, b: &Catalog, x: &Table, y: &Table, f: &mut Found) 
                 _ => cx.and_then(|c| c.default.clone()),
             };
             if expected != cy.default {
-                actions.push((TableAction::SetDefault { column: cy.name.clone(), default: cy.default.clone() }, Vec::new()));
+                actions.push((TableAction::SetDefault { column: cy.name.to_string(), default: cy.default.clone() }, Vec::new()));
             }
         }
     }
@@ -459,7 +459,7 @@ fn compare_table(a: &Catalog, b: &Catalog, x: &Table, y: &Table, f: &mut Found) 
     let (x, y) = (&local(x), &local(y));
     for c in &x.columns {
         if y.column(&c.name).is_none() {
-            actions.push((TableAction::DropColumn { name: c.name.clone() }, Vec::new()));
+            actions.push((TableAction::DropColumn { name: c.name.to_string() }, Vec::new()));
             attach(&mut actions, Hazard::Destructive(format!("column {name}.{} is dropped with its data", quote::ident(&c.name))));
             reshaped = true;
         }
@@ -502,9 +502,9 @@ fn compare_table(a: &Catalog, b: &Catalog, x: &Table, y: &Table, f: &mut Found) 
         let retyped = (&cx.data_type, &cx.collation) != (&cy.data_type, &cy.collation);
         if retyped {
             if cx.default.is_some() {
-                actions.push((TableAction::SetDefault { column: cy.name.clone(), default: None }, Vec::new()));
+                actions.push((TableAction::SetDefault { column: cy.name.to_string(), default: None }, Vec::new()));
             }
-            actions.push((TableAction::AlterColumnType { column: Box::new(cy.clone()), from_type: cx.data_type.clone() }, Vec::new()));
+            actions.push((TableAction::AlterColumnType { column: Box::new(cy.clone()), from_type: cx.data_type.to_string() }, Vec::new()));
             if !widens(&cx.data_type, &cy.data_type) || cx.collation != cy.collation {
                 attach(&mut actions, Hazard::Rewrite(format!(
                     "column {name}.{col} changes type {} -> {}: the table may be rewritten under an ACCESS EXCLUSIVE lock",
@@ -514,16 +514,16 @@ fn compare_table(a: &Catalog, b: &Catalog, x: &Table, y: &Table, f: &mut Found) 
             }
             reshaped = true;
             if cy.default.is_some() {
-                actions.push((TableAction::SetDefault { column: cy.name.clone(), default: cy.default.clone() }, Vec::new()));
+                actions.push((TableAction::SetDefault { column: cy.name.to_string(), default: cy.default.clone() }, Vec::new()));
             }
         } else if cx.default != cy.default {
-            actions.push((TableAction::SetDefault { column: cy.name.clone(), default: cy.default.clone() }, Vec::new()));
+            actions.push((TableAction::SetDefault { column: cy.name.to_string(), default: cy.default.clone() }, Vec::new()));
         }
         // An identity needs a NOT NULL column: a nullable column that gains one is made NOT NULL
         // first (the same step, proof and hazard as any column that becomes NOT NULL).
         let not_null_first = cx.identity.is_none() && cy.identity.is_some() && !cx.not_null && cy.not_null;
         let set_not_null = |to: &mut Vec<(TableAction, Vec<Hazard>)>| {
-            to.push((TableAction::SetNotNull { column: cy.name.clone(), not_null: cy.not_null }, Vec::new()));
+            to.push((TableAction::SetNotNull { column: cy.name.to_string(), not_null: cy.not_null }, Vec::new()));
             if cy.not_null {
                 attach(to, Hazard::DataDependent(format!(
                     "{name}.{col} becomes NOT NULL: no row may hold NULL (to fill the rows that do, pass --backfill {name}.{col}=EXPR)"
@@ -552,13 +552,13 @@ fn compare_table(a: &Catalog, b: &Catalog, x: &Table, y: &Table, f: &mut Found) 
             set_not_null(&mut late);
         }
         if cx.comment != cy.comment {
-            late.push((TableAction::ColumnComment { column: cy.name.clone(), comment: cy.comment.clone() }, Vec::new()));
+            late.push((TableAction::ColumnComment { column: cy.name.to_string(), comment: cy.comment.clone() }, Vec::new()));
         }
     }
     actions.extend(late);
     for c in &y.columns {
         if x.column(&c.name).is_none() && c.comment.is_some() {
-            actions.push((TableAction::ColumnComment { column: c.name.clone(), comment: c.comment.clone() }, Vec::new()));
+            actions.push((TableAction::ColumnComment { column: c.name.to_string(), comment: c.comment.clone() }, Vec::new()));
         }
     }
     for (cname, cx, cy) in sides(&ix, &iy) {
@@ -567,7 +567,7 @@ fn compare_table(a: &Catalog, b: &Catalog, x: &Table, y: &Table, f: &mut Found) 
             (Some(cx), Some(cy)) => cx.definition != cy.definition,
             _ => false,
         };
-        let cobject = ObjectRef::Constraint { table: name.clone(), name: cname.clone() };
+        let cobject = ObjectRef::Constraint { table: name.clone(), name: cname.as_str().into() };
         match (add, cx, cy) {
             (true, _, Some(cy)) => {
                 actions.push((TableAction::AddCheck { constraint: Box::new(cy.clone()) }, Vec::new()));
@@ -635,7 +635,7 @@ fn compare_table(a: &Catalog, b: &Catalog, x: &Table, y: &Table, f: &mut Found) 
     };
     let (ox, oy) = (outside(x), outside(y));
     for (cname, cx, cy) in sides(&ox, &oy) {
-        let object = ObjectRef::Constraint { table: name.clone(), name: cname.clone() };
+        let object = ObjectRef::Constraint { table: name.clone(), name: cname.as_str().into() };
         match (cx, cy) {
             (None, Some(cy)) => {
                 let hazards = constraint_hazards(name, cy);
@@ -652,7 +652,7 @@ fn compare_table(a: &Catalog, b: &Catalog, x: &Table, y: &Table, f: &mut Found) 
     }
     compare_triggers(name, &x.triggers, &y.triggers, f);
     for (pname, px, py) in sides(&x.policies, &y.policies) {
-        let object = ObjectRef::Policy { table: name.clone(), name: pname.clone() };
+        let object = ObjectRef::Policy { table: name.clone(), name: pname.as_str().into() };
         match (px, py) {
             (None, Some(_)) => f.create(object),
             (Some(_), None) => f.drop(object, Vec::new()),
@@ -697,7 +697,7 @@ fn own_inherited(catalog: &Catalog, table: &mut Table, parent: &QualName) {
 
 /// The temporary name of a table set aside to be recreated; it fits in 63 bytes.
 pub fn set_aside_name(name: &QualName) -> QualName {
-    let mut base: String = name.name.clone();
+    let mut base: String = name.name.to_string();
     while base.len() > 48 {
         base.pop();
     }
@@ -727,25 +727,25 @@ fn recreate_table(x: &Table, y: &Table, why: &str, f: &mut Found) {
     f.push(object.clone(), ChangeKind::SetAside { to: temp.clone() }, hazards);
     f.create(object.clone());
     for c in y.constraints.values().filter(|c| !(c.is_inline() && c.validated)) {
-        f.push(ObjectRef::Constraint { table: name.clone(), name: c.name.clone() }, ChangeKind::Create, constraint_hazards(name, c));
+        f.push(ObjectRef::Constraint { table: name.clone(), name: c.name.as_str().into() }, ChangeKind::Create, constraint_hazards(name, c));
     }
     for t in y.triggers.keys() {
-        f.create(ObjectRef::Trigger { table: name.clone(), name: t.clone() });
+        f.create(ObjectRef::Trigger { table: name.clone(), name: t.as_str().into() });
     }
     for p in y.policies.keys() {
-        f.create(ObjectRef::Policy { table: name.clone(), name: p.clone() });
+        f.create(ObjectRef::Policy { table: name.clone(), name: p.as_str().into() });
     }
     let columns: Vec<String> = y
         .columns
         .iter()
         .filter(|c| c.generated.is_none() && x.column(&c.name).is_some_and(|o| o.generated.is_none()))
-        .map(|c| c.name.clone())
+        .map(|c| c.name.to_string())
         .collect();
     let mut fill_hazards = Vec::new();
     if matches!(y.kind, TableKind::Partitioned { .. }) {
         fill_hazards.push(Hazard::DataDependent(format!("every row of {name} must fall within one of its new partitions")));
     }
-    for c in x.columns.iter().filter(|c| c.generated.is_none() && !columns.contains(&c.name)) {
+    for c in x.columns.iter().filter(|c| c.generated.is_none() && !columns.contains(&c.name.to_string())) {
         fill_hazards.push(Hazard::Destructive(format!("column {name}.{} is not copied: the new table has no such column", quote::ident(&c.name))));
     }
     f.push(object, ChangeKind::FillFrom { from: temp, columns }, fill_hazards);
@@ -826,7 +826,7 @@ fn attached_indexes(a: &Catalog, b: &Catalog) -> BTreeMap<QualName, Vec<QualName
 /// Triggers of a kept table or view, by name.
 fn compare_triggers(relation: &QualName, x: &BTreeMap<String, Trigger>, y: &BTreeMap<String, Trigger>, f: &mut Found) {
     for (tname, tx, ty) in sides(x, y) {
-        let object = ObjectRef::Trigger { table: relation.clone(), name: tname.clone() };
+        let object = ObjectRef::Trigger { table: relation.clone(), name: tname.as_str().into() };
         match (tx, ty) {
             (None, Some(_)) => f.create(object),
             (Some(_), None) => f.drop(object, Vec::new()),

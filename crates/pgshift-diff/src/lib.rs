@@ -197,7 +197,7 @@ fn restore_replica_identity(target: &Catalog, found: &mut compare::Found) {
     for t in target.tables.values() {
         let ReplicaIdentity::Index { name } = &t.replica_identity else { continue };
         let index = if t.constraints.contains_key(name) {
-            ObjectRef::Constraint { table: t.name.clone(), name: name.clone() }
+            ObjectRef::Constraint { table: t.name.clone(), name: name.as_str().into() }
         } else {
             ObjectRef::Index { name: QualName::new(t.name.schema.clone(), name.clone()) }
         };
@@ -265,7 +265,7 @@ fn break_fk_cycles(source: &Catalog, found: &mut compare::Found) {
     for (&table, fks) in &edges {
         for &(referenced, constraint) in fks {
             if reaches(referenced, table) {
-                cut.push(ObjectRef::Constraint { table: table.clone(), name: constraint.clone() });
+                cut.push(ObjectRef::Constraint { table: table.clone(), name: constraint.clone().into() });
             }
         }
     }
@@ -295,8 +295,8 @@ fn parent_of(catalog: &Catalog, object: &ObjectRef) -> Option<ObjectRef> {
 /// Whether the catalog holds the object.
 pub fn exists(catalog: &Catalog, object: &ObjectRef) -> bool {
     match object {
-        ObjectRef::Schema { name } => catalog.schemas.contains_key(name),
-        ObjectRef::Extension { name } => catalog.extensions.contains_key(name),
+        ObjectRef::Schema { name } => catalog.schemas.contains_key(name.as_str()),
+        ObjectRef::Extension { name } => catalog.extensions.contains_key(name.as_str()),
         ObjectRef::Type { name } => catalog.types.contains_key(name),
         ObjectRef::Sequence { name } => catalog.sequences.contains_key(name),
         ObjectRef::Table { name } => catalog.tables.contains_key(name),
@@ -304,13 +304,13 @@ pub fn exists(catalog: &Catalog, object: &ObjectRef) -> bool {
         ObjectRef::Function { key } => catalog.functions.contains_key(key),
         ObjectRef::Index { name } => catalog.indexes.contains_key(name),
         ObjectRef::Constraint { table, name } => {
-            catalog.tables.get(table).is_some_and(|t| t.constraints.contains_key(name))
+            catalog.tables.get(table).is_some_and(|t| t.constraints.contains_key(name.as_str()))
         }
         ObjectRef::Trigger { table, name } => {
-            catalog.tables.get(table).is_some_and(|t| t.triggers.contains_key(name))
-                || catalog.views.get(table).is_some_and(|v| v.triggers.contains_key(name))
+            catalog.tables.get(table).is_some_and(|t| t.triggers.contains_key(name.as_str()))
+                || catalog.views.get(table).is_some_and(|v| v.triggers.contains_key(name.as_str()))
         }
-        ObjectRef::Policy { table, name } => catalog.tables.get(table).is_some_and(|t| t.policies.contains_key(name)),
+        ObjectRef::Policy { table, name } => catalog.tables.get(table).is_some_and(|t| t.policies.contains_key(name.as_str())),
         ObjectRef::Collation { name } => catalog.collations.contains_key(name),
     }
 }

@@ -18,7 +18,7 @@ fn objects(catalog: &Catalog) -> Vec<(ObjectRef, &BTreeSet<Privilege>, BTreeSet<
     let public = |p: &str| BTreeSet::from([Privilege { grantee: "public".into(), privilege: p.into(), grantable: false }]);
     let mut out = Vec::new();
     for s in catalog.schemas.values() {
-        out.push((ObjectRef::Schema { name: s.name.clone() }, &s.privileges, BTreeSet::new()));
+        out.push((ObjectRef::Schema { name: s.name.as_str().into() }, &s.privileges, BTreeSet::new()));
     }
     for t in catalog.types.values() {
         out.push((ObjectRef::Type { name: t.name.clone() }, &t.privileges, public("USAGE")));

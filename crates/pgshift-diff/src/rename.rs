@@ -184,7 +184,7 @@ pub fn apply(source: &mut Catalog, target: &Catalog, requests: &[RenameRequest])
             RenameRequest::Column { table, from, to } => {
                 if let Some(t) = source.tables.get_mut(table) {
                     if let Some(c) = t.columns.iter_mut().find(|c| &c.name == from) {
-                        c.name = to.clone();
+                        c.name = to.clone().into();
                     }
                 }
                 out.push(Change {

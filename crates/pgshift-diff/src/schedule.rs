@@ -92,7 +92,7 @@ impl Graph {
         for t in catalog.tables.values() {
             let table = ObjectRef::Table { name: t.name.clone() };
             for c in t.constraints.values().filter(|c| c.is_inline() && c.validated) {
-                let object = ObjectRef::Constraint { table: t.name.clone(), name: c.name.clone() };
+                let object = ObjectRef::Constraint { table: t.name.clone(), name: c.name.as_str().into() };
                 let entry = &mut map.entry((object, true)).or_insert((usize::MAX, BTreeSet::new())).1;
                 entry.extend(c.depends_on.iter().cloned());
                 entry.insert(table.clone());

@@ -36,7 +36,7 @@ fn table(name: &str) -> ObjectRef {
 }
 
 fn constraint(table: &str, name: &str) -> ObjectRef {
-    ObjectRef::Constraint { table: public(table), name: name.to_owned() }
+    ObjectRef::Constraint { table: public(table), name: name.to_owned().into() }
 }
 
 /// The index in `d.changes` of the one change on `object` that `kind` accepts; panics with the

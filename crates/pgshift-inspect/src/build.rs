@@ -94,9 +94,11 @@ struct Oids {
     /// Schemas in the catalog, by OID.
     schemas: HashMap<u32, String>,
     /// Column names by (relation, attnum).
-    columns: HashMap<(u32, i16), String>,
+    columns: HashMap<(u32, i16), Name>,
     /// Identity columns by (relation, column name): ALWAYS (true) or BY DEFAULT.
-    identity: HashMap<(u32, String), bool>,
+    identity: HashMap<(u32, Name), bool>,
+    /// One shared copy of each repeated text (column types).
+    names: Interner,
 }
 
 /// Build the catalog from the rows, keeping what `filter` allows. Each result set is freed as
@@ -223,7 +225,7 @@ fn extension_members(rows: &Rows, cat: &Catalog, oids: &mut Oids) {
         if !cat.extensions.contains_key(&ext) {
             continue;
         }
-        let object = ObjectRef::Extension { name: ext };
+        let object = ObjectRef::Extension { name: ext.into() };
         match class {
             PG_TYPE => oids.types.insert(oid, object),
             PG_PROC => oids.funcs.insert(oid, object),
@@ -361,7 +363,7 @@ fn columns(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
     for r in &rows.columns {
         let rel: u32 = r.get(0);
         let attnum: i16 = r.get(1);
-        let name: String = r.get(2);
+        let name: Name = r.get::<_, &str>(2).into();
         oids.columns.insert((rel, attnum), name.clone());
         let comment: Option<String> = r.get(11);
         match oids.rels.get(&rel) {
@@ -372,7 +374,7 @@ fn columns(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
                 let identity: String = r.get(6);
                 let column = Column {
                     name,
-                    data_type: r.get(3),
+                    data_type: oids.names.name(r.get(3)),
                     collation: collation(r, 9, 10),
                     not_null: r.get(4),
                     default,
@@ -391,13 +393,13 @@ fn columns(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
             }
             Some(ObjectRef::View { name: view }) => {
                 if let (Some(v), Some(c)) = (cat.views.get_mut(view), comment) {
-                    v.column_comments.insert(name, c);
+                    v.column_comments.insert(name.to_string(), c);
                 }
             }
             Some(ObjectRef::Type { name: ty }) => {
                 if let Some(TypeDef { kind: TypeKind::Composite { attributes }, .. }) = cat.types.get_mut(ty) {
                     attributes.push(CompositeAttribute {
-                        name,
+                        name: name.to_string(),
                         data_type: r.get(3),
                         collation: collation(r, 9, 10),
                     });
@@ -442,7 +444,7 @@ fn sequences(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &Oids)
                 continue;
             };
             if let Some(&always) = owner.and_then(|rel| oids.identity.get(&(rel, column.clone()))) {
-                col.identity = Some(Identity { always, sequence: name, options });
+                col.identity = Some(Box::new(Identity { always, sequence: name, options }));
             }
             continue;
         }
@@ -454,7 +456,7 @@ fn sequences(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &Oids)
             Sequence {
                 name,
                 options,
-                owned_by,
+                owned_by: owned_by.map(|(t, c)| (t, c.to_string())),
                 unlogged: r.get::<_, String>(10) == "u",
                 comment: None,
                 privileges: BTreeSet::new(),
@@ -488,7 +490,7 @@ fn column_names(oids: &Oids, rel: u32, attnums: Option<Vec<i16>>) -> Vec<String>
     attnums
         .unwrap_or_default()
         .iter()
-        .map(|a| oids.columns.get(&(rel, *a)).cloned().unwrap_or_else(|| format!("#{a}")))
+        .map(|a| oids.columns.get(&(rel, *a)).map(|n| n.to_string()).unwrap_or_else(|| format!("#{a}")))
         .collect()
 }
 
@@ -548,7 +550,7 @@ fn constraints(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
         };
         // What a constraint uses (types, functions) is recorded on the constraint itself; the
         // render folds an inline CHECK's dependencies into its table's.
-        let node = ObjectRef::Constraint { table: table.clone(), name: name.clone() };
+        let node = ObjectRef::Constraint { table: table.clone(), name: name.as_str().into() };
         if matches!(contype.as_str(), "p" | "u" | "x") {
             let index: u32 = r.get(18);
             oids.rels.insert(index, node.clone());
@@ -694,7 +696,11 @@ fn indexes(rows: &mut Rows, cat: &mut Catalog, oids: &mut Oids) {
 fn functions(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut Oids) {
     for r in &rows.functions {
         let oid: u32 = r.get(0);
-        let key = FunctionKey { schema: r.get(1), name: r.get(2), args: r.get(3) };
+        let key = FunctionKey {
+            schema: r.get::<_, &str>(1).into(),
+            name: r.get::<_, &str>(2).into(),
+            args: r.get::<_, &str>(3).into(),
+        };
         if !filter.allows(&QualName::new(key.schema.clone(), key.name.clone())) {
             continue;
         }
@@ -741,7 +747,7 @@ fn triggers(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
             comment: r.get(5),
             depends_on: BTreeSet::new(),
         };
-        oids.triggers.insert(oid, ObjectRef::Trigger { table: relation.clone(), name: name.clone() });
+        oids.triggers.insert(oid, ObjectRef::Trigger { table: relation.clone(), name: name.as_str().into() });
         if let Some(t) = cat.tables.get_mut(&relation) {
             t.triggers.insert(name, trigger);
         } else if let Some(v) = cat.views.get_mut(&relation) {
@@ -773,7 +779,7 @@ fn policies(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
             comment: r.get(8),
             depends_on: BTreeSet::new(),
         };
-        oids.policies.insert(oid, ObjectRef::Policy { table: table.clone(), name: name.clone() });
+        oids.policies.insert(oid, ObjectRef::Policy { table: table.clone(), name: name.as_str().into() });
         if let Some(t) = cat.tables.get_mut(&table) {
             t.policies.insert(name, policy);
         }
@@ -823,16 +829,16 @@ fn depends_on_mut<'a>(cat: &'a mut Catalog, object: &ObjectRef) -> Option<&'a mu
         ObjectRef::Constraint { table, name } => cat
             .tables
             .get_mut(table)
-            .and_then(|t| t.constraints.get_mut(name))
+            .and_then(|t| t.constraints.get_mut(name.as_str()))
             .map(|c| &mut c.depends_on),
         ObjectRef::Trigger { table, name } => match cat.tables.get_mut(table) {
-            Some(t) => t.triggers.get_mut(name).map(|t| &mut t.depends_on),
-            None => cat.views.get_mut(table).and_then(|v| v.triggers.get_mut(name)).map(|t| &mut t.depends_on),
+            Some(t) => t.triggers.get_mut(name.as_str()).map(|t| &mut t.depends_on),
+            None => cat.views.get_mut(table).and_then(|v| v.triggers.get_mut(name.as_str())).map(|t| &mut t.depends_on),
         },
         ObjectRef::Policy { table, name } => cat
             .tables
             .get_mut(table)
-            .and_then(|t| t.policies.get_mut(name))
+            .and_then(|t| t.policies.get_mut(name.as_str()))
             .map(|p| &mut p.depends_on),
         ObjectRef::Schema { .. }
         | ObjectRef::Extension { .. }

@@ -22,7 +22,7 @@ async fn assert_same_as_server(client: &tokio_postgres::Client, cat: &Catalog) -
                 "SELECT pg_catalog.pg_get_indexdef(c.oid) FROM pg_catalog.pg_class c \
                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
                  WHERE n.nspname = $1 AND c.relname = $2",
-                &[&index.name.schema, &index.name.name],
+                &[&index.name.schema.as_str(), &index.name.name.as_str()],
             )
             .await
             .unwrap();

@@ -25,8 +25,8 @@ pub fn missing_backfills(source: &Catalog, diff: &Diff, options: &PlanOptions) -
         }
         for a in actions {
             if let TableAction::AddColumn { column } = a {
-                if needs_backfill(column) && !options.backfills.contains_key(&(name.clone(), column.name.clone())) {
-                    out.push((name.clone(), column.name.clone()));
+                if needs_backfill(column) && !options.backfills.contains_key(&(name.clone(), column.name.to_string())) {
+                    out.push((name.clone(), column.name.to_string()));
                 }
             }
         }
@@ -103,8 +103,8 @@ fn created_subset(target: &Catalog, created: &std::collections::BTreeSet<&Object
     let mut subset = Catalog::default();
     for object in created {
         match object {
-            ObjectRef::Schema { name } => copy(&target.schemas, &mut subset.schemas, name),
-            ObjectRef::Extension { name } => copy(&target.extensions, &mut subset.extensions, name),
+            ObjectRef::Schema { name } => copy(&target.schemas, &mut subset.schemas, &name.to_string()),
+            ObjectRef::Extension { name } => copy(&target.extensions, &mut subset.extensions, &name.to_string()),
             ObjectRef::Type { name } => copy(&target.types, &mut subset.types, name),
             ObjectRef::Sequence { name } => copy(&target.sequences, &mut subset.sequences, name),
             ObjectRef::View { name } => copy(&target.views, &mut subset.views, name),
@@ -164,7 +164,7 @@ impl<'a> Context<'a> {
         // A CHECK rendered inside its table, added on its own when it was dropped to make way.
         for t in subset.tables.values() {
             for c in t.constraints.values().filter(|c| c.is_inline() && c.validated) {
-                let object = ObjectRef::Constraint { table: t.name.clone(), name: c.name.clone() };
+                let object = ObjectRef::Constraint { table: t.name.clone(), name: c.name.as_str().into() };
                 if !created.contains(&object) {
                     continue;
                 }
@@ -215,7 +215,7 @@ impl<'a> Context<'a> {
                 let mut steps: Vec<Step> = self.create.get(object).cloned().unwrap_or_default().into_iter().map(step).collect();
                 if let (ObjectRef::Constraint { table, name }, Some(first)) = (object, steps.first_mut()) {
                     let existing = self.source.tables.contains_key(table);
-                    if let Some(c) = self.target.tables.get(table).and_then(|t| t.constraints.get(name)) {
+                    if let Some(c) = self.target.tables.get(table).and_then(|t| t.constraints.get(name.as_str())) {
                         if existing && c.validated {
                             first.proof = proof::constraint(table, c);
                         }
@@ -373,7 +373,7 @@ impl<'a> Context<'a> {
                 vec![(self.when(&column_query(table, from, false), true, sql), None)]
             }
             TableAction::AddColumn { column } => {
-                let backfill = self.options.backfills.get(&(table.clone(), column.name.clone()));
+                let backfill = self.options.backfills.get(&(table.clone(), column.name.to_string()));
                 match backfill {
                     Some(expr) if needs_backfill(column) => {
                         let col = ident(&column.name);
@@ -450,7 +450,7 @@ impl<'a> Context<'a> {
             TableAction::RegenerateColumn { column } => vec![drop_column(&column.name), add_column(column)],
             TableAction::AddCheck { constraint } => {
                 let sql = format!("ALTER TABLE {t} ADD CONSTRAINT {} {}", ident(&constraint.name), constraint.definition);
-                let object = ObjectRef::Constraint { table: table.clone(), name: constraint.name.clone() };
+                let object = ObjectRef::Constraint { table: table.clone(), name: constraint.name.as_str().into() };
                 vec![(self.when(&exists_query(&object), false, sql), proof::constraint(table, constraint))]
             }
             TableAction::SetRowSecurity { enabled } => {
@@ -513,7 +513,7 @@ impl Context<'_> {
                 vec![Part { sql: online::create_index(first)?, proof: None, transactional: false }]
             }
             ObjectRef::Constraint { name, .. } => {
-                let c = self.target.tables.get(table)?.constraints.get(name)?;
+                let c = self.target.tables.get(table)?.constraints.get(name.as_str())?;
                 online::add_constraint(table, c, proof::constraint(table, c))?
             }
             _ => return None,
@@ -617,7 +617,7 @@ fn sequence_alter(source: &Catalog, to: &Sequence) -> Vec<(String, Option<String
 /// old type dropped and the new one renamed into its place; defaults set again.
 fn enum_swap(name: &QualName, labels: &[String], removed: &[String], columns: &[EnumColumn]) -> Vec<(String, Option<String>)> {
     // The temporary name fits in 63 bytes whatever the original length.
-    let mut base: String = name.name.clone();
+    let mut base: String = name.name.to_string();
     while base.len() > 50 {
         base.pop();
     }

@@ -73,16 +73,16 @@ fn kind(object: &ObjectRef) -> &'static str {
 
 /// The name the guard reads for a top-level object (`None` for what belongs to a relation).
 fn guard_name(object: &ObjectRef) -> Option<Name> {
-    let q = |n: &pgshift_catalog::QualName| Some(Name { schema: Some(n.schema.clone()), name: n.name.clone() });
+    let q = |n: &pgshift_catalog::QualName| Some(Name { schema: Some(n.schema.to_string()), name: n.name.to_string() });
     match object {
-        ObjectRef::Schema { name } | ObjectRef::Extension { name } => Some(Name { schema: None, name: name.clone() }),
+        ObjectRef::Schema { name } | ObjectRef::Extension { name } => Some(Name { schema: None, name: name.to_string() }),
         ObjectRef::Collation { name }
         | ObjectRef::Type { name }
         | ObjectRef::Sequence { name }
         | ObjectRef::Table { name }
         | ObjectRef::View { name }
         | ObjectRef::Index { name } => q(name),
-        ObjectRef::Function { key } => Some(Name { schema: Some(key.schema.clone()), name: key.name.clone() }),
+        ObjectRef::Function { key } => Some(Name { schema: Some(key.schema.to_string()), name: key.name.to_string() }),
         ObjectRef::Constraint { .. } | ObjectRef::Trigger { .. } | ObjectRef::Policy { .. } => None,
     }
 }

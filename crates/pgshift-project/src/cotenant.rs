@@ -147,7 +147,7 @@ pub async fn clashes(
         if owned.owns(&name) || declared.owns(&name) || ours_ledger {
             continue;
         }
-        let key = (name.schema.clone(), name.name.to_lowercase());
+        let key = (name.schema.to_string(), name.name.to_lowercase());
         by_folded.entry(key).or_default().push((name, r.get::<_, String>(2)));
     }
     let functions: std::collections::BTreeSet<QualName> =
@@ -163,7 +163,7 @@ pub async fn clashes(
         .chain(functions.iter().map(|n| (n, "function")));
     let mut out = Vec::new();
     for (name, kind) in ours {
-        let Some(foreign) = by_folded.get(&(name.schema.clone(), name.name.to_lowercase())) else { continue };
+        let Some(foreign) = by_folded.get(&(name.schema.to_string(), name.name.to_lowercase())) else { continue };
         for (theirs, their_kind) in foreign {
             out.push(Clash {
                 ours: format!("{kind} {name}"),
