@@ -338,8 +338,8 @@ async fn the_provider_pytest_suite_on_the_scratch_server() {
     assert!(stdout.contains(" passed") && !stdout.contains("skipped"), "{stdout}");
 }
 
-#[test]
-fn init_from_alembic_writes_the_command_source() {
+#[tokio::test]
+async fn init_from_alembic_then_adopt_the_alembic_database() {
     let project = project("sqlmodel");
     let d = project.path();
     std::fs::create_dir_all(d.join("alembic/versions")).unwrap();
@@ -365,9 +365,33 @@ fn init_from_alembic_writes_the_command_source() {
         toml.contains("[[schema.source]]\ncommand = [\"python\", \"-m\", \"pgshift_sqlalchemy\", \"app.models:SQLModel.metadata\"]\ninputs = [\"app/**/*.py\"]"),
         "{toml}"
     );
-    // The written configuration works as it is.
-    ok(&pgshift_py(d, &["new", "initial"]));
-    assert_eq!(migrations(d).len(), 1);
+    // The app's database as Alembic left it: the models' tables with rows, alembic_version at
+    // the head, and another system's objects beside them.
+    let t = TestDb::with_sql(AUTH_SERVICE).await;
+    let url = t.db.url();
+    let script = "import sys\nfrom sqlalchemy import create_engine\nfrom app.models import SQLModel\n\
+                  SQLModel.metadata.create_all(create_engine(sys.argv[1].replace('postgresql://', 'postgresql+psycopg://', 1)))\n";
+    let out = Command::new(venv().join("bin/python")).args(["-c", script, &url]).current_dir(d).output().unwrap();
+    assert!(out.status.success(), "create_all failed: {}", String::from_utf8_lossy(&out.stderr));
+    t.client
+        .batch_execute(
+            "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('2b');
+             INSERT INTO organizations (name, slug) VALUES ('acme', 'acme');",
+        )
+        .await
+        .unwrap();
+
+    // The written configuration works as it is: adopt writes the baseline from the live
+    // database and stamps it, the models and the history then agree, and nothing drifted.
+    let (stdout, stderr) = ok(&pgshift_py(d, &["adopt", "--alembic-revision", "2b", "--database-url", &url]));
+    assert_eq!(migrations(d).len(), 1, "{stdout}{stderr}");
+    let (stdout, stderr) = ok(&pgshift_py(d, &["new", "next"]));
+    assert!(format!("{stdout}{stderr}").contains("schema and history agree"), "{stdout}{stderr}");
+    ok(&pgshift_py(d, &["check", "--database-url", &url]));
+    assert_eq!(count(&t.client, "SELECT count(*) FROM alembic_version WHERE version_num = '2b'").await, 1);
+    assert_eq!(count(&t.client, "SELECT count(*) FROM organizations").await, 1);
+    auth_service_untouched(&t.client).await;
+    t.finish().await;
 
     // Models that fail to import: the command, its status and the error, nothing written.
     std::fs::write(d.join("app/broken.py"), "from app.models import SQLModel\nraise RuntimeError('models are broken')\n").unwrap();
