@@ -87,19 +87,24 @@ enum Command {
     Seed(commands::seed::SeedCommand),
 }
 
-/// mimalloc as a command-line tool wants it: freed memory returned to the system at once, not
-/// kept a second for reuse as a long-running server wants it. With arenas committed on use
-/// (`.cargo/config.toml`), measured: `pgshift inspect` at 1,000 tables peaks at 32 MiB of RSS
-/// instead of 71, `pgshift diff` at 5,000 tables at 240 MiB instead of 281, at the same speed
-/// (BENCHMARKS.md, "Memory").
+/// mimalloc as a command-line tool wants it: freed memory returned to the system after 10 ms,
+/// not kept a second for reuse as a long-running server wants it. With arenas committed on use
+/// (`.cargo/config.toml`), measured: `pgshift inspect` at 1,000 tables peaks at 34 MiB of RSS
+/// instead of 71, `pgshift diff` at 5,000 tables at about 240 MiB instead of 281. Purging at
+/// once (0 ms) saved 2 MiB more but cost `diff` 0.15 s of system time in page faults
+/// (BENCHMARKS.md, "Memory"). `MIMALLOC_PURGE_DELAY` in the environment wins.
 #[allow(unsafe_code)]
 fn tune_allocator() {
     // mimalloc v3's option number (include/mimalloc.h, `mi_option_e`).
     const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // A setting of the user's own (mimalloc reads MIMALLOC_PURGE_DELAY) is kept.
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return;
+    }
     // SAFETY: `mi_option_set` stores an integer in mimalloc's option table; it may be called at
     // any time, from any thread, and takes no pointer.
     unsafe {
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 10);
     }
 }
 
