@@ -36,17 +36,15 @@ MUTATE=${MUTATE:-5}
 RUNS=${RUNS:-5}
 SEED=${SEED:-1}
 
-# Versions that work together on Python 3.11 (migra 3.0.1663481299 is the last release, 2022;
+# BENCH_MIGRA_PINS (bench/lib.sh) work together on Python 3.11 (migra 3.0.1663481299 is the last release, 2022;
 # its sqlbag/schemainspect need SQLAlchemy 1.4: with 2.x sqlbag's session handling breaks, and
 # SQLAlchemy 2.1 also makes postgresql:// mean psycopg 3).
-MIGRA_PINS=(migra==3.0.1663481299 schemainspect==3.1.1663587362 sqlbag==0.1.1617247075
-    SQLAlchemy==1.4.54 psycopg2-binary==2.9.13 six==1.17.0)
 ALEMBIC_PINS=(alembic==1.20.1 SQLAlchemy==2.0.58 psycopg2-binary==2.9.13)
 
 # --- tools -----------------------------------------------------------------------------------
 source "$root/bench/lib.sh"
 bench_install hyperfine time
-bench_venv "$out/venv" "${MIGRA_PINS[@]}"
+bench_venv "$out/venv" "${BENCH_MIGRA_PINS[@]}"
 bench_venv "$out/venv-alembic" "${ALEMBIC_PINS[@]}"
 migra="$out/venv/bin/migra"
 alembic_py="$out/venv-alembic/bin/python"
@@ -55,15 +53,6 @@ bench_bindir
 
 bench_build
 
-load() { # load DB SQLFILE: (re)create DB and load SQLFILE into it
-    local db=$1 sql=$2 url
-    url=$(db_url "$admin_url" "$db")
-    "$psql" -q -X -v ON_ERROR_STOP=1 -d "$admin_url" -c "SET client_min_messages = warning" \
-        -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" -c "CREATE DATABASE \"$db\""
-    created+=("$db")
-    "$psql" -q -X -v ON_ERROR_STOP=1 -d "$url" -f "$sql" >/dev/null
-    "$psql" -q -X -v ON_ERROR_STOP=1 -d "$url" -c "VACUUM ANALYZE"
-}
 
 server_version=$("$psql" -X -At -d "$admin_url" -c "SHOW server_version")
 machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -141,8 +130,8 @@ for n in $SIZES; do
         >"$out/diff_b_$n.sql" 2>"$out/diff_mutations_$n.txt"
     cat "$out/diff_mutations_$n.txt" >&2
     load_start=$(date +%s.%N)
-    load "$db_a" "$out/diff_a_$n.sql"
-    load "$db_b" "$out/diff_b_$n.sql"
+    bench_load "$db_a" "$out/diff_a_$n.sql"
+    bench_load "$db_b" "$out/diff_b_$n.sql"
     echo "loaded A and B in $(python3 -c "print(round($(date +%s.%N) - $load_start, 1))") s" >&2
 
     # Once, not timed: what each tool finds, and its peak RSS.

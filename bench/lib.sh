@@ -84,3 +84,19 @@ bench_alembic_venv() {
     bench_venv "$venv" alembic==1.20.1 SQLAlchemy==2.0.58 "psycopg[binary]==3.3.9"
     alembic="$venv/bin/alembic"
 }
+
+# migra's pins, as bench/diff.sh explains them (its last release, on SQLAlchemy 1.4).
+BENCH_MIGRA_PINS=(migra==3.0.1663481299 schemainspect==3.1.1663587362 sqlbag==0.1.1617247075
+    SQLAlchemy==1.4.54 psycopg2-binary==2.9.13 six==1.17.0)
+
+# bench_load DB SQLFILE: (re)create DB on the scratch server, load SQLFILE into it and analyze it
+# (dropped at exit). Needs `psql` and `admin_url` (bench_bindir, bench_build).
+bench_load() {
+    local db=$1 sql=$2 url
+    url=$(db_url "$admin_url" "$db")
+    "$psql" -q -X -v ON_ERROR_STOP=1 -d "$admin_url" -c "SET client_min_messages = warning" \
+        -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" -c "CREATE DATABASE \"$db\""
+    created+=("$db")
+    "$psql" -q -X -v ON_ERROR_STOP=1 -d "$url" -f "$sql" >/dev/null
+    "$psql" -q -X -v ON_ERROR_STOP=1 -d "$url" -c "VACUUM ANALYZE"
+}

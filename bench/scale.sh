@@ -29,25 +29,14 @@ RUNS=${RUNS:-5}
 MUTATE=${MUTATE:-5}
 SEED=${SEED:-1}
 
-MIGRA_PINS=(migra==3.0.1663481299 schemainspect==3.1.1663587362 sqlbag==0.1.1617247075
-    SQLAlchemy==1.4.54 psycopg2-binary==2.9.13 six==1.17.0)
 
 source "$root/bench/lib.sh"
 bench_install time
-bench_venv "$out/venv" "${MIGRA_PINS[@]}"
+bench_venv "$out/venv" "${BENCH_MIGRA_PINS[@]}"
 migra="$out/venv/bin/migra"
 bench_bindir pg_dump
 bench_build
 
-load() { # load DB SQLFILE
-    local db=$1 sql=$2 url
-    url=$(db_url "$admin_url" "$db")
-    "$psql" -q -X -v ON_ERROR_STOP=1 -d "$admin_url" -c "SET client_min_messages = warning" \
-        -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" -c "CREATE DATABASE \"$db\""
-    created+=("$db")
-    "$psql" -q -X -v ON_ERROR_STOP=1 -d "$url" -f "$sql" >/dev/null
-    "$psql" -q -X -v ON_ERROR_STOP=1 -d "$url" -c "VACUUM ANALYZE"
-}
 
 # measure NAME CMD...: one run; appends "NAME seconds KiB" to $samples. migra exits 2 when it
 # finds differences, which counts as success.
@@ -87,8 +76,8 @@ for n in $SIZES; do
     echo "== $n tables" >&2
     python3 "$root/bench/gen_schema.py" --tables "$n" --seed "$SEED" >"$out/scale_a_$n.sql"
     python3 "$root/bench/gen_schema.py" --tables "$n" --seed "$SEED" --mutate "$MUTATE" >"$out/scale_b_$n.sql" 2>/dev/null
-    load "$db_a" "$out/scale_a_$n.sql"
-    load "$db_b" "$out/scale_b_$n.sql"
+    bench_load "$db_a" "$out/scale_a_$n.sql"
+    bench_load "$db_b" "$out/scale_b_$n.sql"
 
     samples="$out/scale_samples_$n.txt"
     : >"$samples"
