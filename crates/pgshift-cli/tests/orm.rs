@@ -181,13 +181,16 @@ async fn a_drizzle_schema_through_drizzle_kit_export() {
     t.finish().await;
 }
 
-/// A line of the SQLModel project's variant files: the edits the tests make in turn.
-fn variant_line(variant: &str, after: &str) -> String {
-    let base = std::fs::read_to_string(repo().join("tests/projects/sqlmodel/app/models.py")).unwrap();
-    let text = std::fs::read_to_string(repo().join("tests/projects/sqlmodel/variants").join(format!("{variant}.py"))).unwrap();
-    let line = text.lines().skip_while(|l| !l.contains(after)).nth(1).unwrap().to_owned();
-    assert!(!base.contains(&line), "{variant}: {line}");
-    line
+/// `app/models.py` of the SQLModel project with `edits` applied in order (the edits live in
+/// its `variants.py`, shared with the provider's pytest).
+fn models_with(edits: &[&str]) -> String {
+    let out = Command::new(venv().join("bin/python"))
+        .arg(repo().join("tests/projects/sqlmodel/variants.py"))
+        .args(edits)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[tokio::test]
@@ -236,10 +239,7 @@ async fn sqlmodel_models_through_new_and_upgrade_then_model_changes() {
         .unwrap();
 
     // 1. A NOT NULL column with a server default on a table with rows.
-    let column = variant_line("add_column", "display_name: Optional[str] = None");
-    let text = std::fs::read_to_string(&models).unwrap();
-    let text = text.replacen("    display_name: Optional[str] = None\n", &format!("    display_name: Optional[str] = None\n{column}\n"), 1);
-    std::fs::write(&models, &text).unwrap();
+    std::fs::write(&models, models_with(&["add_column"])).unwrap();
     ok(&pgshift_py(d, &["new", "time zone"]));
     let next = migrations(d)[1].1.clone();
     assert!(next.contains("ALTER TABLE public.users ADD COLUMN time_zone character varying(64) DEFAULT 'UTC'::character varying NOT NULL"), "{next}");
@@ -247,18 +247,14 @@ async fn sqlmodel_models_through_new_and_upgrade_then_model_changes() {
     assert_eq!(count(&t.client, "SELECT count(*) FROM users WHERE time_zone = 'UTC'").await, 50);
 
     // 2. A value added to the native enum: outside a transaction.
-    let value = variant_line("add_enum_value", "enterprise = \"enterprise\"");
-    let text = text.replacen("    enterprise = \"enterprise\"\n", &format!("    enterprise = \"enterprise\"\n{value}\n"), 1);
-    std::fs::write(&models, &text).unwrap();
+    std::fs::write(&models, models_with(&["add_column", "add_enum_value"])).unwrap();
     ok(&pgshift_py(d, &["new", "team plan"]));
     let next = migrations(d)[2].1.clone();
     assert!(next.contains("-- up: no transaction") && next.contains("ALTER TYPE public.plan_tier ADD VALUE IF NOT EXISTS 'team' AFTER 'enterprise'"), "{next}");
     ok(&pgshift_py(d, &["upgrade", "--database-url", &url]));
 
     // 3. A model deleted: its table is dropped, with consent.
-    let start = text.find("\n\nclass AuditEvent(").unwrap();
-    let text = text[..start].to_owned() + "\n";
-    std::fs::write(&models, &text).unwrap();
+    std::fs::write(&models, models_with(&["add_column", "add_enum_value", "drop_model"])).unwrap();
     let refused = pgshift_py(d, &["new", "drop audit"]);
     assert_eq!(refused.status.code(), Some(2), "{}", String::from_utf8_lossy(&refused.stderr));
     assert_eq!(migrations(d).len(), 3, "nothing written without consent");

@@ -172,7 +172,10 @@ def test_project_variants_load(databases, variant, tmp_path):
     app = tmp_path / "app"
     app.mkdir()
     (app / "__init__.py").write_text((project / "app" / "__init__.py").read_text())
-    (app / "models.py").write_text((project / "variants" / f"{variant}.py").read_text())
+    variants = subprocess.run(
+        [sys.executable, str(project / "variants.py"), variant], check=True, capture_output=True, text=True
+    )
+    (app / "models.py").write_text(variants.stdout)
     by_create_all, by_ddl = databases
     create_all(tmp_path, "app.models:SQLModel.metadata", by_create_all)
     load_printed_ddl(tmp_path, "app.models:SQLModel.metadata", by_ddl)
