@@ -1,71 +1,17 @@
-//! Turns the rows of [`crate::queries`] into a [`Catalog`], applying the object filter.
+//! Turns the rows of [`crate::queries`] into a [`Catalog`] as they arrive, applying the object
+//! filter.
 //!
-//! Pure: no I/O happens here. Sub-objects (columns, constraints, indexes, triggers, policies)
-//! follow their relation through the filter; dependencies are kept only between objects that
-//! made it into the catalog.
+//! Pure: no I/O happens here. The caller feeds each query's rows, in the order of [`Part::ALL`],
+//! to [`Builder::row`] and ends each query with [`Builder::end`]; no result set is ever held
+//! whole (at 5,000 tables the rows of both sides of a diff were most of its peak memory).
+//! Sub-objects (columns, constraints, indexes, triggers, policies) follow their relation through
+//! the filter; dependencies are kept only between objects that made it into the catalog.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use pgshift_catalog::quote;
 use pgshift_catalog::*;
 use tokio_postgres::Row;
-
-/// The raw result of every catalog query.
-#[allow(missing_docs)]
-pub struct Rows {
-    pub schemas: Vec<Row>,
-    pub extensions: Vec<Row>,
-    pub types: Vec<Row>,
-    pub relations: Vec<Row>,
-    pub columns: Vec<Row>,
-    pub sequences: Vec<Row>,
-    pub constraints: Vec<Row>,
-    pub indexes: Vec<Row>,
-    pub functions: Vec<Row>,
-    pub triggers: Vec<Row>,
-    pub policies: Vec<Row>,
-    pub depends: Vec<Row>,
-    pub extension_members: Vec<Row>,
-    pub opclasses: Vec<Row>,
-    /// Objects of kinds the model does not represent: (kind, schema or '', name).
-    pub unsupported: Vec<Row>,
-    pub collations: Vec<Row>,
-    /// Privileges: (catalog, OID, grantee, privilege, grantable).
-    pub privileges: Vec<Row>,
-    /// Index definitions by index OID: assembled by [`render_index_definitions`], completed
-    /// from the server for the rest.
-    pub index_definitions: HashMap<u32, String>,
-}
-
-/// Assemble the definitions of the indexes in `rows` into `rows.index_definitions` and return
-/// the OIDs of those that must come from the server (`queries::INDEX_DEFINITIONS`) instead.
-/// Indexes with expressions are not listed: their definition came with their row.
-pub fn render_index_definitions(rows: &mut Rows) -> Vec<u32> {
-    let tables: HashMap<u32, QualName> = rows
-        .relations
-        .iter()
-        .map(|r| (r.get::<_, u32>(0), QualName::new(r.get::<_, String>(1), r.get::<_, String>(2))))
-        .collect();
-    let columns: HashMap<(u32, i16), &Row> =
-        rows.columns.iter().map(|r| ((r.get(0), r.get(1)), r)).collect();
-    let opclasses = crate::index_def::Opclasses::new(&rows.opclasses);
-    let mut missing = Vec::new();
-    let mut definitions = HashMap::with_capacity(rows.indexes.len());
-    for r in &rows.indexes {
-        let (oid, rel): (u32, u32) = (r.get(0), r.get(2));
-        let Some(table) = tables.get(&rel) else { continue };
-        let column = |attnum: i16| columns.get(&(rel, attnum)).map(|c| crate::index_def::Column::from_row(c));
-        match crate::index_def::render(r, table, column, &opclasses) {
-            Some(definition) => {
-                definitions.insert(oid, definition);
-            }
-            None if r.get::<_, Option<String>>(5).is_none() => missing.push(oid),
-            None => {}
-        }
-    }
-    rows.index_definitions = definitions;
-    missing
-}
 
 const PG_CLASS: u32 = 1259;
 const PG_TYPE: u32 = 1247;
@@ -93,60 +39,221 @@ struct Oids {
     collations: HashMap<u32, ObjectRef>,
     /// Schemas in the catalog, by OID.
     schemas: HashMap<u32, String>,
-    /// Column names by (relation, attnum).
-    columns: HashMap<(u32, i16), Name>,
+    /// Every user relation's columns by (relation, attnum).
+    columns: HashMap<(u32, i16), ColumnFacts>,
     /// Identity columns by (relation, column name): ALWAYS (true) or BY DEFAULT.
     identity: HashMap<(u32, Name), bool>,
     /// One shared copy of each repeated text (column types).
     names: Interner,
 }
 
-/// Build the catalog from the rows, keeping what `filter` allows. Each result set is freed as
-/// soon as it is turned into the model, to keep peak memory low on large schemas.
-pub fn build(mut rows: Rows, filter: &ObjectFilter) -> Catalog {
-    let mut cat = Catalog::default();
-    let mut oids = Oids::default();
-
-    for r in &rows.schemas {
-        let name: String = r.get(1);
-        if filter.allows_schema_object(&name) {
-            oids.schemas.insert(r.get(0), name.clone());
-            cat.schemas.insert(name.clone(), Schema { name, comment: r.get(2), privileges: BTreeSet::new() });
-        }
-    }
-    for r in &rows.extensions {
-        let ext = Extension { name: r.get(0), schema: r.get(1), version: r.get(2), comment: r.get(3) };
-        if filter.allows_extension(&ext.name, &ext.schema) {
-            cat.extensions.insert(ext.name.clone(), ext);
-        }
-    }
-    collations(&rows, filter, &mut cat, &mut oids);
-    extension_members(&rows, &cat, &mut oids);
-    relations(&rows, filter, &mut cat, &mut oids);
-    types(&rows, filter, &mut cat, &mut oids);
-    columns(&rows, &mut cat, &mut oids);
-    rows.columns = Vec::new();
-    sequences(&rows, filter, &mut cat, &oids);
-    rows.relations = Vec::new();
-    constraints(&rows, &mut cat, &mut oids);
-    rows.constraints = Vec::new();
-    indexes(&mut rows, &mut cat, &mut oids);
-    rows.indexes = Vec::new();
-    functions(&rows, filter, &mut cat, &mut oids);
-    triggers(&rows, &mut cat, &mut oids);
-    policies(&rows, &mut cat, &mut oids);
-    dependencies(&rows, &mut cat, &oids);
-    privileges(&rows, &mut cat, &oids);
-    unsupported(&rows, filter, &mut cat);
-    cat
+/// The catalog queries, in the order their rows must be fed to a [`Builder`] (each kind needs
+/// the OIDs of those before it: relations before their columns, columns before the constraints
+/// and indexes naming them, operator classes before indexes, every object before the
+/// dependencies and privileges between them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Part {
+    Schemas,
+    Extensions,
+    Collations,
+    ExtensionMembers,
+    Relations,
+    Types,
+    Columns,
+    Sequences,
+    Constraints,
+    Opclasses,
+    Indexes,
+    Functions,
+    Triggers,
+    Policies,
+    Depends,
+    Privileges,
+    Unsupported,
 }
 
-/// A diagnostic for each object of a kind the model does not represent (those in a schema
-/// only when the filter lets their name through; casts, event triggers and publications belong
-/// to no schema and are reported only when the filter does not narrow what is seen: a live
-/// database read through a project's ownership may hold another system's).
-fn unsupported(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog) {
-    for r in &rows.unsupported {
+impl Part {
+    /// Every part, in feeding order.
+    pub const ALL: [Part; 17] = [
+        Part::Schemas,
+        Part::Extensions,
+        Part::Collations,
+        Part::ExtensionMembers,
+        Part::Relations,
+        Part::Types,
+        Part::Columns,
+        Part::Sequences,
+        Part::Constraints,
+        Part::Opclasses,
+        Part::Indexes,
+        Part::Functions,
+        Part::Triggers,
+        Part::Policies,
+        Part::Depends,
+        Part::Privileges,
+        Part::Unsupported,
+    ];
+
+    /// The query for this part on a server of `version`.
+    pub fn sql(self, version: crate::queries::Version) -> std::borrow::Cow<'static, str> {
+        use crate::queries as q;
+        match self {
+            Part::Schemas => q::SCHEMAS.into(),
+            Part::Extensions => q::EXTENSIONS.into(),
+            Part::Collations => q::collations(version).into(),
+            Part::ExtensionMembers => q::EXTENSION_MEMBERS.into(),
+            Part::Relations => q::RELATIONS.into(),
+            Part::Types => q::TYPES.into(),
+            Part::Columns => q::COLUMNS.into(),
+            Part::Sequences => q::SEQUENCES.into(),
+            Part::Constraints => q::constraints(version).into(),
+            Part::Opclasses => q::OPCLASSES.into(),
+            Part::Indexes => q::indexes(version).into(),
+            Part::Functions => q::FUNCTIONS.into(),
+            Part::Triggers => q::TRIGGERS.into(),
+            Part::Policies => q::POLICIES.into(),
+            Part::Depends => q::DEPENDS.into(),
+            Part::Privileges => q::PRIVILEGES.into(),
+            Part::Unsupported => q::UNSUPPORTED.into(),
+        }
+    }
+
+    /// What the part reads, for error messages.
+    pub fn what(self) -> &'static str {
+        match self {
+            Part::Schemas => "schemas",
+            Part::Extensions => "extensions",
+            Part::Collations => "collations",
+            Part::ExtensionMembers => "extension members",
+            Part::Relations => "relations",
+            Part::Types => "types",
+            Part::Columns => "columns",
+            Part::Sequences => "sequences",
+            Part::Constraints => "constraints",
+            Part::Opclasses => "operator classes",
+            Part::Indexes => "indexes",
+            Part::Functions => "functions",
+            Part::Triggers => "triggers",
+            Part::Policies => "policies",
+            Part::Depends => "dependencies",
+            Part::Privileges => "privileges",
+            Part::Unsupported => "objects of kinds not modelled",
+        }
+    }
+}
+
+/// What a column contributes to index definitions (`crate::index_def`), kept per column so
+/// that indexes can be rendered as their rows arrive.
+struct ColumnFacts {
+    name: Name,
+    collation: u32,
+    base: crate::index_def::BaseType,
+}
+
+/// A table whose parents are resolved once every relation is known.
+struct Pending {
+    table: QualName,
+    parents: Vec<u32>,
+    bound: Option<String>,
+}
+
+/// Builds a [`Catalog`] from rows fed one at a time (see [`Part`]).
+pub struct Builder<'f> {
+    filter: &'f ObjectFilter,
+    cat: Catalog,
+    oids: Oids,
+    /// Tables with parents (inheritance or a partition bound), resolved at the end of relations.
+    pending: Vec<Pending>,
+    /// Sequence comments (they come with the relations), by sequence OID.
+    sequence_comments: HashMap<u32, String>,
+    opclasses: crate::index_def::Opclasses,
+    /// Indexes whose definition must come from the server: OID → name.
+    missing: Vec<(u32, QualName)>,
+}
+
+impl<'f> Builder<'f> {
+    /// An empty catalog, keeping what `filter` allows.
+    pub fn new(filter: &'f ObjectFilter) -> Self {
+        Builder {
+            filter,
+            cat: Catalog::default(),
+            oids: Oids::default(),
+            pending: Vec::new(),
+            sequence_comments: HashMap::new(),
+            opclasses: crate::index_def::Opclasses::default(),
+            missing: Vec::new(),
+        }
+    }
+
+    /// Fold one row of `part`'s query into the catalog.
+    pub fn row(&mut self, part: Part, r: &Row) {
+        match part {
+            Part::Schemas => self.schema(r),
+            Part::Extensions => self.extension(r),
+            Part::Collations => self.collation(r),
+            Part::ExtensionMembers => self.extension_member(r),
+            Part::Relations => self.relation(r),
+            Part::Types => self.type_(r),
+            Part::Columns => self.column(r),
+            Part::Sequences => self.sequence(r),
+            Part::Constraints => self.constraint(r),
+            Part::Opclasses => self.opclasses.push(r),
+            Part::Indexes => self.index(r),
+            Part::Functions => self.function(r),
+            Part::Triggers => self.trigger(r),
+            Part::Policies => self.policy(r),
+            Part::Depends => self.dependency(r),
+            Part::Privileges => self.privilege(r),
+            Part::Unsupported => self.unsupported(r),
+        }
+    }
+
+    /// `part`'s query has delivered all its rows.
+    pub fn end(&mut self, part: Part) {
+        if part == Part::Relations {
+            self.resolve_parents();
+        }
+    }
+
+    /// The indexes whose definition Rust could not assemble for sure: their OIDs, for
+    /// `queries::INDEX_DEFINITIONS`, and their names.
+    pub fn missing_index_definitions(&self) -> &[(u32, QualName)] {
+        &self.missing
+    }
+
+    /// The finished catalog, with the server's definitions (OID, `pg_get_indexdef`) of the
+    /// indexes [`Self::missing_index_definitions`] listed.
+    pub fn finish(mut self, index_definitions: impl IntoIterator<Item = (u32, String)>) -> Catalog {
+        let names: HashMap<u32, QualName> = std::mem::take(&mut self.missing).into_iter().collect();
+        for (oid, definition) in index_definitions {
+            let Some(index) = names.get(&oid).and_then(|name| self.cat.indexes.get_mut(name)) else { continue };
+            index.definition = whole_tree(definition, &index.table);
+        }
+        self.cat
+    }
+
+    fn schema(&mut self, r: &Row) {
+        let name: String = r.get(1);
+        if self.filter.allows_schema_object(&name) {
+            self.oids.schemas.insert(r.get(0), name.clone());
+            self.cat.schemas.insert(name.clone(), Schema { name, comment: r.get(2), privileges: BTreeSet::new() });
+        }
+    }
+
+    fn extension(&mut self, r: &Row) {
+        let ext = Extension { name: r.get(0), schema: r.get(1), version: r.get(2), comment: r.get(3) };
+        if self.filter.allows_extension(&ext.name, &ext.schema) {
+            self.cat.extensions.insert(ext.name.clone(), ext);
+        }
+    }
+
+    /// A diagnostic for each object of a kind the model does not represent (those in a schema
+    /// only when the filter lets their name through; casts, event triggers and publications
+    /// belong to no schema and are reported only when the filter does not narrow what is seen:
+    /// a live database read through a project's ownership may hold another system's).
+    fn unsupported(&mut self, r: &Row) {
+        let filter = self.filter;
         let (kind, schema, name): (String, String, String) = (r.get(0), r.get(1), r.get(2));
         let shown = if schema.is_empty() {
             filter.owned.is_none() && filter.include.is_empty() && filter.include_schemas.is_empty()
@@ -154,26 +261,24 @@ fn unsupported(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog) {
             filter.allows(&QualName::new(schema.clone(), name.split('.').next().unwrap_or(&name)))
         };
         if shown {
-            let what = if schema.is_empty() { name } else { format!("{}.{}", pgshift_catalog::quote::ident(&schema), name) };
-            cat.diagnostics.push(format!("{kind} {what} is not modelled yet: no migration creates, changes or drops it"));
+            let what = if schema.is_empty() { name } else { format!("{}.{}", quote::ident(&schema), name) };
+            self.cat.diagnostics.push(format!("{kind} {what} is not modelled yet: no migration creates, changes or drops it"));
         }
     }
-}
 
-fn collations(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut Oids) {
-    for r in &rows.collations {
-        let name = QualName::new(r.get::<_, String>(1), r.get::<_, String>(2));
-        if !filter.allows(&name) {
-            continue;
+    fn collation(&mut self, r: &Row) {
+        let name = QualName::new(r.get::<_, &str>(1), r.get::<_, &str>(2));
+        if !self.filter.allows(&name) {
+            return;
         }
-        let provider = match r.get::<_, String>(3).as_str() {
+        let provider = match r.get::<_, &str>(3) {
             "i" => "icu",
             "c" => "libc",
             "b" => "builtin",
             _ => "default",
         };
-        oids.collations.insert(r.get(0), ObjectRef::Collation { name: name.clone() });
-        cat.collations.insert(
+        self.oids.collations.insert(r.get(0), ObjectRef::Collation { name: name.clone() });
+        self.cat.collations.insert(
             name.clone(),
             Collation {
                 name,
@@ -186,11 +291,10 @@ fn collations(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut 
             },
         );
     }
-}
 
-/// Privileges onto the objects of the catalog they are granted on.
-fn privileges(rows: &Rows, cat: &mut Catalog, oids: &Oids) {
-    for r in &rows.privileges {
+    /// A privilege, onto the object of the catalog it is granted on.
+    fn privilege(&mut self, r: &Row) {
+        let (cat, oids) = (&mut self.cat, &self.oids);
         let (class, oid): (u32, u32) = (r.get(0), r.get(1));
         let privilege = Privilege { grantee: r.get(2), privilege: r.get(3), grantable: r.get(4) };
         let set = match class {
@@ -215,72 +319,59 @@ fn privileges(rows: &Rows, cat: &mut Catalog, oids: &Oids) {
             set.insert(privilege);
         }
     }
-}
 
-/// Types and functions of the extensions in the catalog stand for their extension in
-/// dependencies (the members themselves are never part of the catalog).
-fn extension_members(rows: &Rows, cat: &Catalog, oids: &mut Oids) {
-    for r in &rows.extension_members {
-        let (class, oid, ext): (u32, u32, String) = (r.get(0), r.get(1), r.get(2));
-        if !cat.extensions.contains_key(&ext) {
-            continue;
+    /// Types and functions of the extensions in the catalog stand for their extension in
+    /// dependencies (the members themselves are never part of the catalog).
+    fn extension_member(&mut self, r: &Row) {
+        let (class, oid, ext): (u32, u32, &str) = (r.get(0), r.get(1), r.get(2));
+        if !self.cat.extensions.contains_key(ext) {
+            return;
         }
         let object = ObjectRef::Extension { name: ext.into() };
         match class {
-            PG_TYPE => oids.types.insert(oid, object),
-            PG_PROC => oids.funcs.insert(oid, object),
+            PG_TYPE => self.oids.types.insert(oid, object),
+            PG_PROC => self.oids.funcs.insert(oid, object),
             _ => None,
         };
     }
-}
 
-fn relations(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut Oids) {
-    for r in &rows.relations {
+    fn relation(&mut self, r: &Row) {
         let oid: u32 = r.get(0);
-        let name = QualName::new(r.get::<_, String>(1), r.get::<_, String>(2));
-        oids.rel_names.insert(oid, name.clone());
-    }
-    for r in &rows.relations {
-        let oid: u32 = r.get(0);
-        let name = oids.rel_names[&oid].clone();
-        if !filter.allows(&name) {
-            continue;
+        let name = QualName::new(r.get::<_, &str>(1), r.get::<_, &str>(2));
+        // Every user relation, for the foreign keys and parents that point outside the filter.
+        self.oids.rel_names.insert(oid, name.clone());
+        if !self.filter.allows(&name) {
+            return;
         }
-        let kind: String = r.get(3);
+        let kind: &str = r.get(3);
         let reltype: u32 = r.get(13);
-        let options: Vec<String> = r.get(7);
         let comment: Option<String> = r.get(12);
-        match kind.as_str() {
+        match kind {
             "r" | "p" => {
                 let parents: Vec<u32> = r.get(10);
-                let parents: Vec<QualName> =
-                    parents.iter().filter_map(|p| oids.rel_names.get(p).cloned()).collect();
-                let bound: Option<String> = r.get(9);
-                let (partition_of, inherits) = match bound {
-                    Some(bound) if !parents.is_empty() => {
-                        (Some(PartitionOf { parent: parents[0].clone(), bound }), Vec::new())
-                    }
-                    _ => (None, parents),
-                };
+                if !parents.is_empty() {
+                    self.pending.push(Pending { table: name.clone(), parents, bound: r.get(9) });
+                }
                 let table = Table {
                     name: name.clone(),
                     kind: match r.get::<_, Option<String>>(8) {
                         Some(key) => TableKind::Partitioned { key },
                         None => TableKind::Plain,
                     },
-                    partition_of,
-                    inherits,
-                    unlogged: r.get::<_, String>(4) == "u",
+                    // Both filled in by `resolve_parents`.
+                    partition_of: None,
+                    inherits: Vec::new(),
+                    unlogged: r.get::<_, &str>(4) == "u",
                     columns: Vec::new(),
                     constraints: BTreeMap::new(),
                     triggers: BTreeMap::new(),
                     policies: BTreeMap::new(),
                     rls_enabled: r.get(5),
                     rls_forced: r.get(6),
-                    options,
+                    options: r.get(7),
                     comment,
                     depends_on: BTreeSet::new(),
-                    replica_identity: match r.get::<_, String>(15).as_str() {
+                    replica_identity: match r.get::<_, &str>(15) {
                         "f" => ReplicaIdentity::Full,
                         "n" => ReplicaIdentity::Nothing,
                         // `i` whose index was dropped: PostgreSQL logs nothing then.
@@ -293,9 +384,9 @@ fn relations(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut O
                     privileges: BTreeSet::new(),
                 };
                 let object = ObjectRef::Table { name: name.clone() };
-                oids.rels.insert(oid, object.clone());
-                oids.types.insert(reltype, object);
-                cat.tables.insert(name, table);
+                self.oids.rels.insert(oid, object.clone());
+                self.oids.types.insert(reltype, object);
+                self.cat.tables.insert(name, table);
             }
             "v" | "m" => {
                 let view = View {
@@ -303,7 +394,7 @@ fn relations(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut O
                     materialized: kind == "m",
                     populated: r.get(14),
                     definition: r.get::<_, Option<String>>(11).unwrap_or_default(),
-                    options,
+                    options: r.get(7),
                     column_comments: BTreeMap::new(),
                     comment,
                     depends_on: BTreeSet::new(),
@@ -311,29 +402,45 @@ fn relations(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut O
                     privileges: BTreeSet::new(),
                 };
                 let object = ObjectRef::View { name: name.clone() };
-                oids.rels.insert(oid, object.clone());
-                oids.types.insert(reltype, object);
-                cat.views.insert(name, view);
+                self.oids.rels.insert(oid, object.clone());
+                self.oids.types.insert(reltype, object);
+                self.cat.views.insert(name, view);
             }
             "S" => {
-                oids.rels.insert(oid, ObjectRef::Sequence { name });
+                if let Some(comment) = comment {
+                    self.sequence_comments.insert(oid, comment);
+                }
+                self.oids.rels.insert(oid, ObjectRef::Sequence { name });
             }
             "c" => {
-                oids.rels.insert(oid, ObjectRef::Type { name });
+                self.oids.rels.insert(oid, ObjectRef::Type { name });
             }
-            _ => cat.diagnostics.push(format!("foreign table {name} skipped: not supported yet")),
+            _ => self.cat.diagnostics.push(format!("foreign table {name} skipped: not supported yet")),
         }
     }
-}
 
-fn types(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut Oids) {
-    for r in &rows.types {
-        let oid: u32 = r.get(0);
-        let name = QualName::new(r.get::<_, String>(1), r.get::<_, String>(2));
-        if !filter.allows(&name) {
-            continue;
+    /// Parents and partition bounds, once every relation's name is known.
+    fn resolve_parents(&mut self) {
+        for Pending { table, parents, bound } in std::mem::take(&mut self.pending) {
+            let parents: Vec<QualName> =
+                parents.iter().filter_map(|p| self.oids.rel_names.get(p).cloned()).collect();
+            let Some(t) = self.cat.tables.get_mut(&table) else { continue };
+            match bound {
+                Some(bound) if !parents.is_empty() => {
+                    t.partition_of = Some(PartitionOf { parent: parents[0].clone(), bound });
+                }
+                _ => t.inherits = parents,
+            }
         }
-        let kind = match r.get::<_, String>(3).as_str() {
+    }
+
+    fn type_(&mut self, r: &Row) {
+        let oid: u32 = r.get(0);
+        let name = QualName::new(r.get::<_, &str>(1), r.get::<_, &str>(2));
+        if !self.filter.allows(&name) {
+            return;
+        }
+        let kind = match r.get::<_, &str>(3) {
             "e" => TypeKind::Enum { labels: r.get::<_, Option<Vec<String>>>(4).unwrap_or_default() },
             "d" => TypeKind::Domain {
                 base_type: r.get::<_, Option<String>>(5).unwrap_or_default(),
@@ -344,41 +451,41 @@ fn types(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut Oids)
             },
             _ => TypeKind::Composite { attributes: Vec::new() },
         };
-        oids.types.insert(oid, ObjectRef::Type { name: name.clone() });
-        cat.types.insert(
+        self.oids.types.insert(oid, ObjectRef::Type { name: name.clone() });
+        self.cat.types.insert(
             name.clone(),
             TypeDef { name, kind, comment: r.get(10), depends_on: BTreeSet::new(), privileges: BTreeSet::new() },
         );
     }
-}
 
-fn collation(r: &Row, schema: usize, name: usize) -> Option<QualName> {
-    match (r.get::<_, Option<String>>(schema), r.get::<_, Option<String>>(name)) {
-        (Some(s), Some(n)) => Some(QualName::new(s, n)),
-        _ => None,
-    }
-}
-
-fn columns(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
-    for r in &rows.columns {
+    fn column(&mut self, r: &Row) {
+        let (cat, oids) = (&mut self.cat, &mut self.oids);
         let rel: u32 = r.get(0);
         let attnum: i16 = r.get(1);
         let name: Name = r.get::<_, &str>(2).into();
-        oids.columns.insert((rel, attnum), name.clone());
+        let typtype: &str = r.get(14);
+        let category: &str = r.get(15);
+        let base = crate::index_def::BaseType {
+            oid: r.get(13),
+            typtype: typtype.bytes().next().unwrap_or(0),
+            category: category.bytes().next().unwrap_or(0),
+            is_array: r.get(16),
+        };
+        oids.columns.insert((rel, attnum), ColumnFacts { name: name.clone(), collation: r.get(12), base });
         let comment: Option<String> = r.get(11);
         match oids.rels.get(&rel) {
             Some(ObjectRef::Table { name: table }) => {
-                let generated: String = r.get(7);
+                let generated: &str = r.get(7);
                 let default: Option<String> = r.get(5);
                 let (default, generated) = if generated == "s" { (None, default) } else { (default, None) };
-                let identity: String = r.get(6);
+                let identity: &str = r.get(6);
                 let column = Column {
                     name,
                     data_type: oids.names.name(r.get(3)),
                     collation: collation(r, 9, 10),
                     not_null: r.get(4),
                     default,
-                    // Filled in from the identity sequence by `sequences`.
+                    // Filled in from the identity sequence by `sequence`.
                     identity: None,
                     generated,
                     local: r.get(8),
@@ -408,11 +515,11 @@ fn columns(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
             _ => {}
         }
     }
-}
 
-fn sequences(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &Oids) {
-    for r in &rows.sequences {
-        let name = QualName::new(r.get::<_, String>(1), r.get::<_, String>(2));
+    fn sequence(&mut self, r: &Row) {
+        let (cat, oids) = (&mut self.cat, &self.oids);
+        let oid: u32 = r.get(0);
+        let name = QualName::new(r.get::<_, &str>(1), r.get::<_, &str>(2));
         let options = SequenceOptions {
             data_type: r.get(3),
             start: r.get(4),
@@ -424,32 +531,32 @@ fn sequences(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &Oids)
         };
         let owner: Option<u32> = r.get(11);
         let owner_col: Option<i32> = r.get(12);
-        let deptype: Option<String> = r.get(13);
+        let deptype: Option<&str> = r.get(13);
         let owned_by = match (owner, owner_col) {
             (Some(rel), Some(att)) => {
                 let table = oids.rel_names.get(&rel).cloned();
-                let column = i16::try_from(att).ok().and_then(|a| oids.columns.get(&(rel, a)).cloned());
+                let column = i16::try_from(att).ok().and_then(|a| oids.columns.get(&(rel, a))).map(|c| c.name.clone());
                 table.zip(column)
             }
             _ => None,
         };
-        if deptype.as_deref() == Some("i") {
+        if deptype == Some("i") {
             // An identity sequence: its options belong to the column.
-            let Some((table, column)) = owned_by.clone() else { continue };
+            let Some((table, column)) = owned_by else { return };
             let Some(col) = cat
                 .tables
                 .get_mut(&table)
                 .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
             else {
-                continue;
+                return;
             };
             if let Some(&always) = owner.and_then(|rel| oids.identity.get(&(rel, column.clone()))) {
                 col.identity = Some(Box::new(Identity { always, sequence: name, options }));
             }
-            continue;
+            return;
         }
-        if !filter.allows(&name) {
-            continue;
+        if !self.filter.allows(&name) {
+            return;
         }
         cat.sequences.insert(
             name.clone(),
@@ -457,50 +564,20 @@ fn sequences(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &Oids)
                 name,
                 options,
                 owned_by: owned_by.map(|(t, c)| (t, c.to_string())),
-                unlogged: r.get::<_, String>(10) == "u",
-                comment: None,
+                unlogged: r.get::<_, &str>(10) == "u",
+                comment: self.sequence_comments.remove(&oid),
                 privileges: BTreeSet::new(),
             },
         );
     }
-    // Sequence comments come with the relations.
-    for r in &rows.relations {
-        let oid: u32 = r.get(0);
-        if let Some(ObjectRef::Sequence { name }) = oids.rels.get(&oid) {
-            if let Some(s) = cat.sequences.get_mut(name) {
-                s.comment = r.get(12);
-            }
-        }
-    }
-}
 
-fn fk_action(c: &str) -> FkAction {
-    match c {
-        "r" => FkAction::Restrict,
-        "c" => FkAction::Cascade,
-        "n" => FkAction::SetNull,
-        "d" => FkAction::SetDefault,
-        _ => FkAction::NoAction,
-    }
-}
-
-/// Names of the columns `attnums` of relation `rel` (every user relation's columns are known,
-/// including those of foreign tables a foreign key points to).
-fn column_names(oids: &Oids, rel: u32, attnums: Option<Vec<i16>>) -> Vec<String> {
-    attnums
-        .unwrap_or_default()
-        .iter()
-        .map(|a| oids.columns.get(&(rel, *a)).map(|n| n.to_string()).unwrap_or_else(|| format!("#{a}")))
-        .collect()
-}
-
-fn constraints(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
-    for r in &rows.constraints {
+    fn constraint(&mut self, r: &Row) {
+        let (cat, oids) = (&mut self.cat, &mut self.oids);
         let oid: u32 = r.get(0);
         let rel: u32 = r.get(1);
         let typ: u32 = r.get(2);
         let name: String = r.get(3);
-        let contype: String = r.get(4);
+        let contype: &str = r.get(4);
         if typ != 0 {
             let definition = check_definition(r);
             if let Some(ObjectRef::Type { name: ty }) = oids.types.get(&typ).cloned() {
@@ -509,11 +586,11 @@ fn constraints(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
                     oids.constraints.insert(oid, ObjectRef::Type { name: ty });
                 }
             }
-            continue;
+            return;
         }
-        let Some(ObjectRef::Table { name: table }) = oids.rels.get(&rel).cloned() else { continue };
+        let Some(ObjectRef::Table { name: table }) = oids.rels.get(&rel).cloned() else { return };
         let columns = column_names(oids, rel, r.get(10));
-        let kind = match contype.as_str() {
+        let kind = match contype {
             "p" => ConstraintKind::PrimaryKey { columns },
             "u" => ConstraintKind::Unique { columns, nulls_not_distinct: r.get(19) },
             "c" => ConstraintKind::Check {
@@ -526,9 +603,9 @@ fn constraints(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
                     columns,
                     ref_table: oids.rel_names.get(&frel).cloned().unwrap_or_else(|| QualName::new("", "")),
                     ref_columns: column_names(oids, frel, r.get(12)),
-                    on_delete: fk_action(&r.get::<_, String>(13)),
-                    on_update: fk_action(&r.get::<_, String>(14)),
-                    match_type: match r.get::<_, String>(15).as_str() {
+                    on_delete: fk_action(r.get(13)),
+                    on_update: fk_action(r.get(14)),
+                    match_type: match r.get::<_, &str>(15) {
                         "f" => FkMatch::Full,
                         "p" => FkMatch::Partial,
                         _ => FkMatch::Simple,
@@ -551,7 +628,7 @@ fn constraints(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
         // What a constraint uses (types, functions) is recorded on the constraint itself; the
         // render folds an inline CHECK's dependencies into its table's.
         let node = ObjectRef::Constraint { table: table.clone(), name: name.as_str().into() };
-        if matches!(contype.as_str(), "p" | "u" | "x") {
+        if matches!(contype, "p" | "u" | "x") {
             let index: u32 = r.get(18);
             oids.rels.insert(index, node.clone());
         }
@@ -560,6 +637,198 @@ fn constraints(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
             t.constraints.insert(name, constraint);
         }
     }
+
+    fn index(&mut self, r: &Row) {
+        let oid: u32 = r.get(0);
+        let rel: u32 = r.get(2);
+        let table = match self.oids.rels.get(&rel) {
+            Some(ObjectRef::Table { name } | ObjectRef::View { name }) => name.clone(),
+            _ => return,
+        };
+        let name = QualName::new(table.schema.clone(), r.get::<_, &str>(1));
+        let columns = &self.oids.columns;
+        let column = |attnum: i16| {
+            columns.get(&(rel, attnum)).map(|c| crate::index_def::Column {
+                name: &c.name,
+                collation: c.collation,
+                base: c.base,
+            })
+        };
+        // An index on expressions comes with the server's definition; the others are assembled
+        // here, or left for `finish` when Rust cannot tell for sure.
+        let definition = match r.get::<_, Option<String>>(5) {
+            Some(definition) => whole_tree(definition, &table),
+            None => crate::index_def::render(r, &table, column, &self.opclasses).unwrap_or_else(|| {
+                self.missing.push((oid, name.clone()));
+                String::new()
+            }),
+        };
+        let indkey: Vec<i16> = r.get(6);
+        let nkey = usize::try_from(r.get::<_, i16>(7)).unwrap_or(0).min(indkey.len());
+        let named = |a: &i16| columns.get(&(rel, *a)).map(|c| quote::ident(&c.name)).unwrap_or_default();
+        let keys = match r.get::<_, Option<Vec<String>>>(8) {
+            Some(exprs) => exprs,
+            None => indkey[..nkey].iter().map(named).collect(),
+        };
+        let include = indkey[nkey..].iter().map(named).collect();
+        self.oids.rels.insert(oid, ObjectRef::Index { name: name.clone() });
+        self.cat.indexes.insert(
+            name.clone(),
+            Index {
+                name,
+                table,
+                unique: r.get(3),
+                method: r.get(4),
+                definition,
+                keys,
+                include,
+                predicate: r.get(9),
+                comment: r.get(10),
+                nulls_not_distinct: r.get(11),
+                depends_on: BTreeSet::new(),
+            },
+        );
+    }
+
+    fn function(&mut self, r: &Row) {
+        let oid: u32 = r.get(0);
+        let key = FunctionKey {
+            schema: r.get::<_, &str>(1).into(),
+            name: r.get::<_, &str>(2).into(),
+            args: r.get::<_, &str>(3).into(),
+        };
+        if !self.filter.allows(&QualName::new(key.schema.clone(), key.name.clone())) {
+            return;
+        }
+        let kind = match r.get::<_, &str>(4) {
+            "f" => RoutineKind::Function,
+            "p" => RoutineKind::Procedure,
+            "w" => RoutineKind::Window,
+            _ => {
+                self.cat.diagnostics.push(format!("aggregate {} skipped: not supported yet", key.sql()));
+                return;
+            }
+        };
+        self.oids.funcs.insert(oid, ObjectRef::Function { key: key.clone() });
+        self.cat.functions.insert(
+            key.clone(),
+            Function {
+                key,
+                kind,
+                returns: r.get(5),
+                language: r.get(6),
+                definition: r.get::<_, Option<String>>(7).unwrap_or_default(),
+                comment: r.get(8),
+                depends_on: BTreeSet::new(),
+                privileges: BTreeSet::new(),
+            },
+        );
+    }
+
+    fn trigger(&mut self, r: &Row) {
+        let oid: u32 = r.get(0);
+        let rel: u32 = r.get(1);
+        let name: String = r.get(2);
+        let Some(ObjectRef::Table { name: relation } | ObjectRef::View { name: relation }) = self.oids.rels.get(&rel)
+        else {
+            return;
+        };
+        let relation = relation.clone();
+        let enabled = r.get::<_, &str>(4).chars().next().unwrap_or('O');
+        let trigger =
+            Trigger { name: name.clone(), definition: r.get(3), enabled, comment: r.get(5), depends_on: BTreeSet::new() };
+        self.oids.triggers.insert(oid, ObjectRef::Trigger { table: relation.clone(), name: name.as_str().into() });
+        if let Some(t) = self.cat.tables.get_mut(&relation) {
+            t.triggers.insert(name, trigger);
+        } else if let Some(v) = self.cat.views.get_mut(&relation) {
+            v.triggers.insert(name, trigger);
+        }
+    }
+
+    fn policy(&mut self, r: &Row) {
+        let oid: u32 = r.get(0);
+        let rel: u32 = r.get(1);
+        let Some(ObjectRef::Table { name: table }) = self.oids.rels.get(&rel).cloned() else { return };
+        let name: String = r.get(2);
+        let command = match r.get::<_, &str>(4) {
+            "r" => PolicyCommand::Select,
+            "a" => PolicyCommand::Insert,
+            "w" => PolicyCommand::Update,
+            "d" => PolicyCommand::Delete,
+            _ => PolicyCommand::All,
+        };
+        let policy = Policy {
+            name: name.clone(),
+            permissive: r.get(3),
+            command,
+            roles: r.get(5),
+            using: r.get(6),
+            with_check: r.get(7),
+            comment: r.get(8),
+            depends_on: BTreeSet::new(),
+        };
+        self.oids.policies.insert(oid, ObjectRef::Policy { table: table.clone(), name: name.as_str().into() });
+        if let Some(t) = self.cat.tables.get_mut(&table) {
+            t.policies.insert(name, policy);
+        }
+    }
+
+    fn dependency(&mut self, r: &Row) {
+        let (class, oid, ref_class, ref_oid): (u32, Option<u32>, u32, Option<u32>) =
+            (r.get(0), r.get(1), r.get(2), r.get(3));
+        let (Some(oid), Some(ref_oid)) = (oid, ref_oid) else { return };
+        let Some(dependent) = lookup(&self.oids, class, oid) else { return };
+        // A sequence's only dependency is its OWNED BY column, rendered on its own.
+        if matches!(dependent, ObjectRef::Sequence { .. }) {
+            return;
+        }
+        let Some(referenced) = lookup(&self.oids, ref_class, ref_oid) else { return };
+        if dependent == referenced {
+            return;
+        }
+        if let Some(deps) = depends_on_mut(&mut self.cat, dependent) {
+            deps.insert(referenced.clone());
+        }
+    }
+}
+
+/// On a partitioned table `pg_get_indexdef` prints `ON ONLY` (pg_dump's form, which then
+/// attaches each partition's index). We keep the form that creates the whole tree (as
+/// `index_def::render` does).
+fn whole_tree(definition: String, table: &QualName) -> String {
+    let only = format!(" ON ONLY {} USING ", table.sql());
+    if definition.contains(&only) {
+        definition.replacen(&only, &format!(" ON {} USING ", table.sql()), 1)
+    } else {
+        definition
+    }
+}
+
+fn collation(r: &Row, schema: usize, name: usize) -> Option<QualName> {
+    match (r.get::<_, Option<&str>>(schema), r.get::<_, Option<&str>>(name)) {
+        (Some(s), Some(n)) => Some(QualName::new(s, n)),
+        _ => None,
+    }
+}
+
+fn fk_action(c: &str) -> FkAction {
+    match c {
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+/// Names of the columns `attnums` of relation `rel` (every user relation's columns are known,
+/// including those of foreign tables a foreign key points to).
+fn column_names(oids: &Oids, rel: u32, attnums: Option<Vec<i16>>) -> Vec<String> {
+    attnums
+        .unwrap_or_default()
+        .iter()
+        .map(|a| oids.columns.get(&(rel, *a)).map(|c| c.name.to_string()).unwrap_or_else(|| format!("#{a}")))
+        .collect()
 }
 
 /// Quoted column names, comma-separated, as `decompile_column_index_array` prints them.
@@ -645,147 +914,6 @@ fn constraint_trailer(r: &Row) -> &'static str {
     }
 }
 
-fn indexes(rows: &mut Rows, cat: &mut Catalog, oids: &mut Oids) {
-    let index_rows = std::mem::take(&mut rows.indexes);
-    for r in &index_rows {
-        let oid: u32 = r.get(0);
-        let rel: u32 = r.get(2);
-        let table = match oids.rels.get(&rel) {
-            Some(ObjectRef::Table { name } | ObjectRef::View { name }) => name.clone(),
-            _ => continue,
-        };
-        let name = QualName::new(table.schema.clone(), r.get::<_, String>(1));
-        oids.rels.insert(oid, ObjectRef::Index { name: name.clone() });
-        // On a partitioned table `pg_get_indexdef` prints `ON ONLY` (pg_dump's form, which then
-        // attaches each partition's index). We keep the form that creates the whole tree (as
-        // `render_index_definitions` does).
-        let definition = rows
-            .index_definitions
-            .remove(&oid)
-            .or_else(|| r.get::<_, Option<String>>(5))
-            .unwrap_or_default();
-        let only = format!(" ON ONLY {} USING ", table.sql());
-        let definition = definition.replacen(&only, &format!(" ON {} USING ", table.sql()), 1);
-        let indkey: Vec<i16> = r.get(6);
-        let nkey = usize::try_from(r.get::<_, i16>(7)).unwrap_or(0).min(indkey.len());
-        let named = |a: &i16| oids.columns.get(&(rel, *a)).map(|n| quote::ident(n)).unwrap_or_default();
-        let keys = match r.get::<_, Option<Vec<String>>>(8) {
-            Some(exprs) => exprs,
-            None => indkey[..nkey].iter().map(named).collect(),
-        };
-        let include = indkey[nkey..].iter().map(named).collect();
-        cat.indexes.insert(
-            name.clone(),
-            Index {
-                name,
-                table,
-                unique: r.get(3),
-                method: r.get(4),
-                definition,
-                keys,
-                include,
-                predicate: r.get(9),
-                comment: r.get(10),
-                nulls_not_distinct: r.get(11),
-                depends_on: BTreeSet::new(),
-            },
-        );
-    }
-}
-
-fn functions(rows: &Rows, filter: &ObjectFilter, cat: &mut Catalog, oids: &mut Oids) {
-    for r in &rows.functions {
-        let oid: u32 = r.get(0);
-        let key = FunctionKey {
-            schema: r.get::<_, &str>(1).into(),
-            name: r.get::<_, &str>(2).into(),
-            args: r.get::<_, &str>(3).into(),
-        };
-        if !filter.allows(&QualName::new(key.schema.clone(), key.name.clone())) {
-            continue;
-        }
-        let kind = match r.get::<_, String>(4).as_str() {
-            "f" => RoutineKind::Function,
-            "p" => RoutineKind::Procedure,
-            "w" => RoutineKind::Window,
-            _ => {
-                cat.diagnostics.push(format!("aggregate {} skipped: not supported yet", key.sql()));
-                continue;
-            }
-        };
-        oids.funcs.insert(oid, ObjectRef::Function { key: key.clone() });
-        cat.functions.insert(
-            key.clone(),
-            Function {
-                key,
-                kind,
-                returns: r.get(5),
-                language: r.get(6),
-                definition: r.get::<_, Option<String>>(7).unwrap_or_default(),
-                comment: r.get(8),
-                depends_on: BTreeSet::new(),
-                privileges: BTreeSet::new(),
-            },
-        );
-    }
-}
-
-fn triggers(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
-    for r in &rows.triggers {
-        let oid: u32 = r.get(0);
-        let rel: u32 = r.get(1);
-        let name: String = r.get(2);
-        let Some(ObjectRef::Table { name: relation } | ObjectRef::View { name: relation }) = oids.rels.get(&rel) else {
-            continue;
-        };
-        let relation = relation.clone();
-        let enabled = r.get::<_, String>(4).chars().next().unwrap_or('O');
-        let trigger = Trigger {
-            name: name.clone(),
-            definition: r.get(3),
-            enabled,
-            comment: r.get(5),
-            depends_on: BTreeSet::new(),
-        };
-        oids.triggers.insert(oid, ObjectRef::Trigger { table: relation.clone(), name: name.as_str().into() });
-        if let Some(t) = cat.tables.get_mut(&relation) {
-            t.triggers.insert(name, trigger);
-        } else if let Some(v) = cat.views.get_mut(&relation) {
-            v.triggers.insert(name, trigger);
-        }
-    }
-}
-
-fn policies(rows: &Rows, cat: &mut Catalog, oids: &mut Oids) {
-    for r in &rows.policies {
-        let oid: u32 = r.get(0);
-        let rel: u32 = r.get(1);
-        let Some(ObjectRef::Table { name: table }) = oids.rels.get(&rel).cloned() else { continue };
-        let name: String = r.get(2);
-        let command = match r.get::<_, String>(4).as_str() {
-            "r" => PolicyCommand::Select,
-            "a" => PolicyCommand::Insert,
-            "w" => PolicyCommand::Update,
-            "d" => PolicyCommand::Delete,
-            _ => PolicyCommand::All,
-        };
-        let policy = Policy {
-            name: name.clone(),
-            permissive: r.get(3),
-            command,
-            roles: r.get(5),
-            using: r.get(6),
-            with_check: r.get(7),
-            comment: r.get(8),
-            depends_on: BTreeSet::new(),
-        };
-        oids.policies.insert(oid, ObjectRef::Policy { table: table.clone(), name: name.as_str().into() });
-        if let Some(t) = cat.tables.get_mut(&table) {
-            t.policies.insert(name, policy);
-        }
-    }
-}
-
 fn lookup(oids: &Oids, class: u32, oid: u32) -> Option<&ObjectRef> {
     match class {
         PG_CLASS => oids.rels.get(&oid),
@@ -796,26 +924,6 @@ fn lookup(oids: &Oids, class: u32, oid: u32) -> Option<&ObjectRef> {
         PG_POLICY => oids.policies.get(&oid),
         PG_COLLATION => oids.collations.get(&oid),
         _ => None,
-    }
-}
-
-fn dependencies(rows: &Rows, cat: &mut Catalog, oids: &Oids) {
-    for r in &rows.depends {
-        let (class, oid, ref_class, ref_oid): (u32, Option<u32>, u32, Option<u32>) =
-            (r.get(0), r.get(1), r.get(2), r.get(3));
-        let (Some(oid), Some(ref_oid)) = (oid, ref_oid) else { continue };
-        let Some(dependent) = lookup(oids, class, oid) else { continue };
-        // A sequence's only dependency is its OWNED BY column, rendered on its own.
-        if matches!(dependent, ObjectRef::Sequence { .. }) {
-            continue;
-        }
-        let Some(referenced) = lookup(oids, ref_class, ref_oid) else { continue };
-        if dependent == referenced {
-            continue;
-        }
-        if let Some(deps) = depends_on_mut(cat, dependent) {
-            deps.insert(referenced.clone());
-        }
     }
 }
 

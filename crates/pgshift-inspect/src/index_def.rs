@@ -46,30 +46,20 @@ pub struct Column<'a> {
     /// `attcollation`.
     pub collation: u32,
     /// The column's type, or a domain's base type.
-    pub base: BaseType<'a>,
+    pub base: BaseType,
 }
 
 /// The type facts `GetDefaultOpClass` looks at.
-pub struct BaseType<'a> {
+#[derive(Clone, Copy, Debug)]
+pub struct BaseType {
     /// Its OID.
     pub oid: u32,
     /// `typtype` (`d` here means a domain over a domain: not followed).
-    pub typtype: &'a str,
+    pub typtype: u8,
     /// `typcategory`.
-    pub category: &'a str,
+    pub category: u8,
     /// A true array type.
     pub is_array: bool,
-}
-
-impl<'a> Column<'a> {
-    /// From a row of [`crate::queries::COLUMNS`].
-    pub fn from_row(r: &'a Row) -> Self {
-        Column {
-            name: r.get(2),
-            collation: r.get(12),
-            base: BaseType { oid: r.get(13), typtype: r.get(14), category: r.get(15), is_array: r.get(16) },
-        }
-    }
 }
 
 struct Opclass {
@@ -80,7 +70,7 @@ struct Opclass {
     visible: bool,
     schema: String,
     name: String,
-    input_category: String,
+    input_category: u8,
     input_preferred: bool,
     /// Types binary-coercible to `input` in an implicit cast.
     coercible_from: Vec<u32>,
@@ -88,6 +78,7 @@ struct Opclass {
 }
 
 /// The rows of [`crate::queries::OPCLASSES`], by OID and by access method.
+#[derive(Default)]
 pub struct Opclasses {
     by_oid: HashMap<u32, usize>,
     /// In `pg_opclass_am_name_nsp_index` order, as `GetDefaultOpClass` scans them.
@@ -95,26 +86,23 @@ pub struct Opclasses {
 }
 
 impl Opclasses {
-    /// From the rows of [`crate::queries::OPCLASSES`].
-    pub fn new(rows: &[Row]) -> Self {
-        let list: Vec<Opclass> = rows
-            .iter()
-            .map(|r| Opclass {
-                oid: r.get(0),
-                method: r.get(1),
-                input: r.get(2),
-                default: r.get(3),
-                visible: r.get(4),
-                schema: r.get(5),
-                name: r.get(6),
-                input_category: r.get(7),
-                input_preferred: r.get(8),
-                coercible_from: r.get(9),
-                may_have_options: r.get(10),
-            })
-            .collect();
-        let by_oid = list.iter().enumerate().map(|(i, o)| (o.oid, i)).collect();
-        Opclasses { by_oid, list }
+    /// Add a row of [`crate::queries::OPCLASSES`] (they come in `GetDefaultOpClass`'s order).
+    pub fn push(&mut self, r: &Row) {
+        let oid: u32 = r.get(0);
+        self.by_oid.insert(oid, self.list.len());
+        self.list.push(Opclass {
+            oid,
+            method: r.get(1),
+            input: r.get(2),
+            default: r.get(3),
+            visible: r.get(4),
+            schema: r.get(5),
+            name: r.get(6),
+            input_category: r.get::<_, &str>(7).bytes().next().unwrap_or(0),
+            input_preferred: r.get(8),
+            coercible_from: r.get(9),
+            may_have_options: r.get(10),
+        });
     }
 
     fn get(&self, oid: u32) -> Option<&Opclass> {
@@ -123,7 +111,7 @@ impl Opclasses {
 
     /// Whether `opclass` is what `GetDefaultOpClass(type, method)` returns for `base`; None
     /// when that cannot be told for sure.
-    fn is_default(&self, opclass: &Opclass, base: &BaseType<'_>) -> Option<bool> {
+    fn is_default(&self, opclass: &Opclass, base: &BaseType) -> Option<bool> {
         if !opclass.default {
             return Some(false);
         }
@@ -138,8 +126,7 @@ impl Opclasses {
                 exact += 1;
                 result = Some(o.oid);
             } else if exact == 0 && binary_coercible(base, o)? {
-                let category = o.input_category.as_str();
-                if (category == base.category) && o.input_preferred {
+                if o.input_category == base.category && o.input_preferred {
                     preferred += 1;
                     result = Some(o.oid);
                 } else if preferred == 0 {
@@ -157,7 +144,7 @@ impl Opclasses {
 }
 
 /// `IsBinaryCoercible(base, opclass input type)`; None for what is not modelled here.
-fn binary_coercible(base: &BaseType<'_>, to: &Opclass) -> Option<bool> {
+fn binary_coercible(base: &BaseType, to: &Opclass) -> Option<bool> {
     let target = to.input;
     if base.oid == target || matches!(target, ANY | ANYELEMENT | ANYCOMPATIBLE) {
         return Some(true);
@@ -165,10 +152,10 @@ fn binary_coercible(base: &BaseType<'_>, to: &Opclass) -> Option<bool> {
     let by_kind = match target {
         ANYARRAY | ANYCOMPATIBLEARRAY => base.is_array,
         ANYNONARRAY | ANYCOMPATIBLENONARRAY => !base.is_array,
-        ANYENUM => base.typtype == "e",
-        ANYRANGE | ANYCOMPATIBLERANGE => base.typtype == "r",
-        ANYMULTIRANGE | ANYCOMPATIBLEMULTIRANGE => base.typtype == "m",
-        RECORD => base.typtype == "c",
+        ANYENUM => base.typtype == b'e',
+        ANYRANGE | ANYCOMPATIBLERANGE => base.typtype == b'r',
+        ANYMULTIRANGE | ANYCOMPATIBLEMULTIRANGE => base.typtype == b'm',
+        RECORD => base.typtype == b'c',
         RECORDARRAY => return None,
         _ => false,
     };
@@ -221,7 +208,7 @@ pub fn render<'a>(
             return None;
         }
         let opclass = opclasses.get(*indclass.get(k)?)?;
-        if opclass.may_have_options || col.base.typtype == "d" {
+        if opclass.may_have_options || col.base.typtype == b'd' {
             return None;
         }
         if !opclasses.is_default(opclass, &col.base)? {

@@ -2,9 +2,10 @@
 //!
 //! Owns: the catalog queries ([`queries`]), turning their rows into the model ([`build`]) and
 //! assembling index definitions from `pg_index` ([`index_def`]). A whole inspection is
-//! sixteen set-based `pg_catalog` queries, pipelined on one connection inside one
-//! `REPEATABLE READ READ ONLY` transaction (a consistent snapshot), plus one more for the
-//! rare index definitions Rust cannot assemble for sure; never a query per object and never
+//! seventeen set-based `pg_catalog` queries, pipelined on one connection inside one
+//! `REPEATABLE READ READ ONLY` transaction (a consistent snapshot), their rows folded into the
+//! model as they arrive, plus one more for the rare index definitions Rust cannot assemble for
+//! sure; never a query per object and never
 //! `information_schema`. PostgreSQL renders its own expressions (`pg_get_expr`,
 //! `pg_get_viewdef`, `pg_get_functiondef`, `pg_get_triggerdef`, `format_type`, and
 //! `pg_get_indexdef` for indexes on expressions) with `search_path` empty; index and
@@ -19,10 +20,13 @@ pub mod build;
 pub mod index_def;
 pub mod queries;
 
-use pgshift_catalog::{Catalog, ObjectFilter};
+use futures_util::stream::FuturesOrdered;
+use futures_util::{StreamExt, TryStreamExt};
+use pgshift_catalog::{Catalog, ObjectFilter, QualName};
+use tokio_postgres::types::ToSql;
 use tokio_postgres::Client;
 
-pub use build::Rows;
+pub use build::{Builder, Part};
 use queries::Version;
 
 /// What can go wrong while inspecting.
@@ -70,6 +74,19 @@ fn query_err(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> Inspec
 ///
 /// The client must not be inside a transaction: inspection opens (and ends) its own.
 pub async fn inspect(client: &Client, filter: &ObjectFilter) -> Result<Catalog, InspectError> {
+    Ok(inspect_reporting(client, filter).await?.0)
+}
+
+/// What an inspection did besides reading the catalog (for tests and diagnostics).
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The indexes whose definition came from `pg_get_indexdef` because Rust could not
+    /// assemble it for sure (expression indexes are not listed: theirs comes with their row).
+    pub server_index_definitions: Vec<QualName>,
+}
+
+/// [`inspect`], with its [`Report`].
+pub async fn inspect_reporting(client: &Client, filter: &ObjectFilter) -> Result<(Catalog, Report), InspectError> {
     client
         .batch_execute(
             // JIT compilation costs more than it saves on catalog queries (measured: ~190 ms
@@ -79,18 +96,11 @@ pub async fn inspect(client: &Client, filter: &ObjectFilter) -> Result<Catalog, 
         )
         .await
         .map_err(query_err("a read-only snapshot"))?;
-    let rows = read_rows(client).await;
+    let read = read(client, filter).await;
     let end = client.batch_execute("ROLLBACK").await.map_err(query_err("the end of the snapshot"));
-    let rows = rows?;
+    let read = read?;
     end?;
-    // Building the model is CPU work (~0.2 s at 5,000 tables): off the async thread, so that
-    // another inspection on the same runtime (`pgshift diff` reads both sides at once) keeps
-    // receiving its rows meanwhile.
-    let filter = filter.clone();
-    match tokio::task::spawn_blocking(move || build::build(rows, &filter)).await {
-        Ok(catalog) => Ok(catalog),
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
+    Ok(read)
 }
 
 async fn server_version(client: &Client) -> Result<Version, InspectError> {
@@ -108,92 +118,52 @@ async fn server_version(client: &Client) -> Result<Version, InspectError> {
     Ok(Version(num))
 }
 
-/// Run the catalog queries and return their rows, index definitions included, without
-/// building the catalog. The caller provides the snapshot and an empty `search_path`
-/// ([`inspect`] does both).
-pub async fn read_rows(client: &Client) -> Result<Rows, InspectError> {
+/// Run the catalog queries and build the catalog while their rows arrive. The caller provides
+/// the snapshot and an empty `search_path` ([`inspect_reporting`] does both).
+///
+/// Every query is sent at once (tokio-postgres pipelines them on the one connection), then
+/// each result is consumed in [`Part::ALL`]'s order, row by row: only rows that arrive before
+/// the builder reaches them wait, as the connection's raw messages, and no `Row` outlives its
+/// fold. Holding every result set, as this did before, was most of the peak memory of a large
+/// diff (two inspections at once).
+async fn read(client: &Client, filter: &ObjectFilter) -> Result<(Catalog, Report), InspectError> {
     let version = server_version(client).await?;
-    let rows = fetch(client, version).await?;
-    index_definitions(client, rows).await
-}
-
-/// Index definitions: assembled from the rows, and from the server for what Rust cannot tell.
-async fn index_definitions(client: &Client, mut rows: Rows) -> Result<Rows, InspectError> {
-    let missing = build::render_index_definitions(&mut rows);
-    if !missing.is_empty() {
-        let found = client
+    // Statements first (they return no rows, so they can all complete in any order), then
+    // every query is sent at once and their streams taken in order: a stream's rows must be
+    // consumed before the next query's arrive (tokio-postgres' response channels hold a
+    // message or two), which is exactly the order they are folded in.
+    let statements = futures_util::future::try_join_all(Part::ALL.iter().map(|part| async move {
+        client.prepare(&part.sql(version)).await.map_err(query_err(part.what()))
+    }))
+    .await?;
+    let no_params: [&(dyn ToSql + Sync); 0] = [];
+    let mut streams: FuturesOrdered<_> = Part::ALL
+        .iter()
+        .zip(&statements)
+        .map(|(part, statement)| async move {
+            (*part, client.query_raw(statement, no_params).await.map_err(query_err(part.what())))
+        })
+        .collect();
+    let mut builder = Builder::new(filter);
+    while let Some((part, stream)) = streams.next().await {
+        let mut stream = std::pin::pin!(stream?);
+        while let Some(row) = stream.try_next().await.map_err(query_err(part.what()))? {
+            builder.row(part, &row);
+        }
+        builder.end(part);
+    }
+    let missing: Vec<u32> = builder.missing_index_definitions().iter().map(|(oid, _)| *oid).collect();
+    let report = Report {
+        server_index_definitions: builder.missing_index_definitions().iter().map(|(_, name)| name.clone()).collect(),
+    };
+    let found = if missing.is_empty() {
+        Vec::new()
+    } else {
+        let rows = client
             .query(queries::INDEX_DEFINITIONS, &[&missing])
             .await
             .map_err(query_err("index definitions"))?;
-        rows.index_definitions.extend(found.iter().map(|r| (r.get(0), r.get(1))));
-    }
-    Ok(rows)
-}
-
-async fn fetch(client: &Client, version: Version) -> Result<Rows, InspectError> {
-    let constraints = queries::constraints(version);
-    let indexes = queries::indexes(version);
-    let collations = queries::collations(version);
-    let q = |sql: &str, what: &'static str| {
-        let sql = sql.to_owned();
-        async move { client.query(&sql, &[]).await.map_err(query_err(what)) }
+        rows.iter().map(|r| (r.get(0), r.get(1))).collect()
     };
-    // All futures are polled together: tokio-postgres pipelines them on the one connection.
-    let (
-        schemas,
-        extensions,
-        types,
-        relations,
-        columns,
-        sequences,
-        constraints,
-        indexes,
-        functions,
-        triggers,
-        policies,
-        depends,
-        extension_members,
-        opclasses,
-        unsupported,
-        collations,
-        privileges,
-    ) = futures_util::try_join!(
-        q(queries::SCHEMAS, "schemas"),
-        q(queries::EXTENSIONS, "extensions"),
-        q(queries::TYPES, "types"),
-        q(queries::RELATIONS, "relations"),
-        q(queries::COLUMNS, "columns"),
-        q(queries::SEQUENCES, "sequences"),
-        q(&constraints, "constraints"),
-        q(&indexes, "indexes"),
-        q(queries::FUNCTIONS, "functions"),
-        q(queries::TRIGGERS, "triggers"),
-        q(queries::POLICIES, "policies"),
-        q(queries::DEPENDS, "dependencies"),
-        q(queries::EXTENSION_MEMBERS, "extension members"),
-        q(queries::OPCLASSES, "operator classes"),
-        q(queries::UNSUPPORTED, "objects of kinds not modelled"),
-        q(&collations, "collations"),
-        q(queries::PRIVILEGES, "privileges"),
-    )?;
-    Ok(Rows {
-        schemas,
-        extensions,
-        types,
-        relations,
-        columns,
-        sequences,
-        constraints,
-        indexes,
-        functions,
-        triggers,
-        policies,
-        depends,
-        extension_members,
-        opclasses,
-        unsupported,
-        collations,
-        privileges,
-        index_definitions: std::collections::HashMap::new(),
-    })
+    Ok((builder.finish(found), report))
 }

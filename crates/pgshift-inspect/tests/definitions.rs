@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use pgshift_catalog::{Catalog, ObjectFilter, QualName};
-use pgshift_inspect::{build, inspect, read_rows};
+use pgshift_inspect::{inspect, inspect_reporting};
 use pgshift_testkit::TestDb;
 
 const SHAPES: &str = include_str!("fixtures/index_shapes.sql");
@@ -73,19 +73,9 @@ async fn index_and_constraint_definitions_match_the_server() {
     // Which indexes the server renders: expressions come with their row, the rest only when
     // Rust cannot tell (another collation, opclass parameters, non-btree/hash opclasses, a
     // domain over a domain).
-    db.client
-        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = ''")
-        .await
-        .unwrap();
-    let mut rows = read_rows(&db.client).await.unwrap();
-    let missing = build::render_index_definitions(&mut rows);
-    db.client.batch_execute("ROLLBACK").await.unwrap();
-    let names: BTreeSet<String> = rows
-        .indexes
-        .iter()
-        .filter(|r| missing.contains(&r.get::<_, u32>(0)))
-        .map(|r| r.get::<_, String>(1))
-        .collect();
+    let (_, report) = inspect_reporting(&db.client, &ObjectFilter::all()).await.unwrap();
+    let names: BTreeSet<String> =
+        report.server_index_definitions.iter().map(|name| name.name.to_string()).collect();
     let expected: BTreeSet<String> = [
         "brin_at", "brin_bloom", "collated", "domain_idx", "gin_doc", "gin_doc_default", "gin_tags",
         "gist_btree", "gist_inet", "gist_period", "spgist_addr",
