@@ -8,12 +8,14 @@
 //! and functions of it; what cannot be represented is reported as a diagnostic by the layer
 //! that read it.
 
+pub mod deps;
 pub mod filter;
 pub mod model;
 pub mod name;
 pub mod quote;
 pub mod render;
 
+pub use deps::DepSet;
 pub use filter::{FilterSpec, NamePattern, ObjectFilter, OwnedNames, PatternError};
 pub use model::*;
 pub use name::{Interner, Name};

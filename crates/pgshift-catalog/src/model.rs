@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use crate::deps::DepSet;
 use serde::{Deserialize, Serialize};
 
 pub use crate::name::Name;
@@ -308,7 +309,7 @@ pub struct TypeDef {
     /// `COMMENT ON TYPE` / `COMMENT ON DOMAIN`.
     pub comment: Option<String>,
     /// Objects it needs to exist first.
-    pub depends_on: BTreeSet<ObjectRef>,
+    pub depends_on: DepSet,
     /// Privileges granted on it (see [`Privilege`]).
     #[serde(default)]
     pub privileges: BTreeSet<Privilege>,
@@ -452,7 +453,7 @@ pub struct Table {
     /// `COMMENT ON TABLE`.
     pub comment: Option<String>,
     /// Objects it needs to exist first (column types, functions in defaults and checks, …).
-    pub depends_on: BTreeSet<ObjectRef>,
+    pub depends_on: DepSet,
     /// `REPLICA IDENTITY`.
     #[serde(default)]
     pub replica_identity: ReplicaIdentity,
@@ -610,7 +611,7 @@ pub struct Constraint {
     /// `COMMENT ON CONSTRAINT`.
     pub comment: Option<String>,
     /// Objects it needs besides its table (the referenced key of a foreign key, functions).
-    pub depends_on: BTreeSet<ObjectRef>,
+    pub depends_on: DepSet,
 }
 
 impl Constraint {
@@ -646,7 +647,7 @@ pub struct Index {
     /// `COMMENT ON INDEX`.
     pub comment: Option<String>,
     /// Objects it needs besides its table (functions in expressions).
-    pub depends_on: BTreeSet<ObjectRef>,
+    pub depends_on: DepSet,
 }
 
 fn populated_default() -> bool {
@@ -673,7 +674,7 @@ pub struct View {
     /// `COMMENT ON VIEW`.
     pub comment: Option<String>,
     /// Tables, views and functions it reads.
-    pub depends_on: BTreeSet<ObjectRef>,
+    pub depends_on: DepSet,
     /// Triggers (`INSTEAD OF` and statement triggers), by name: recreated with the view.
     #[serde(default)]
     pub triggers: BTreeMap<String, Trigger>,
@@ -710,7 +711,7 @@ pub struct Function {
     /// `COMMENT ON FUNCTION`.
     pub comment: Option<String>,
     /// Types and relations it needs (argument and result types, SQL-standard bodies).
-    pub depends_on: BTreeSet<ObjectRef>,
+    pub depends_on: DepSet,
     /// Privileges granted on it (see [`Privilege`]).
     #[serde(default)]
     pub privileges: BTreeSet<Privilege>,
@@ -728,7 +729,7 @@ pub struct Trigger {
     /// `COMMENT ON TRIGGER`.
     pub comment: Option<String>,
     /// The trigger function and anything else it needs.
-    pub depends_on: BTreeSet<ObjectRef>,
+    pub depends_on: DepSet,
 }
 
 /// Which commands a policy applies to.
@@ -765,7 +766,7 @@ pub struct Policy {
     /// `COMMENT ON POLICY`.
     pub comment: Option<String>,
     /// Functions and relations its expressions use.
-    pub depends_on: BTreeSet<ObjectRef>,
+    pub depends_on: DepSet,
 }
 
 impl Catalog {

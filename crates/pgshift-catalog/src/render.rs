@@ -13,6 +13,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::deps::DepSet;
+
 use crate::model::*;
 use crate::quote::{ident, literal, reloption};
 
@@ -89,7 +91,7 @@ pub struct Node {
     /// Its statements, without semicolons.
     pub sql: Vec<String>,
     /// Objects that must exist first.
-    pub deps: BTreeSet<ObjectRef>,
+    pub deps: DepSet,
     /// Whether its statements do nothing when the object exists already: its `CREATE` has an
     /// `IF NOT EXISTS` / `OR REPLACE` form, rendered (always for schemas, extensions and
     /// routines; with [`RenderOptions::idempotent`] for the others that have one), and what
@@ -98,7 +100,7 @@ pub struct Node {
 }
 
 impl Node {
-    fn new(rank: Rank, object: ObjectRef, deps: BTreeSet<ObjectRef>) -> Self {
+    fn new(rank: Rank, object: ObjectRef, deps: DepSet) -> Self {
         Node { rank, object, primary: true, sql: Vec::new(), deps, idempotent: false }
     }
     /// Its statements, tagged with its object.
@@ -127,7 +129,7 @@ pub fn nodes_with_options(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool, 
         let mut node = Node::new(
             Rank::Schema,
             ObjectRef::Schema { name: schema.name.as_str().into() },
-            BTreeSet::new(),
+            DepSet::new(),
         );
         node.idempotent = true;
         if want(&node.object) {
@@ -137,7 +139,7 @@ pub fn nodes_with_options(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool, 
         nodes.push(node);
     }
     for ext in catalog.extensions.values() {
-        let deps = BTreeSet::from([ObjectRef::Schema { name: ext.schema.as_str().into() }]);
+        let deps = DepSet::from([ObjectRef::Schema { name: ext.schema.as_str().into() }]);
         let mut node = Node::new(Rank::Extension, ObjectRef::Extension { name: ext.name.as_str().into() }, deps);
         node.idempotent = true;
         if want(&node.object) {
@@ -148,7 +150,7 @@ pub fn nodes_with_options(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool, 
     }
     for coll in catalog.collations.values() {
         let object = ObjectRef::Collation { name: coll.name.clone() };
-        let mut node = Node::new(Rank::Collation, object, with_schema(&BTreeSet::new(), &coll.name));
+        let mut node = Node::new(Rank::Collation, object, with_schema(&DepSet::new(), &coll.name));
         node.idempotent = idempotent;
         if want(&node.object) {
             node.sql.push(collation_sql(coll, options));
@@ -177,7 +179,7 @@ pub fn nodes_with_options(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool, 
     }
     for seq in catalog.sequences.values() {
         let object = ObjectRef::Sequence { name: seq.name.clone() };
-        let mut node = Node::new(Rank::Sequence, object.clone(), with_schema(&BTreeSet::new(), &seq.name));
+        let mut node = Node::new(Rank::Sequence, object.clone(), with_schema(&DepSet::new(), &seq.name));
         node.idempotent = idempotent;
         if want(&node.object) {
             node.sql.push(sequence_sql(seq, options));
@@ -185,7 +187,7 @@ pub fn nodes_with_options(catalog: &Catalog, want: &dyn Fn(&ObjectRef) -> bool, 
         }
         nodes.push(node);
         if let Some((table, column)) = &seq.owned_by {
-            let deps = BTreeSet::from([object.clone(), ObjectRef::Table { name: table.clone() }]);
+            let deps = DepSet::from([object.clone(), ObjectRef::Table { name: table.clone() }]);
             let mut owned = Node::new(Rank::SequenceOwnedBy, object, deps);
             owned.primary = false;
             if want(&owned.object) {
@@ -238,7 +240,7 @@ fn relation_ref(catalog: &Catalog, name: &QualName) -> ObjectRef {
     }
 }
 
-fn with_schema(deps: &BTreeSet<ObjectRef>, name: &QualName) -> BTreeSet<ObjectRef> {
+fn with_schema(deps: &DepSet, name: &QualName) -> DepSet {
     let mut deps = deps.clone();
     deps.insert(ObjectRef::Schema { name: name.schema.clone() });
     deps
@@ -506,7 +508,7 @@ fn table_nodes(catalog: &Catalog, table: &Table, want: &dyn Fn(&ObjectRef) -> bo
     }
     // REPLICA IDENTITY: a secondary node of the table, after the index it names.
     if table.replica_identity != ReplicaIdentity::Default {
-        let mut deps = BTreeSet::from([object.clone()]);
+        let mut deps = DepSet::from([object.clone()]);
         if let ReplicaIdentity::Index { name: index } = &table.replica_identity {
             deps.insert(if table.constraints.contains_key(index) {
                 ObjectRef::Constraint { table: table.name.clone(), name: index.as_str().into() }

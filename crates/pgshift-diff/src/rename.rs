@@ -209,7 +209,7 @@ fn rename_table(cat: &mut Catalog, from: &QualName, to: &QualName) {
             *q = to.clone();
         }
     };
-    let swap_ref = |set: &mut std::collections::BTreeSet<ObjectRef>| {
+    let swap_ref = |set: &mut pgshift_catalog::DepSet| {
         let old: Vec<ObjectRef> = set.iter().filter(|r| mentions(r, from)).cloned().collect();
         for r in old {
             set.remove(&r);

@@ -18,10 +18,11 @@
 //! and then to the position in the source's (reversed) or target's render order, so the result
 //! is deterministic and reads like a hand-written migration.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use pgshift_catalog::render::{nodes_with, order, topological, Node};
-use pgshift_catalog::{Catalog, ObjectRef};
+use pgshift_catalog::{Catalog, DepSet, ObjectRef};
 
 /// What an item does, for the scheduler.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -62,7 +63,7 @@ pub struct Graph {
     /// Keyed by (object, primary node): a sequence's `OWNED BY` node needs its table, the
     /// sequence itself does not. Position in the render order (primary and secondary nodes
     /// apart), and what it needs.
-    nodes: HashMap<(ObjectRef, bool), (usize, BTreeSet<ObjectRef>)>,
+    nodes: HashMap<(ObjectRef, bool), (usize, DepSet)>,
     /// What belongs to a table or materialized view (its constraints, indexes, triggers and
     /// policies): dropped with it, so the relation's drop must wait for what they stand on.
     children: HashMap<ObjectRef, Vec<ObjectRef>>,
@@ -79,12 +80,18 @@ impl Graph {
         for (pos, i) in order(&nodes).into_iter().enumerate() {
             position[i] = pos;
         }
-        let mut map: HashMap<(ObjectRef, bool), (usize, BTreeSet<ObjectRef>)> =
-            HashMap::with_capacity(nodes.len());
+        let mut map: HashMap<(ObjectRef, bool), (usize, DepSet)> = HashMap::with_capacity(nodes.len());
         for (n, pos) in nodes.into_iter().zip(position) {
-            let entry = map.entry((n.object, n.primary)).or_insert((pos, BTreeSet::new()));
-            entry.0 = entry.0.max(pos);
-            entry.1.extend(n.deps);
+            match map.entry((n.object, n.primary)) {
+                Entry::Vacant(slot) => {
+                    slot.insert((pos, n.deps));
+                }
+                Entry::Occupied(mut slot) => {
+                    let entry = slot.get_mut();
+                    entry.0 = entry.0.max(pos);
+                    entry.1.extend(n.deps);
+                }
+            }
         }
         // CHECK constraints rendered inside their table have no render node of their own, but
         // they stand on types and functions (and must make way for their changes): give them
@@ -93,7 +100,7 @@ impl Graph {
             let table = ObjectRef::Table { name: t.name.clone() };
             for c in t.constraints.values().filter(|c| c.is_inline() && c.validated) {
                 let object = ObjectRef::Constraint { table: t.name.clone(), name: c.name.as_str().into() };
-                let entry = &mut map.entry((object, true)).or_insert((usize::MAX, BTreeSet::new())).1;
+                let entry = &mut map.entry((object, true)).or_insert((usize::MAX, DepSet::new())).1;
                 entry.extend(c.depends_on.iter().cloned());
                 entry.insert(table.clone());
             }

@@ -370,7 +370,7 @@ impl<'f> Builder<'f> {
                     rls_forced: r.get(6),
                     options: r.get(7),
                     comment,
-                    depends_on: BTreeSet::new(),
+                    depends_on: DepSet::new(),
                     replica_identity: match r.get::<_, &str>(15) {
                         "f" => ReplicaIdentity::Full,
                         "n" => ReplicaIdentity::Nothing,
@@ -397,7 +397,7 @@ impl<'f> Builder<'f> {
                     options: r.get(7),
                     column_comments: BTreeMap::new(),
                     comment,
-                    depends_on: BTreeSet::new(),
+                    depends_on: DepSet::new(),
                     triggers: BTreeMap::new(),
                     privileges: BTreeSet::new(),
                 };
@@ -454,7 +454,7 @@ impl<'f> Builder<'f> {
         self.oids.types.insert(oid, ObjectRef::Type { name: name.clone() });
         self.cat.types.insert(
             name.clone(),
-            TypeDef { name, kind, comment: r.get(10), depends_on: BTreeSet::new(), privileges: BTreeSet::new() },
+            TypeDef { name, kind, comment: r.get(10), depends_on: DepSet::new(), privileges: BTreeSet::new() },
         );
     }
 
@@ -623,7 +623,7 @@ impl<'f> Builder<'f> {
             initially_deferred: r.get(7),
             validated: r.get(8),
             comment: r.get(17),
-            depends_on: BTreeSet::new(),
+            depends_on: DepSet::new(),
         };
         // What a constraint uses (types, functions) is recorded on the constraint itself; the
         // render folds an inline CHECK's dependencies into its table's.
@@ -685,7 +685,7 @@ impl<'f> Builder<'f> {
                 predicate: r.get(9),
                 comment: r.get(10),
                 nulls_not_distinct: r.get(11),
-                depends_on: BTreeSet::new(),
+                depends_on: DepSet::new(),
             },
         );
     }
@@ -719,7 +719,7 @@ impl<'f> Builder<'f> {
                 language: r.get(6),
                 definition: r.get::<_, Option<String>>(7).unwrap_or_default(),
                 comment: r.get(8),
-                depends_on: BTreeSet::new(),
+                depends_on: DepSet::new(),
                 privileges: BTreeSet::new(),
             },
         );
@@ -736,7 +736,7 @@ impl<'f> Builder<'f> {
         let relation = relation.clone();
         let enabled = r.get::<_, &str>(4).chars().next().unwrap_or('O');
         let trigger =
-            Trigger { name: name.clone(), definition: r.get(3), enabled, comment: r.get(5), depends_on: BTreeSet::new() };
+            Trigger { name: name.clone(), definition: r.get(3), enabled, comment: r.get(5), depends_on: DepSet::new() };
         self.oids.triggers.insert(oid, ObjectRef::Trigger { table: relation.clone(), name: name.as_str().into() });
         if let Some(t) = self.cat.tables.get_mut(&relation) {
             t.triggers.insert(name, trigger);
@@ -765,7 +765,7 @@ impl<'f> Builder<'f> {
             using: r.get(6),
             with_check: r.get(7),
             comment: r.get(8),
-            depends_on: BTreeSet::new(),
+            depends_on: DepSet::new(),
         };
         self.oids.policies.insert(oid, ObjectRef::Policy { table: table.clone(), name: name.as_str().into() });
         if let Some(t) = self.cat.tables.get_mut(&table) {
@@ -927,7 +927,7 @@ fn lookup(oids: &Oids, class: u32, oid: u32) -> Option<&ObjectRef> {
     }
 }
 
-fn depends_on_mut<'a>(cat: &'a mut Catalog, object: &ObjectRef) -> Option<&'a mut BTreeSet<ObjectRef>> {
+fn depends_on_mut<'a>(cat: &'a mut Catalog, object: &ObjectRef) -> Option<&'a mut DepSet> {
     match object {
         ObjectRef::Type { name } => cat.types.get_mut(name).map(|t| &mut t.depends_on),
         ObjectRef::Table { name } => cat.tables.get_mut(name).map(|t| &mut t.depends_on),
