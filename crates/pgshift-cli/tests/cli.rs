@@ -134,6 +134,41 @@ async fn a_role_that_cannot_read_the_catalog_gets_a_privilege_hint() {
     assert!(stderr.contains("read the pg_catalog"), "{stderr}");
 }
 
+/// A catalog too large for the memory limit ends in a clear error (exit 3), not in the kernel's
+/// OOM killer; the same database reads fine under a limit it fits in. `PGSHIFT_MEMORY_LIMIT`
+/// stands in for a container's cgroup limit, which is read the same way.
+#[tokio::test]
+async fn a_catalog_too_large_for_the_memory_limit_is_a_clear_error() {
+    let t = TestDb::new().await;
+    let tables: String = (0..200)
+        .map(|i| format!("CREATE TABLE t{i} (id bigint PRIMARY KEY, name text NOT NULL, at timestamptz DEFAULT now());\n"))
+        .collect();
+    t.client.batch_execute(&tables).await.unwrap();
+    let url = t.db.url();
+    let run = |limit: &str| {
+        Command::new(env!("CARGO_BIN_EXE_pgshift"))
+            .args(["inspect", &url])
+            .env("PGSHIFT_MEMORY_LIMIT", limit)
+            .output()
+            .expect("run pgshift")
+    };
+    // Less than pgshift's own resident memory before it reads anything.
+    let out = run("2MiB");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("too large for the memory limit"), "{stderr}");
+    assert!(stderr.contains("PGSHIFT_MEMORY_LIMIT=2MiB"), "{stderr}");
+    assert!(stderr.contains("hint: raise the memory limit"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let out = run("1GiB");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout.matches("CREATE TABLE").count(), 200);
+    t.finish().await;
+}
+
 #[test]
 fn scratch_status_reports_json() {
     let out = pgshift(&["scratch", "status", "--json"]);

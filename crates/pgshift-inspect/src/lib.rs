@@ -18,6 +18,7 @@
 
 pub mod build;
 pub mod index_def;
+pub mod memory;
 pub mod queries;
 
 use futures_util::stream::FuturesOrdered;
@@ -41,6 +42,16 @@ pub enum InspectError {
         #[source]
         source: tokio_postgres::Error,
     },
+    /// The catalog does not fit in the memory this process may use.
+    #[error(
+        "the catalog is too large for the memory limit: pgshift holds {} MiB after reading part of it, \
+         past {}% of the {} MiB limit ({}), and the rest of the command needs more",
+        .0.resident >> 20,
+        (memory::READ_SHARE * 100.0).round(),
+        .0.limit.bytes >> 20,
+        .0.limit.source
+    )]
+    MemoryLimit(memory::Exceeded),
     /// The server is older than PostgreSQL 13.
     #[error(
         "the server runs PostgreSQL {version}, pgshift needs 13 or later (server_version_num {num})"
@@ -56,6 +67,11 @@ pub enum InspectError {
 impl InspectError {
     /// What to do next (the one place inspection's advice lives).
     pub fn hint(&self) -> &'static str {
+        if let InspectError::MemoryLimit(_) = self {
+            return "raise the memory limit (the container's, or PGSHIFT_MEMORY_LIMIT), or read less: \
+                    narrow the objects with the project's ownership or --include/--exclude; \
+                    BENCHMARKS.md gives the memory per table";
+        }
         let privileges = matches!(self, InspectError::Query { source, .. }
             if source.code() == Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE));
         if privileges {
@@ -145,13 +161,21 @@ async fn read(client: &Client, filter: &ObjectFilter) -> Result<(Catalog, Report
         })
         .collect();
     let mut builder = Builder::new(filter);
+    // Stopped with a clear error before the kernel's OOM killer would (see `memory`): checked
+    // every few thousand rows, which is a few MiB of model.
+    let mut rows: u32 = 0;
     while let Some((part, stream)) = streams.next().await {
         let mut stream = std::pin::pin!(stream?);
         while let Some(row) = stream.try_next().await.map_err(query_err(part.what()))? {
             builder.row(part, &row);
+            rows = rows.wrapping_add(1);
+            if rows & 4095 == 0 {
+                memory::check().map_err(InspectError::MemoryLimit)?;
+            }
         }
         builder.end(part);
     }
+    memory::check().map_err(InspectError::MemoryLimit)?;
     let missing: Vec<u32> = builder.missing_index_definitions().iter().map(|(oid, _)| *oid).collect();
     let report = Report {
         server_index_definitions: builder.missing_index_definitions().iter().map(|(_, name)| name.clone()).collect(),
