@@ -167,6 +167,9 @@ pub struct Builder<'f> {
     pending: Vec<Pending>,
     /// Sequence comments (they come with the relations), by sequence OID.
     sequence_comments: HashMap<u32, String>,
+    /// The columns of the table whose rows are arriving (they come ordered by table), moved
+    /// into it when the next table's begin: one table lookup per table, not per column.
+    table_columns: Option<(QualName, Vec<Column>)>,
     opclasses: crate::index_def::Opclasses,
     /// Indexes whose definition must come from the server: OID → name.
     missing: Vec<(u32, QualName)>,
@@ -181,6 +184,7 @@ impl<'f> Builder<'f> {
             oids: Oids::default(),
             pending: Vec::new(),
             sequence_comments: HashMap::new(),
+            table_columns: None,
             opclasses: crate::index_def::Opclasses::default(),
             missing: Vec::new(),
         }
@@ -211,8 +215,10 @@ impl<'f> Builder<'f> {
 
     /// `part`'s query has delivered all its rows.
     pub fn end(&mut self, part: Part) {
-        if part == Part::Relations {
-            self.resolve_parents();
+        match part {
+            Part::Relations => self.resolve_parents(),
+            Part::Columns => self.flush_columns(),
+            _ => {}
         }
     }
 
@@ -494,8 +500,13 @@ impl<'f> Builder<'f> {
                 if !identity.is_empty() {
                     oids.identity.insert((rel, column.name.clone()), identity == "a");
                 }
-                if let Some(t) = cat.tables.get_mut(table) {
-                    t.columns.push(column);
+                match &mut self.table_columns {
+                    Some((current, columns)) if current == table => columns.push(column),
+                    _ => {
+                        let table = table.clone();
+                        self.flush_columns();
+                        self.table_columns = Some((table, vec![column]));
+                    }
                 }
             }
             Some(ObjectRef::View { name: view }) => {
@@ -513,6 +524,16 @@ impl<'f> Builder<'f> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Move the columns gathered so far into their table.
+    fn flush_columns(&mut self) {
+        if let Some((table, mut columns)) = self.table_columns.take() {
+            if let Some(t) = self.cat.tables.get_mut(&table) {
+                columns.shrink_to_fit();
+                t.columns = columns;
+            }
         }
     }
 
