@@ -76,6 +76,8 @@ eval "$(recreate_sql "$db_desired")"
 "$venv/bin/python" - "$(sa "$db_desired")" "$alproject/models.pickle" <<'EOF'
 import pickle, sys
 from sqlalchemy import MetaData, create_engine
+# A long chain of foreign keys (200 revisions) pickles deeper than Python's default limit.
+sys.setrecursionlimit(100_000)
 engine = create_engine(sys.argv[1])
 md = MetaData()
 md.reflect(engine)
@@ -86,6 +88,7 @@ cat >"$alproject/env.py" <<'EOF'
 """Alembic's generic env.py, online mode, with the app's models as target_metadata."""
 import os
 import pickle
+import sys
 from logging.config import fileConfig
 
 from alembic import context
@@ -97,6 +100,7 @@ if config.config_file_name is not None:
 if os.environ.get("BENCH_DB_URL"):
     config.set_main_option("sqlalchemy.url", os.environ["BENCH_DB_URL"])
 
+sys.setrecursionlimit(100_000)
 with open(os.path.join(os.path.dirname(__file__), "models.pickle"), "rb") as f:
     target_metadata = pickle.load(f)
 
