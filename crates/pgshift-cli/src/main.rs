@@ -118,7 +118,10 @@ fn main() -> ExitCode {
             return ExitCode::from(error::USAGE);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // Template evictions a command started in the background (pgshift_project::cache).
+    pgshift_project::cache::settle();
+    match result {
         Ok(status) => ExitCode::from(status.code()),
         Err(e) => {
             eprintln!("{e}");

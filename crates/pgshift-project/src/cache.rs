@@ -32,6 +32,18 @@ const RECENT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 // v3: catalogs gained collations, privileges, replica identity and triggers on views.
 const FORMAT: &str = "pgshift-template-v3";
 
+/// Evictions running in the background ([`Templates::keep`]).
+static PENDING: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> = std::sync::Mutex::new(Vec::new());
+
+/// Wait for the evictions still running in the background: a command calls this before it
+/// exits, so that the scratch server is left tidy.
+pub fn settle() {
+    let handles = std::mem::take(&mut *PENDING.lock().unwrap_or_else(|e| e.into_inner()));
+    for handle in handles {
+        let _ = handle.join();
+    }
+}
+
 /// A hash key over `parts` (with the cache format and pgshift's version), 20 hex digits.
 pub fn key(parts: &[&[u8]]) -> String {
     let mut hasher = Sha256::new();
@@ -85,7 +97,7 @@ impl Templates {
     pub async fn keep(&self, db: ScratchDb, name: &str, catalog: &Catalog) -> Result<(), ProjectError> {
         self.save_catalog(name, catalog);
         if db.keep_as(name).await? {
-            self.evict(name).await;
+            self.evict_in_background(name);
         }
         Ok(())
     }
@@ -129,6 +141,22 @@ impl Templates {
         let written = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&tmp, text));
         if written.and_then(|()| std::fs::rename(&tmp, &path)).is_err() {
             let _ = std::fs::remove_file(&tmp);
+        }
+    }
+
+    /// [`Self::evict`] on a thread of its own, so that the caller goes on meanwhile: dropping a
+    /// database forces a checkpoint on the server (~70 ms), the largest single cost of a warm
+    /// `pgshift new`. [`settle`] waits for it; a process that exits first leaves at most a
+    /// template that the next eviction drops.
+    fn evict_in_background(&self, name: &str) {
+        let (templates, name) = (self.clone(), name.to_owned());
+        let spawned = std::thread::Builder::new().name("pgshift-evict".into()).spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                runtime.block_on(templates.evict(&name));
+            }
+        });
+        if let Ok(handle) = spawned {
+            PENDING.lock().unwrap_or_else(|e| e.into_inner()).push(handle);
         }
     }
 
