@@ -6,6 +6,7 @@
 # Env:   REVISIONS=40                 revisions to generate (bench/gen_history.py)
 #        ROWS=200                     rows inserted per revision
 #        RUNS=10                      hyperfine runs per command (after 1 warmup run)
+#        COLD_RUNS=3                  runs of `pgshift new` with a cold cache (0: skip)
 #        PYTHON=python3.11            interpreter for the venv (else python3)
 #
 # The same history for both tools (gen_history.py), and the same desired schema: the head's
@@ -19,6 +20,10 @@
 #            as the flow the issue names: a fresh database + `alembic upgrade head`, then
 #            `alembic revision --autogenerate`, then a second fresh database + `alembic upgrade
 #            head` to check the new revision replays.
+#   pgshift, cold cache: the same `pgshift new`, after dropping every template database of the
+#            scratch server and its cached catalogs (`--prepare`): the whole history is
+#            replayed, as on a fresh machine or after a change of the externals. This empties
+#            the cache of every project that uses this scratch server.
 # Each tool's new file is removed before each run (hyperfine --prepare). Checks once that both
 # generated revisions contain the change. Drops its databases at the end.
 set -euo pipefail
@@ -31,6 +36,7 @@ mkdir -p "$out"
 REVISIONS=${REVISIONS:-40}
 ROWS=${ROWS:-200}
 RUNS=${RUNS:-10}
+COLD_RUNS=${COLD_RUNS:-3}
 
 source "$root/bench/lib.sh"
 bench_install hyperfine
@@ -160,3 +166,17 @@ hyperfine --warmup 1 --runs "$RUNS" \
     --export-markdown "$out/new.md" --export-json "$out/new.json"
 eval "$pg_clean"
 eval "$al_clean"
+
+if ((COLD_RUNS > 0)); then
+    # Every template and cached catalog of the scratch server (data directory's sibling
+    # `catalogs/`), then the run replays the whole history.
+    catalogs=$(dirname "$("$pgshift" scratch status | sed -n 's/^data directory: *//p')")/catalogs
+    cold_clean=$(printf '%s; %q -q -X -d %q -At -c %q | %q -q -X -d %q; rm -f %q/pgshift_t_*.json' \
+        "$pg_clean" "$psql" "$admin_url" \
+        "SELECT format('DROP DATABASE %I WITH (FORCE);', datname) FROM pg_database WHERE starts_with(datname, 'pgshift_t_')" \
+        "$psql" "$admin_url" "$catalogs")
+    hyperfine --runs "$COLD_RUNS" \
+        --prepare "$cold_clean" --command-name "pgshift new ($REVISIONS revisions, cold cache)" "$pg_sh" \
+        --export-markdown "$out/new_cold.md" --export-json "$out/new_cold.json"
+    eval "$pg_clean"
+fi
