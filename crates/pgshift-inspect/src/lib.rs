@@ -138,10 +138,10 @@ async fn server_version(client: &Client) -> Result<Version, InspectError> {
 /// the snapshot and an empty `search_path` ([`inspect_reporting`] does both).
 ///
 /// Every query is sent at once (tokio-postgres pipelines them on the one connection), then
-/// each result is consumed in [`Part::ALL`]'s order, row by row: only rows that arrive before
-/// the builder reaches them wait, as the connection's raw messages, and no `Row` outlives its
-/// fold. Holding every result set, as this did before, was most of the peak memory of a large
-/// diff (two inspections at once).
+/// each result is consumed in [`Part::ALL`]'s order, row by row. tokio-postgres reads the
+/// socket only as fast as responses are consumed, so rows not yet folded wait in the socket and
+/// on the server, and no `Row` outlives its fold. Holding every result set, as this did before,
+/// was most of the peak memory of a large diff (two inspections at once).
 async fn read(client: &Client, filter: &ObjectFilter) -> Result<(Catalog, Report), InspectError> {
     let version = server_version(client).await?;
     // Statements first (they return no rows, so they can all complete in any order), then
