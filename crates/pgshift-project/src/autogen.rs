@@ -162,10 +162,12 @@ pub async fn verify(ws: &Workspace, prepared: &Prepared, draft: &Draft, with_pri
     files.push(file);
     let graph = RevisionGraph::build(files)?;
     let db = ws.server().create_database(Some(&prepared.history.template)).await?;
-    let up = subtract(ws.replay_into(&db, &graph, &draft.revision).await.map_err(draft_error(&file_name))?, &prepared.externals.catalog);
+    // One connection for up, down and up again: the second inspection finds the backend's
+    // catalog caches warm.
+    let client = db.connect().await?;
+    let up = subtract(ws.replay_with(&client, &graph, &draft.revision).await.map_err(draft_error(&file_name))?, &prepared.externals.catalog);
     residual(&up, &prepared.desired, &file_name, "up", with_privileges)?;
     if has_down {
-        let client = db.connect().await?;
         let options = Workspace::scratch_apply_options();
         pgshift_history::downgrade(&client, &graph, &DowngradeTarget::Steps(1), &options)
             .await
@@ -176,6 +178,8 @@ pub async fn verify(ws: &Workspace, prepared: &Prepared, draft: &Draft, with_pri
             .await
             .map_err(|source| ProjectError::Draft { file: format!("{file_name} (re-applied after its down section)"), source })?;
     }
+    // Every connection must be closed before the database becomes a template.
+    drop(client);
     let template = ws.history_template(&prepared.externals, &graph, Some(&draft.revision));
     ws.templates().keep(db, &template, &up).await
 }

@@ -212,12 +212,17 @@ impl Workspace {
 
     /// Upgrade scratch database `db` to `at` and read it back (externals not subtracted).
     pub async fn replay_into(&self, db: &ScratchDb, graph: &RevisionGraph, at: &RevisionId) -> Result<Catalog, ProjectError> {
-        let client = db.connect().await?;
+        self.replay_with(&db.connect().await?, graph, at).await
+    }
+
+    /// [`Self::replay_into`] on a connection the caller keeps (a backend's catalog caches are
+    /// warm for what it does next on the same database).
+    pub async fn replay_with(&self, client: &tokio_postgres::Client, graph: &RevisionGraph, at: &RevisionId) -> Result<Catalog, ProjectError> {
         let options = ApplyOptions { progress: self.progress.clone(), ..Self::scratch_apply_options() };
-        pgshift_history::upgrade(&client, graph, Some(at.as_str()), &options)
+        pgshift_history::upgrade(client, graph, Some(at.as_str()), &options)
             .await
             .map_err(ProjectError::apply(format!("replaying the migrations up to {at} on a scratch database failed")))?;
-        Ok(pgshift_inspect::inspect(&client, &Self::scratch_filter()).await?)
+        Ok(pgshift_inspect::inspect(client, &Self::scratch_filter()).await?)
     }
 }
 
