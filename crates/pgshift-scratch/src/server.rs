@@ -264,7 +264,7 @@ impl ScratchServer {
     /// copied from `template` (default `template0`, which is always pristine).
     pub async fn create_database(&self, template: Option<&str>) -> Result<ScratchDb, ScratchError> {
         let name = db::new_name();
-        let sql = db::create_sql(&name, template.unwrap_or("template0"));
+        let sql = db::create_sql(&name, template.unwrap_or("template0"), self.inner.version_num);
         let client = self.connect(&self.inner.admin_db).await?;
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
