@@ -45,11 +45,10 @@ pub struct DiffArgs {
 pub async fn run(args: &DiffArgs, config: &Config) -> Result<ExitStatus, CliError> {
     let filter = args.filter.filter(config)?;
     let (mut diff_options, mut plan_options) = args.answers.options(config)?;
-    // The two inspections are independent: run them at the same time (two connections).
-    let (from, to) = tokio::try_join!(
-        source::catalog(&args.from, &filter, args.filter.ownership(config, Live::OwnedRefusingClashes), config),
-        source::catalog(&args.to, &filter, args.filter.ownership(config, Live::OwnedRefusingClashes), config)
-    )?;
+    // The two inspections are independent: run them at the same time (two connections, two
+    // threads).
+    let live = args.filter.ownership(config, Live::OwnedRefusingClashes);
+    let (from, to) = source::catalog_pair(&args.from, &args.to, &filter, live, config)?;
     super::report_unmodelled(&[&from, &to], args.strict)?;
     decide::check_renames(&diff_options, &from, &to)?;
     let interactive = decide::interactive(args.json);
