@@ -167,9 +167,12 @@ pub struct Builder<'f> {
     pending: Vec<Pending>,
     /// Sequence comments (they come with the relations), by sequence OID.
     sequence_comments: HashMap<u32, String>,
-    /// The columns of the table whose rows are arriving (they come ordered by table), moved
-    /// into it when the next table's begin: one table lookup per table, not per column.
-    table_columns: Option<(QualName, Vec<Column>)>,
+    /// Columns (of tables) and attributes (of composite types) by relation OID, with their
+    /// attnum: they arrive in no particular order (sorting them in the server cost it more
+    /// than it costs here) and move into their table or type, in attnum order, at the end of
+    /// the columns: one lookup per relation, not per column.
+    table_columns: HashMap<u32, Run<Column>>,
+    type_attributes: HashMap<u32, Run<CompositeAttribute>>,
     opclasses: crate::index_def::Opclasses,
     /// Indexes whose definition must come from the server: OID → name.
     missing: Vec<(u32, QualName)>,
@@ -184,7 +187,8 @@ impl<'f> Builder<'f> {
             oids: Oids::default(),
             pending: Vec::new(),
             sequence_comments: HashMap::new(),
-            table_columns: None,
+            table_columns: HashMap::new(),
+            type_attributes: HashMap::new(),
             opclasses: crate::index_def::Opclasses::default(),
             missing: Vec::new(),
         }
@@ -500,14 +504,7 @@ impl<'f> Builder<'f> {
                 if !identity.is_empty() {
                     oids.identity.insert((rel, column.name.clone()), identity == "a");
                 }
-                match &mut self.table_columns {
-                    Some((current, columns)) if current == table => columns.push(column),
-                    _ => {
-                        let table = table.clone();
-                        self.flush_columns();
-                        self.table_columns = Some((table, vec![column]));
-                    }
-                }
+                self.table_columns.entry(rel).or_insert_with(|| Run::new(table)).push(attnum, column);
             }
             Some(ObjectRef::View { name: view }) => {
                 if let (Some(v), Some(c)) = (cat.views.get_mut(view), comment) {
@@ -515,26 +512,28 @@ impl<'f> Builder<'f> {
                 }
             }
             Some(ObjectRef::Type { name: ty }) => {
-                if let Some(TypeDef { kind: TypeKind::Composite { attributes }, .. }) = cat.types.get_mut(ty) {
-                    attributes.push(CompositeAttribute {
-                        name: name.to_string(),
-                        data_type: r.get(3),
-                        collation: collation(r, 9, 10),
-                    });
-                }
+                let attribute =
+                    CompositeAttribute { name: name.to_string(), data_type: r.get(3), collation: collation(r, 9, 10) };
+                self.type_attributes.entry(rel).or_insert_with(|| Run::new(ty)).push(attnum, attribute);
             }
             _ => {}
         }
     }
 
-    /// Move the columns gathered so far into their table.
+    /// Move the columns and attributes gathered into their tables and types, in attnum order.
     fn flush_columns(&mut self) {
-        if let Some((table, mut columns)) = self.table_columns.take() {
-            if let Some(t) = self.cat.tables.get_mut(&table) {
-                columns.shrink_to_fit();
-                t.columns = columns;
+        for (_, run) in self.table_columns.drain() {
+            if let Some(t) = self.cat.tables.get_mut(&run.owner) {
+                t.columns = run.in_attnum_order();
             }
         }
+        for (_, run) in self.type_attributes.drain() {
+            if let Some(TypeDef { kind: TypeKind::Composite { attributes }, .. }) = self.cat.types.get_mut(&run.owner) {
+                *attributes = run.in_attnum_order();
+            }
+        }
+        self.table_columns.shrink_to_fit();
+        self.type_attributes.shrink_to_fit();
     }
 
     fn sequence(&mut self, r: &Row) {
@@ -932,6 +931,36 @@ fn constraint_trailer(r: &Row) -> &'static str {
         (true, false, false) => " DEFERRABLE NOT VALID",
         (true, true, false) => " DEFERRABLE INITIALLY DEFERRED NOT VALID",
         (false, true, false) => " INITIALLY DEFERRED NOT VALID",
+    }
+}
+
+/// The columns (or attributes) of one relation gathered so far, with their attnums.
+struct Run<T> {
+    owner: QualName,
+    attnums: Vec<i16>,
+    items: Vec<T>,
+}
+
+impl<T> Run<T> {
+    fn new(owner: &QualName) -> Self {
+        Run { owner: owner.clone(), attnums: Vec::new(), items: Vec::new() }
+    }
+
+    fn push(&mut self, attnum: i16, item: T) {
+        self.attnums.push(attnum);
+        self.items.push(item);
+    }
+
+    /// The items in attnum order. They usually arrive in it, and are then kept as they are.
+    fn in_attnum_order(self) -> Vec<T> {
+        let Run { attnums, mut items, .. } = self;
+        if attnums.is_sorted() {
+            items.shrink_to_fit();
+            return items;
+        }
+        let mut numbered: Vec<(i16, T)> = attnums.into_iter().zip(items).collect();
+        numbered.sort_unstable_by_key(|(attnum, _)| *attnum);
+        numbered.into_iter().map(|(_, item)| item).collect()
     }
 }
 
