@@ -143,16 +143,9 @@ pg_sh="cd $(printf '%q' "$project") && $(printf '%q' "$pgshift") new 'add tag' >
 pg_clean="rm -f $(printf '%q' "$project")/migrations/*_add_tag.sql"
 al_clean="rm -f $(printf '%q' "$alproject")/versions/*_add_tag.py"
 
-# Every template and cached catalog of the scratch server (the data directory's sibling
-# `catalogs/`). Run once before the warm-up: templates used in the last 15 minutes are never
-# evicted, so earlier runs of a benchmark would otherwise leave hundreds behind, and the server
-# gets slower with them (measured: the same build's warm `new` took 431 ms beside ~240 templates
-# left by earlier runs, 350 ms once they were dropped).
-catalogs=$(dirname "$("$pgshift" scratch status | sed -n 's/^data directory: *//p')")/catalogs
-templates_clean=$(printf '%q -q -X -d %q -At -c %q | %q -q -X -d %q; rm -f %q/pgshift_t_*.json' \
-    "$psql" "$admin_url" \
-    "SELECT format('DROP DATABASE %I WITH (FORCE);', datname) FROM pg_database WHERE starts_with(datname, 'pgshift_t_')" \
-    "$psql" "$admin_url" "$catalogs")
+# Every template and cached catalog of the scratch server, dropped once before the warm-up
+# (bench_templates_clean says why) and before each cold run.
+templates_clean=$(bench_templates_clean)
 eval "$templates_clean"
 
 # --- once, untimed: warm the cache and check both find the change ------------------------------

@@ -59,6 +59,9 @@ median() {
     awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$samples" | sort -g | awk '{ a[NR] = $1 } END { m = int((NR + 1) / 2); print a[m] }'
 }
 
+# No template databases left by earlier runs beside the measured ones (bench_templates_clean).
+eval "$(bench_templates_clean)"
+
 server_version=$("$psql" -X -At -d "$admin_url" -c "SHOW server_version")
 echo "machine: $(nproc) cores; PostgreSQL $server_version; load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
