@@ -108,14 +108,23 @@ fn tune_allocator() {
     }
 }
 
+/// The single-threaded runtime a command runs on (one per thread that reads a schema, see
+/// `source::catalog_pair`).
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::usage("cannot start the async runtime").caused_by(&e))
+}
+
 fn main() -> ExitCode {
     tune_allocator();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("{}", CliError::usage("cannot start the async runtime").caused_by(&e));
-            return ExitCode::from(error::USAGE);
+            eprintln!("{e}");
+            return ExitCode::from(e.code);
         }
     };
     let result = runtime.block_on(run(cli));

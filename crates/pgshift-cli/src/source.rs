@@ -107,11 +107,7 @@ pub fn catalog_pair(
     config: &Config,
 ) -> Result<(Catalog, Catalog), CliError> {
     let read = |spec: &str| -> Result<Catalog, CliError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| CliError::usage("cannot start the async runtime").caused_by(&e))?;
-        runtime.block_on(catalog(spec, filter, live, config))
+        crate::runtime()?.block_on(catalog(spec, filter, live, config))
     };
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(|| read(a));
