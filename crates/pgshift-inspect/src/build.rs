@@ -60,6 +60,7 @@ pub enum Part {
     ExtensionMembers,
     Relations,
     Types,
+    TypeFacts,
     Columns,
     Sequences,
     Constraints,
@@ -75,13 +76,14 @@ pub enum Part {
 
 impl Part {
     /// Every part, in feeding order.
-    pub const ALL: [Part; 17] = [
+    pub const ALL: [Part; 18] = [
         Part::Schemas,
         Part::Extensions,
         Part::Collations,
         Part::ExtensionMembers,
         Part::Relations,
         Part::Types,
+        Part::TypeFacts,
         Part::Columns,
         Part::Sequences,
         Part::Constraints,
@@ -105,6 +107,7 @@ impl Part {
             Part::ExtensionMembers => q::EXTENSION_MEMBERS.into(),
             Part::Relations => q::RELATIONS.into(),
             Part::Types => q::TYPES.into(),
+            Part::TypeFacts => q::TYPE_FACTS.into(),
             Part::Columns => q::COLUMNS.into(),
             Part::Sequences => q::SEQUENCES.into(),
             Part::Constraints => q::constraints(version).into(),
@@ -128,6 +131,7 @@ impl Part {
             Part::ExtensionMembers => "extension members",
             Part::Relations => "relations",
             Part::Types => "types",
+            Part::TypeFacts => "type properties",
             Part::Columns => "columns",
             Part::Sequences => "sequences",
             Part::Constraints => "constraints",
@@ -147,8 +151,10 @@ impl Part {
 /// that indexes can be rendered as their rows arrive.
 struct ColumnFacts {
     name: Name,
+    /// `attcollation`.
     collation: u32,
-    base: crate::index_def::BaseType,
+    /// `atttypid`, for its [`crate::index_def::TypeFacts`].
+    type_oid: u32,
 }
 
 /// A table whose parents are resolved once every relation is known.
@@ -174,6 +180,7 @@ pub struct Builder<'f> {
     table_columns: HashMap<u32, Run<Column>>,
     type_attributes: HashMap<u32, Run<CompositeAttribute>>,
     opclasses: crate::index_def::Opclasses,
+    type_facts: crate::index_def::TypeFacts,
     /// Indexes whose definition must come from the server: OID → name.
     missing: Vec<(u32, QualName)>,
 }
@@ -190,6 +197,7 @@ impl<'f> Builder<'f> {
             table_columns: HashMap::new(),
             type_attributes: HashMap::new(),
             opclasses: crate::index_def::Opclasses::default(),
+            type_facts: crate::index_def::TypeFacts::default(),
             missing: Vec::new(),
         }
     }
@@ -203,6 +211,7 @@ impl<'f> Builder<'f> {
             Part::ExtensionMembers => self.extension_member(r),
             Part::Relations => self.relation(r),
             Part::Types => self.type_(r),
+            Part::TypeFacts => self.type_facts.push(r),
             Part::Columns => self.column(r),
             Part::Sequences => self.sequence(r),
             Part::Constraints => self.constraint(r),
@@ -473,15 +482,10 @@ impl<'f> Builder<'f> {
         let rel: u32 = r.get(0);
         let attnum: i16 = r.get(1);
         let name: Name = r.get::<_, &str>(2).into();
-        let typtype: &str = r.get(14);
-        let category: &str = r.get(15);
-        let base = crate::index_def::BaseType {
-            oid: r.get(13),
-            typtype: typtype.bytes().next().unwrap_or(0),
-            category: category.bytes().next().unwrap_or(0),
-            is_array: r.get(16),
-        };
-        oids.columns.insert((rel, attnum), ColumnFacts { name: name.clone(), collation: r.get(12), base });
+        let type_oid: u32 = r.get(13);
+        // Only a collation that is not the type's comes with the row.
+        let attcollation = r.get::<_, Option<u32>>(12).or_else(|| self.type_facts.collation(type_oid)).unwrap_or(0);
+        oids.columns.insert((rel, attnum), ColumnFacts { name: name.clone(), collation: attcollation, type_oid });
         let comment: Option<String> = r.get(11);
         match oids.rels.get(&rel) {
             Some(ObjectRef::Table { name: table }) => {
@@ -643,7 +647,8 @@ impl<'f> Builder<'f> {
             initially_deferred: r.get(7),
             validated: r.get(8),
             comment: r.get(17),
-            depends_on: DepSet::new(),
+            // Its own table: the dependencies query leaves these out (`queries::DEPENDS`).
+            depends_on: DepSet::from([ObjectRef::Table { name: table.clone() }]),
         };
         // What a constraint uses (types, functions) is recorded on the constraint itself; the
         // render folds an inline CHECK's dependencies into its table's.
@@ -661,18 +666,15 @@ impl<'f> Builder<'f> {
     fn index(&mut self, r: &Row) {
         let oid: u32 = r.get(0);
         let rel: u32 = r.get(2);
-        let table = match self.oids.rels.get(&rel) {
-            Some(ObjectRef::Table { name } | ObjectRef::View { name }) => name.clone(),
+        let (table, relation) = match self.oids.rels.get(&rel) {
+            Some(relation @ (ObjectRef::Table { name } | ObjectRef::View { name })) => (name.clone(), relation.clone()),
             _ => return,
         };
         let name = QualName::new(table.schema.clone(), r.get::<_, &str>(1));
-        let columns = &self.oids.columns;
+        let (columns, type_facts) = (&self.oids.columns, &self.type_facts);
         let column = |attnum: i16| {
-            columns.get(&(rel, attnum)).map(|c| crate::index_def::Column {
-                name: &c.name,
-                collation: c.collation,
-                base: c.base,
-            })
+            let c = columns.get(&(rel, attnum))?;
+            Some(crate::index_def::Column { name: &c.name, collation: c.collation, base: type_facts.base(c.type_oid)? })
         };
         // An index on expressions comes with the server's definition; the others are assembled
         // here, or left for `finish` when Rust cannot tell for sure.
@@ -705,7 +707,8 @@ impl<'f> Builder<'f> {
                 predicate: r.get(9),
                 comment: r.get(10),
                 nulls_not_distinct: r.get(11),
-                depends_on: DepSet::new(),
+                // Its table: the dependencies query leaves these out (`queries::DEPENDS`).
+                depends_on: DepSet::from([relation]),
             },
         );
     }

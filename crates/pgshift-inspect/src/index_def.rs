@@ -62,6 +62,35 @@ pub struct BaseType {
     pub is_array: bool,
 }
 
+/// The rows of [`crate::queries::TYPE_FACTS`]: each type's collation and base type, by OID.
+#[derive(Default)]
+pub struct TypeFacts {
+    by_oid: HashMap<u32, (u32, BaseType)>,
+}
+
+impl TypeFacts {
+    /// Add a row of [`crate::queries::TYPE_FACTS`].
+    pub fn push(&mut self, r: &Row) {
+        let base = BaseType {
+            oid: r.get(2),
+            typtype: r.get::<_, &str>(3).bytes().next().unwrap_or(0),
+            category: r.get::<_, &str>(4).bytes().next().unwrap_or(0),
+            is_array: r.get(5),
+        };
+        self.by_oid.insert(r.get(0), (r.get(1), base));
+    }
+
+    /// `typcollation` of type `oid`.
+    pub fn collation(&self, oid: u32) -> Option<u32> {
+        self.by_oid.get(&oid).map(|(collation, _)| *collation)
+    }
+
+    /// The base type of type `oid` (a domain's, or itself).
+    pub fn base(&self, oid: u32) -> Option<BaseType> {
+        self.by_oid.get(&oid).map(|(_, base)| *base)
+    }
+}
+
 struct Opclass {
     oid: u32,
     method: u32,

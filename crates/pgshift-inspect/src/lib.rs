@@ -2,7 +2,7 @@
 //!
 //! Owns: the catalog queries ([`queries`]), turning their rows into the model ([`build`]) and
 //! assembling index definitions from `pg_index` ([`index_def`]). A whole inspection is
-//! seventeen set-based `pg_catalog` queries, pipelined on one connection inside one
+//! eighteen set-based `pg_catalog` queries, pipelined on one connection inside one
 //! `REPEATABLE READ READ ONLY` transaction (a consistent snapshot), their rows folded into the
 //! model as they arrive, plus one more for the rare index definitions Rust cannot assemble for
 //! sure; never a query per object and never
