@@ -7,7 +7,9 @@
 //! Sub-objects (columns, constraints, indexes, triggers, policies) follow their relation through
 //! the filter; dependencies are kept only between objects that made it into the catalog.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use pgshift_catalog::quote;
 use pgshift_catalog::*;
@@ -39,12 +41,30 @@ struct Oids {
     collations: HashMap<u32, ObjectRef>,
     /// Schemas in the catalog, by OID.
     schemas: HashMap<u32, String>,
-    /// Every user relation's columns by (relation, attnum).
-    columns: HashMap<(u32, i16), ColumnFacts>,
+    /// Every user relation's columns: by relation, then at `attnum - 1` (one lookup in a map
+    /// of relations, not of every column, for each key of a constraint or an index).
+    columns: HashMap<u32, Vec<Option<ColumnFacts>>>,
     /// Identity columns by (relation, column name): ALWAYS (true) or BY DEFAULT.
     identity: HashMap<(u32, Name), bool>,
     /// One shared copy of each repeated text (column types).
     names: Interner,
+}
+
+impl Oids {
+    /// Column `attnum` of relation `rel`.
+    fn column(&self, rel: u32, attnum: i16) -> Option<&ColumnFacts> {
+        let at = usize::try_from(attnum).ok()?.checked_sub(1)?;
+        self.columns.get(&rel)?.get(at)?.as_ref()
+    }
+
+    fn set_column(&mut self, rel: u32, attnum: i16, facts: ColumnFacts) {
+        let Some(at) = usize::try_from(attnum).ok().and_then(|a| a.checked_sub(1)) else { return };
+        let columns = self.columns.entry(rel).or_default();
+        if columns.len() <= at {
+            columns.resize_with(at + 1, || None);
+        }
+        columns[at] = Some(facts);
+    }
 }
 
 /// The catalog queries, in the order their rows must be fed to a [`Builder`] (each kind needs
@@ -193,9 +213,9 @@ impl<'f> Builder<'f> {
             cat: Catalog::default(),
             oids: Oids::default(),
             pending: Vec::new(),
-            sequence_comments: HashMap::new(),
-            table_columns: HashMap::new(),
-            type_attributes: HashMap::new(),
+            sequence_comments: HashMap::default(),
+            table_columns: HashMap::default(),
+            type_attributes: HashMap::default(),
             opclasses: crate::index_def::Opclasses::default(),
             type_facts: crate::index_def::TypeFacts::default(),
             missing: Vec::new(),
@@ -485,14 +505,15 @@ impl<'f> Builder<'f> {
         let type_oid: u32 = r.get(13);
         // Only a collation that is not the type's comes with the row.
         let attcollation = r.get::<_, Option<u32>>(12).or_else(|| self.type_facts.collation(type_oid)).unwrap_or(0);
-        oids.columns.insert((rel, attnum), ColumnFacts { name: name.clone(), collation: attcollation, type_oid });
+        oids.set_column(rel, attnum, ColumnFacts { name: name.clone(), collation: attcollation, type_oid });
         let comment: Option<String> = r.get(11);
         match oids.rels.get(&rel) {
             Some(ObjectRef::Table { name: table }) => {
-                let generated: &str = r.get(7);
+                // `attidentity` and `attgenerated` come as "char" (a byte, 0 for none).
+                let generated = r.get::<_, i8>(7).cast_unsigned();
                 let default: Option<String> = r.get(5);
-                let (default, generated) = if generated == "s" { (None, default) } else { (default, None) };
-                let identity: &str = r.get(6);
+                let (default, generated) = if generated == b's' { (None, default) } else { (default, None) };
+                let identity = r.get::<_, i8>(6).cast_unsigned();
                 let column = Column {
                     name,
                     data_type: oids.names.name(r.get(3)),
@@ -505,8 +526,8 @@ impl<'f> Builder<'f> {
                     local: r.get(8),
                     comment,
                 };
-                if !identity.is_empty() {
-                    oids.identity.insert((rel, column.name.clone()), identity == "a");
+                if identity != 0 {
+                    oids.identity.insert((rel, column.name.clone()), identity == b'a');
                 }
                 self.table_columns.entry(rel).or_insert_with(|| Run::new(table)).push(attnum, column);
             }
@@ -559,7 +580,7 @@ impl<'f> Builder<'f> {
         let owned_by = match (owner, owner_col) {
             (Some(rel), Some(att)) => {
                 let table = oids.rel_names.get(&rel).cloned();
-                let column = i16::try_from(att).ok().and_then(|a| oids.columns.get(&(rel, a))).map(|c| c.name.clone());
+                let column = i16::try_from(att).ok().and_then(|a| oids.column(rel, a)).map(|c| c.name.clone());
                 table.zip(column)
             }
             _ => None,
@@ -671,9 +692,9 @@ impl<'f> Builder<'f> {
             _ => return,
         };
         let name = QualName::new(table.schema.clone(), r.get::<_, &str>(1));
-        let (columns, type_facts) = (&self.oids.columns, &self.type_facts);
+        let (oids, type_facts) = (&self.oids, &self.type_facts);
         let column = |attnum: i16| {
-            let c = columns.get(&(rel, attnum))?;
+            let c = oids.column(rel, attnum)?;
             Some(crate::index_def::Column { name: &c.name, collation: c.collation, base: type_facts.base(c.type_oid)? })
         };
         // An index on expressions comes with the server's definition; the others are assembled
@@ -687,7 +708,7 @@ impl<'f> Builder<'f> {
         };
         let indkey: Vec<i16> = r.get(6);
         let nkey = usize::try_from(r.get::<_, i16>(7)).unwrap_or(0).min(indkey.len());
-        let named = |a: &i16| columns.get(&(rel, *a)).map(|c| quote::ident(&c.name)).unwrap_or_default();
+        let named = |a: &i16| oids.column(rel, *a).map(|c| quote::ident(&c.name)).unwrap_or_default();
         let keys = match r.get::<_, Option<Vec<String>>>(8) {
             Some(exprs) => exprs,
             None => indkey[..nkey].iter().map(named).collect(),
@@ -850,7 +871,7 @@ fn column_names(oids: &Oids, rel: u32, attnums: Option<Vec<i16>>) -> Vec<String>
     attnums
         .unwrap_or_default()
         .iter()
-        .map(|a| oids.columns.get(&(rel, *a)).map(|c| c.name.to_string()).unwrap_or_else(|| format!("#{a}")))
+        .map(|a| oids.column(rel, *a).map(|c| c.name.to_string()).unwrap_or_else(|| format!("#{a}")))
         .collect()
 }
 

@@ -14,7 +14,7 @@
 //! returns `None`, and the caller asks the server (`crate::queries::INDEX_DEFINITIONS`).
 //! Names are quoted only through `pgshift_catalog::quote`.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use pgshift_catalog::{quote, QualName};
 use tokio_postgres::Row;

@@ -89,14 +89,16 @@ pub const RELATIONS: &str = concat!(
     "c.relrowsecurity, c.relforcerowsecurity, coalesce(c.reloptions, '{}')::text[], ",
     "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, ",
     "CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, ",
-    "ARRAY(SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid ",
-    "  ORDER BY i.inhseqno), ",
+    "coalesce(ih.parents, '{}'), ",
     "CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, ",
     "ds.description, c.reltype, c.relispopulated, c.relreplident::text, ",
     // The replica identity index of the few tables that have one.
     "CASE WHEN c.relreplident = 'i' THEN (SELECT ri.relname::text FROM pg_catalog.pg_index i ",
     "  JOIN pg_catalog.pg_class ri ON ri.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident) END ",
     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ",
+    // Parents in one pass over pg_inherits (a subquery per relation cost 7 ms at 5,000 tables).
+    "LEFT JOIN (SELECT i.inhrelid, pg_catalog.array_agg(i.inhparent ORDER BY i.inhseqno) ",
+    "  FROM pg_catalog.pg_inherits i GROUP BY i.inhrelid) ih(rel, parents) ON ih.rel = c.oid ",
     "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = c.oid ",
     "  AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = 0 ",
     "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'c', 'f') AND ",
@@ -116,8 +118,7 @@ pub const COLUMNS: &str = concat!(
     // (relid 0), which PostgreSQL builds per call (~20% of this query at 5,000 tables); a
     // generated column's expression refers to columns and needs it.
     "pg_catalog.pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END), ",
-    "a.attidentity::text, ",
-    "a.attgenerated::text, a.attislocal, ",
+    "a.attidentity, a.attgenerated, a.attislocal, ",
     // The collation only where it is not the type's (`co` is joined only there).
     "cn.nspname::text, co.collname::text, ",
     "ds.description, co.oid, a.atttypid ",
@@ -268,18 +269,21 @@ pub const COLLATIONS: &str = concat!(
 /// Privileges granted on relations, routines, types and schemas: every item of each object's
 /// ACL (its built-in default when it has none, as `acldefault` gives it) except the owner's
 /// own, as (catalog, OID, grantee or `public`, privilege, grantable). User objects only
-/// (OIDs ≥ 16384; schemas by name, the `public` schema among them).
+/// (OIDs ≥ 16384; schemas by name, the `public` schema among them). A relation without an ACL
+/// is left out (its default grants its owner alone), and so are the row types of tables and
+/// views, which the model has no privileges for: 5,000 of 5,011 rows at 5,000 tables.
 pub const PRIVILEGES: &str = concat!(
     "SELECT x.classid, x.oid, ",
     "CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END, ",
     "a.privilege_type, a.is_grantable ",
-    "FROM (SELECT 1259::oid, c.oid, c.relowner, coalesce(c.relacl, pg_catalog.acldefault(",
-    "    (CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END)::pg_catalog.\"char\", c.relowner)) ",
-    "  FROM pg_catalog.pg_class c WHERE c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'S') ",
+    "FROM (SELECT 1259::oid, c.oid, c.relowner, c.relacl ",
+    "  FROM pg_catalog.pg_class c WHERE c.relacl IS NOT NULL AND c.oid >= 16384 ",
+    "  AND c.relkind IN ('r', 'p', 'v', 'm', 'S') ",
     "  UNION ALL SELECT 1255::oid, p.oid, p.proowner, coalesce(p.proacl, pg_catalog.acldefault('f'::pg_catalog.\"char\", p.proowner)) ",
     "  FROM pg_catalog.pg_proc p WHERE p.oid >= 16384 ",
     "  UNION ALL SELECT 1247::oid, t.oid, t.typowner, coalesce(t.typacl, pg_catalog.acldefault('T'::pg_catalog.\"char\", t.typowner)) ",
-    "  FROM pg_catalog.pg_type t WHERE t.oid >= 16384 AND t.typtype IN ('e', 'd', 'c') ",
+    "  FROM pg_catalog.pg_type t WHERE t.oid >= 16384 AND (t.typtype IN ('e', 'd') OR t.typtype = 'c' ",
+    "    AND EXISTS (SELECT 1 FROM pg_catalog.pg_class tc WHERE tc.oid = t.typrelid AND tc.relkind = 'c')) ",
     "  UNION ALL SELECT 2615::oid, n.oid, n.nspowner, coalesce(n.nspacl, pg_catalog.acldefault('n'::pg_catalog.\"char\", n.nspowner)) ",
     "  FROM pg_catalog.pg_namespace n WHERE ",
     user_ns!("n"),
