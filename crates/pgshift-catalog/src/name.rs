@@ -10,11 +10,11 @@
 //! (de)serializes as a plain string), so code that reads names does not change.
 
 use std::borrow::Borrow;
-use std::collections::HashSet;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
+use rustc_hash::FxHashSet as HashSet;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An immutable string shared by reference counting.

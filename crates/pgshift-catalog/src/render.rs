@@ -11,7 +11,9 @@
 //! (`IF NOT EXISTS`, `OR REPLACE`, `IF EXISTS`); each [`Node`] says whether it got one, so that
 //! the plan guards the others. There is no second renderer for that form.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::deps::DepSet;
 
@@ -626,7 +628,7 @@ fn view_sql(view: &View, options: &RenderOptions) -> Vec<String> {
 
 /// Deterministic topological order of the nodes (ready nodes taken by rank then identity).
 pub fn order(nodes: &[Node]) -> Vec<usize> {
-    let mut primary: HashMap<&ObjectRef, usize> = HashMap::with_capacity(nodes.len());
+    let mut primary: HashMap<&ObjectRef, usize> = HashMap::with_capacity_and_hasher(nodes.len(), Default::default());
     for (i, n) in nodes.iter().enumerate() {
         if n.primary {
             primary.insert(&n.object, i);

@@ -19,7 +19,9 @@
 //! is deterministic and reads like a hand-written migration.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use pgshift_catalog::render::{nodes_with, order, topological, Node};
 use pgshift_catalog::{Catalog, DepSet, ObjectRef};
@@ -80,7 +82,7 @@ impl Graph {
         for (pos, i) in order(&nodes).into_iter().enumerate() {
             position[i] = pos;
         }
-        let mut map: HashMap<(ObjectRef, bool), (usize, DepSet)> = HashMap::with_capacity(nodes.len());
+        let mut map: HashMap<(ObjectRef, bool), (usize, DepSet)> = HashMap::with_capacity_and_hasher(nodes.len(), Default::default());
         for (n, pos) in nodes.into_iter().zip(position) {
             match map.entry((n.object, n.primary)) {
                 Entry::Vacant(slot) => {
@@ -105,8 +107,8 @@ impl Graph {
                 entry.insert(table.clone());
             }
         }
-        let mut children: HashMap<ObjectRef, Vec<ObjectRef>> = HashMap::new();
-        let mut parents: HashMap<ObjectRef, ObjectRef> = HashMap::new();
+        let mut children: HashMap<ObjectRef, Vec<ObjectRef>> = HashMap::default();
+        let mut parents: HashMap<ObjectRef, ObjectRef> = HashMap::default();
         for (object, primary) in map.keys() {
             if !primary {
                 continue;
@@ -162,7 +164,7 @@ impl Graph {
 
     /// Objects that need `object` (each list sorted).
     pub fn dependents(&self) -> HashMap<&ObjectRef, Vec<&ObjectRef>> {
-        let mut out: HashMap<&ObjectRef, Vec<&ObjectRef>> = HashMap::new();
+        let mut out: HashMap<&ObjectRef, Vec<&ObjectRef>> = HashMap::default();
         for ((obj, _), (_, deps)) in &self.nodes {
             for d in deps {
                 if d != obj {
