@@ -82,6 +82,7 @@ pub enum Part {
     Types,
     TypeFacts,
     Columns,
+    ColumnDetails,
     Sequences,
     Constraints,
     Opclasses,
@@ -96,7 +97,7 @@ pub enum Part {
 
 impl Part {
     /// Every part, in feeding order.
-    pub const ALL: [Part; 18] = [
+    pub const ALL: [Part; 19] = [
         Part::Schemas,
         Part::Extensions,
         Part::Collations,
@@ -105,6 +106,7 @@ impl Part {
         Part::Types,
         Part::TypeFacts,
         Part::Columns,
+        Part::ColumnDetails,
         Part::Sequences,
         Part::Constraints,
         Part::Opclasses,
@@ -129,6 +131,7 @@ impl Part {
             Part::Types => q::TYPES.into(),
             Part::TypeFacts => q::TYPE_FACTS.into(),
             Part::Columns => q::COLUMNS.into(),
+            Part::ColumnDetails => q::COLUMN_DETAILS.into(),
             Part::Sequences => q::SEQUENCES.into(),
             Part::Constraints => q::constraints(version).into(),
             Part::Opclasses => q::OPCLASSES.into(),
@@ -153,6 +156,7 @@ impl Part {
             Part::Types => "types",
             Part::TypeFacts => "type properties",
             Part::Columns => "columns",
+            Part::ColumnDetails => "column defaults and comments",
             Part::Sequences => "sequences",
             Part::Constraints => "constraints",
             Part::Opclasses => "operator classes",
@@ -195,9 +199,12 @@ pub struct Builder<'f> {
     sequence_comments: HashMap<u32, String>,
     /// Columns (of tables) and attributes (of composite types) by relation OID, with their
     /// attnum: they arrive in no particular order (sorting them in the server cost it more
-    /// than it costs here) and move into their table or type, in attnum order, at the end of
-    /// the columns: one lookup per relation, not per column.
+    /// than it costs here), get their defaults and comments (`Part::ColumnDetails`), and move
+    /// into their table or type, in attnum order, at the end of those: one lookup per
+    /// relation, not per column.
     table_columns: HashMap<u32, Run<Column>>,
+    /// Generated columns, (relation, attnum): their expression comes as a default does.
+    generated: rustc_hash::FxHashSet<(u32, i16)>,
     type_attributes: HashMap<u32, Run<CompositeAttribute>>,
     opclasses: crate::index_def::Opclasses,
     type_facts: crate::index_def::TypeFacts,
@@ -215,6 +222,7 @@ impl<'f> Builder<'f> {
             pending: Vec::new(),
             sequence_comments: HashMap::default(),
             table_columns: HashMap::default(),
+            generated: rustc_hash::FxHashSet::default(),
             type_attributes: HashMap::default(),
             opclasses: crate::index_def::Opclasses::default(),
             type_facts: crate::index_def::TypeFacts::default(),
@@ -233,6 +241,7 @@ impl<'f> Builder<'f> {
             Part::Types => self.type_(r),
             Part::TypeFacts => self.type_facts.push(r),
             Part::Columns => self.column(r),
+            Part::ColumnDetails => self.column_details(r),
             Part::Sequences => self.sequence(r),
             Part::Constraints => self.constraint(r),
             Part::Opclasses => self.opclasses.push(r),
@@ -250,7 +259,7 @@ impl<'f> Builder<'f> {
     pub fn end(&mut self, part: Part) {
         match part {
             Part::Relations => self.resolve_parents(),
-            Part::Columns => self.flush_columns(),
+            Part::ColumnDetails => self.flush_columns(),
             _ => {}
         }
     }
@@ -498,50 +507,65 @@ impl<'f> Builder<'f> {
     }
 
     fn column(&mut self, r: &Row) {
-        let (cat, oids) = (&mut self.cat, &mut self.oids);
+        let oids = &mut self.oids;
         let rel: u32 = r.get(0);
         let attnum: i16 = r.get(1);
         let name: Name = r.get::<_, &str>(2).into();
-        let type_oid: u32 = r.get(13);
+        let type_oid: u32 = r.get(11);
         // Only a collation that is not the type's comes with the row.
-        let attcollation = r.get::<_, Option<u32>>(12).or_else(|| self.type_facts.collation(type_oid)).unwrap_or(0);
+        let attcollation = r.get::<_, Option<u32>>(10).or_else(|| self.type_facts.collation(type_oid)).unwrap_or(0);
         oids.set_column(rel, attnum, ColumnFacts { name: name.clone(), collation: attcollation, type_oid });
-        let comment: Option<String> = r.get(11);
         match oids.rels.get(&rel) {
             Some(ObjectRef::Table { name: table }) => {
                 // `attidentity` and `attgenerated` come as "char" (a byte, 0 for none).
-                let generated = r.get::<_, i8>(7).cast_unsigned();
-                let default: Option<String> = r.get(5);
-                let (default, generated) = if generated == b's' { (None, default) } else { (default, None) };
-                let identity = r.get::<_, i8>(6).cast_unsigned();
+                if r.get::<_, i8>(6).cast_unsigned() == b's' {
+                    self.generated.insert((rel, attnum));
+                }
+                let identity = r.get::<_, i8>(5).cast_unsigned();
                 let column = Column {
                     name,
                     data_type: oids.names.name(r.get(3)),
-                    collation: collation(r, 9, 10),
+                    collation: collation(r, 8, 9),
                     not_null: r.get(4),
-                    default,
+                    // Default, generation expression and comment: `column_details`.
+                    default: None,
                     // Filled in from the identity sequence by `sequence`.
                     identity: None,
-                    generated,
-                    local: r.get(8),
-                    comment,
+                    generated: None,
+                    local: r.get(7),
+                    comment: None,
                 };
                 if identity != 0 {
                     oids.identity.insert((rel, column.name.clone()), identity == b'a');
                 }
                 self.table_columns.entry(rel).or_insert_with(|| Run::new(table)).push(attnum, column);
             }
-            Some(ObjectRef::View { name: view }) => {
-                if let (Some(v), Some(c)) = (cat.views.get_mut(view), comment) {
-                    v.column_comments.insert(name.to_string(), c);
-                }
-            }
             Some(ObjectRef::Type { name: ty }) => {
                 let attribute =
-                    CompositeAttribute { name: name.to_string(), data_type: r.get(3), collation: collation(r, 9, 10) };
+                    CompositeAttribute { name: name.to_string(), data_type: r.get(3), collation: collation(r, 8, 9) };
                 self.type_attributes.entry(rel).or_insert_with(|| Run::new(ty)).push(attnum, attribute);
             }
             _ => {}
+        }
+    }
+
+    /// A column's default or generation expression, or its comment (a table's or a view's).
+    fn column_details(&mut self, r: &Row) {
+        let (rel, attnum): (u32, i16) = (r.get(0), r.get(1));
+        let (expression, comment): (Option<String>, Option<String>) = (r.get(2), r.get(3));
+        if let Some(column) = self.table_columns.get_mut(&rel).and_then(|run| run.get_mut(attnum)) {
+            if let Some(comment) = comment {
+                column.comment = Some(comment);
+            } else if self.generated.contains(&(rel, attnum)) {
+                column.generated = expression;
+            } else {
+                column.default = expression;
+            }
+        } else if let (Some(ObjectRef::View { name: view }), Some(comment)) = (self.oids.rels.get(&rel), comment) {
+            let column = self.oids.column(rel, attnum).map(|c| c.name.to_string());
+            if let (Some(v), Some(column)) = (self.cat.views.get_mut(view), column) {
+                v.column_comments.insert(column, comment);
+            }
         }
     }
 
@@ -559,6 +583,7 @@ impl<'f> Builder<'f> {
         }
         self.table_columns.shrink_to_fit();
         self.type_attributes.shrink_to_fit();
+        self.generated = Default::default();
     }
 
     fn sequence(&mut self, r: &Row) {
@@ -973,6 +998,12 @@ impl<T> Run<T> {
     fn push(&mut self, attnum: i16, item: T) {
         self.attnums.push(attnum);
         self.items.push(item);
+    }
+
+    /// The item of `attnum`.
+    fn get_mut(&mut self, attnum: i16) -> Option<&mut T> {
+        let at = self.attnums.iter().position(|a| *a == attnum)?;
+        self.items.get_mut(at)
     }
 
     /// The items in attnum order. They usually arrive in it, and are then kept as they are.

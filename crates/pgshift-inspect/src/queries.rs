@@ -110,30 +110,34 @@ pub const RELATIONS: &str = concat!(
 /// Columns of every relation, in no particular order (the builder puts them in attnum order:
 /// an `ORDER BY` here sorted 62,000 wide rows, ~30 ms of the server's time at 5,000 tables).
 /// What index definitions need of a column's type comes from [`TYPE_FACTS`], once per type
-/// (here, four values per column were ~15% of this query's time at 5,000 tables).
+/// (here, four values per column were ~15% of this query's time at 5,000 tables), and
+/// defaults and comments from [`COLUMN_DETAILS`] (joined here, they were a third of it).
 pub const COLUMNS: &str = concat!(
     "SELECT a.attrelid, a.attnum, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), ",
-    "a.attnotnull, ",
-    // A default holds no column reference, so it is deparsed without the relation's context
-    // (relid 0), which PostgreSQL builds per call (~20% of this query at 5,000 tables); a
-    // generated column's expression refers to columns and needs it.
-    "pg_catalog.pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END), ",
-    "a.attidentity, a.attgenerated, a.attislocal, ",
+    "a.attnotnull, a.attidentity, a.attgenerated, a.attislocal, ",
     // The collation only where it is not the type's (`co` is joined only there).
-    "cn.nspname::text, co.collname::text, ",
-    "ds.description, co.oid, a.atttypid ",
+    "cn.nspname::text, co.collname::text, co.oid, a.atttypid ",
     "FROM pg_catalog.pg_attribute a ",
     "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid ",
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ",
     "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid ",
-    "LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum ",
     "LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation ",
     "LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace ",
-    "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = a.attrelid ",
-    "  AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = a.attnum ",
     "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'c', 'f') AND ",
     user_ns!("n")
 );
+
+/// Column defaults (and generation expressions) and column comments, as (relation, attnum,
+/// expression, comment): what the builder adds to the columns of [`COLUMNS`] it knows; the
+/// others (system relations, composite types' attributes) are passed over. An expression
+/// without a column reference (every default) is deparsed without the relation's context
+/// (relid 0), which PostgreSQL builds per call (~20% of the columns' time at 5,000 tables);
+/// only a generation expression can hold one, and needs it.
+pub const COLUMN_DETAILS: &str = "SELECT ad.adrelid, ad.adnum, pg_catalog.pg_get_expr(ad.adbin, \
+       CASE WHEN pg_catalog.strpos(ad.adbin::text, '{VAR ') > 0 THEN ad.adrelid ELSE 0 END), NULL::text \
+     FROM pg_catalog.pg_attrdef ad \
+     UNION ALL SELECT ds.objoid, ds.objsubid::int2, NULL, ds.description FROM pg_catalog.pg_description ds \
+     WHERE ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid > 0";
 
 /// What index definitions need of every type a column may have (`crate::index_def`): its
 /// collation, and of its base type (a domain's, or itself) what `GetDefaultOpClass` asks:
