@@ -115,6 +115,9 @@ pub fn diff(source: &Catalog, target: &Catalog, options: &DiffOptions) -> Diff {
         changes.push(change);
     }
     let order = schedule::schedule(&items, &source_graph, &target_graph);
+    // Freeing the two graphs (~20 ms at 5,000 tables) is no business of the caller's: a
+    // thread of its own does it (inline when no thread can be had).
+    let _ = std::thread::Builder::new().name("pgshift-free".into()).spawn(move || drop((source_graph, target_graph)));
     let mut slots: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
     let changes = order.into_iter().filter_map(|i| slots[i].take()).collect();
     Diff { changes, rename_candidates: candidates, renamed_source }
