@@ -210,6 +210,8 @@ pub struct Builder<'f> {
     type_facts: crate::index_def::TypeFacts,
     /// Indexes whose definition must come from the server: OID → name.
     missing: Vec<(u32, QualName)>,
+    /// Indexes on expressions whose keys must come from the server: OID → name.
+    missing_keys: Vec<(u32, QualName)>,
 }
 
 impl<'f> Builder<'f> {
@@ -227,6 +229,7 @@ impl<'f> Builder<'f> {
             opclasses: crate::index_def::Opclasses::default(),
             type_facts: crate::index_def::TypeFacts::default(),
             missing: Vec::new(),
+            missing_keys: Vec::new(),
         }
     }
 
@@ -270,13 +273,29 @@ impl<'f> Builder<'f> {
         &self.missing
     }
 
+    /// The indexes on expressions whose keys Rust could not read off their definition: their
+    /// OIDs, for `queries::INDEX_KEYS`, and their names.
+    pub fn missing_index_keys(&self) -> &[(u32, QualName)] {
+        &self.missing_keys
+    }
+
     /// The finished catalog, with the server's definitions (OID, `pg_get_indexdef`) of the
-    /// indexes [`Self::missing_index_definitions`] listed.
-    pub fn finish(mut self, index_definitions: impl IntoIterator<Item = (u32, String)>) -> Catalog {
+    /// indexes [`Self::missing_index_definitions`] listed, and the server's keys of those
+    /// [`Self::missing_index_keys`] listed.
+    pub fn finish(
+        mut self,
+        index_definitions: impl IntoIterator<Item = (u32, String)>,
+        index_keys: impl IntoIterator<Item = (u32, Vec<String>)>,
+    ) -> Catalog {
         let names: HashMap<u32, QualName> = std::mem::take(&mut self.missing).into_iter().collect();
         for (oid, definition) in index_definitions {
             let Some(index) = names.get(&oid).and_then(|name| self.cat.indexes.get_mut(name)) else { continue };
             index.definition = whole_tree(definition, &index.table);
+        }
+        let names: HashMap<u32, QualName> = std::mem::take(&mut self.missing_keys).into_iter().collect();
+        for (oid, keys) in index_keys {
+            let Some(index) = names.get(&oid).and_then(|name| self.cat.indexes.get_mut(name)) else { continue };
+            index.keys = keys;
         }
         self.cat
     }
@@ -722,21 +741,25 @@ impl<'f> Builder<'f> {
             let c = oids.column(rel, attnum)?;
             Some(crate::index_def::Column { name: &c.name, collation: c.collation, base: type_facts.base(c.type_oid)? })
         };
-        // An index on expressions comes with the server's definition; the others are assembled
-        // here, or left for `finish` when Rust cannot tell for sure.
-        let definition = match r.get::<_, Option<String>>(5) {
+        // An index on expressions comes with the server's definition, and its keys are read off
+        // it; the others are assembled here. What Rust cannot tell for sure is left for `finish`.
+        let server_definition: Option<String> = r.get(5);
+        let indkey: Vec<i16> = r.get(6);
+        let nkey = usize::try_from(r.get::<_, i16>(7)).unwrap_or(0).min(indkey.len());
+        let named = |a: &i16| oids.column(rel, *a).map(|c| quote::ident(&c.name)).unwrap_or_default();
+        let keys = match &server_definition {
+            Some(definition) => crate::index_def::expression_keys(definition, &indkey[..nkey], named).unwrap_or_else(|| {
+                self.missing_keys.push((oid, name.clone()));
+                Vec::new()
+            }),
+            None => indkey[..nkey].iter().map(named).collect(),
+        };
+        let definition = match server_definition {
             Some(definition) => whole_tree(definition, &table),
             None => crate::index_def::render(r, &table, column, &self.opclasses).unwrap_or_else(|| {
                 self.missing.push((oid, name.clone()));
                 String::new()
             }),
-        };
-        let indkey: Vec<i16> = r.get(6);
-        let nkey = usize::try_from(r.get::<_, i16>(7)).unwrap_or(0).min(indkey.len());
-        let named = |a: &i16| oids.column(rel, *a).map(|c| quote::ident(&c.name)).unwrap_or_default();
-        let keys = match r.get::<_, Option<Vec<String>>>(8) {
-            Some(exprs) => exprs,
-            None => indkey[..nkey].iter().map(named).collect(),
         };
         let include = indkey[nkey..].iter().map(named).collect();
         self.oids.rels.insert(oid, ObjectRef::Index { name: name.clone() });
@@ -750,9 +773,9 @@ impl<'f> Builder<'f> {
                 definition,
                 keys,
                 include,
-                predicate: r.get(9),
-                comment: r.get(10),
-                nulls_not_distinct: r.get(11),
+                predicate: r.get(8),
+                comment: r.get(9),
+                nulls_not_distinct: r.get(10),
                 // Its table: the dependencies query leaves these out (`queries::DEPENDS`).
                 depends_on: DepSet::from([relation]),
             },

@@ -207,12 +207,12 @@ pub fn render<'a>(
     let method: &str = r.get(4);
     let indkey: Vec<i16> = r.get(6);
     let nkey = usize::try_from(r.get::<_, i16>(7)).ok()?;
-    let predicate: Option<&str> = r.get(9);
-    let nulls_not_distinct: bool = r.get(11);
-    let indclass: Vec<u32> = r.get(12);
-    let indoption: Vec<i16> = r.get(13);
-    let indcollation: Vec<u32> = r.get(14);
-    let options: Vec<String> = r.get(15);
+    let predicate: Option<&str> = r.get(8);
+    let nulls_not_distinct: bool = r.get(10);
+    let indclass: Vec<u32> = r.get(11);
+    let indoption: Vec<i16> = r.get(12);
+    let indcollation: Vec<u32> = r.get(13);
+    let options: Vec<String> = r.get(14);
 
     let mut sql = format!(
         "CREATE {}INDEX {} ON {} USING {} (",
@@ -285,4 +285,138 @@ pub fn render<'a>(
         sql.push_str(predicate);
     }
     Some(sql)
+}
+
+/// The keys of an index on expressions, read off its definition as `pg_get_indexdef` prints
+/// it: a column by its (quoted) name, `named` for attnum `indkey[k]`; an expression as the
+/// definition has it, in parentheses or as a function call, without the collation, opclass
+/// and ordering that follow it. None when the definition is not of that shape (the caller
+/// asks the server, `crate::queries::INDEX_KEYS`).
+pub fn expression_keys(definition: &str, indkey: &[i16], named: impl Fn(&i16) -> String) -> Option<Vec<String>> {
+    let items = key_items(definition)?;
+    if items.len() != indkey.len() {
+        return None;
+    }
+    indkey
+        .iter()
+        .zip(items)
+        .map(|(attnum, item)| if *attnum != 0 { Some(named(attnum)) } else { expression_of(item).map(str::to_owned) })
+        .collect()
+}
+
+/// Calls `f(index, byte, depth)` for each byte of `sql` outside quoted identifiers and
+/// string literals (both end at their quote and escape it by doubling, so toggling on each
+/// quote is exact), with the parenthesis depth before it, until `f` returns false.
+fn scan(sql: &str, mut f: impl FnMut(usize, u8, usize) -> bool) {
+    let (mut quote, mut depth) = (None, 0usize);
+    for (i, b) in sql.bytes().enumerate() {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => {
+                if !f(i, b, depth) {
+                    return;
+                }
+                match b {
+                    b'\'' | b'"' => quote = Some(b),
+                    b'(' => depth += 1,
+                    b')' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// The key items of a definition: what is between `USING method (` and its closing
+/// parenthesis, split at the commas outside parentheses and quotes.
+fn key_items(definition: &str) -> Option<Vec<&str>> {
+    // The first " USING " outside quotes ends the table's name; the method's name follows,
+    // then " (".
+    let mut using = None;
+    scan(definition, |i, _, depth| {
+        if depth == 0 && definition.as_bytes()[i..].starts_with(b" USING ") {
+            using = Some(i + " USING ".len());
+        }
+        using.is_none()
+    });
+    let method = using?;
+    let mut open = None;
+    scan(&definition[method..], |i, b, depth| {
+        if depth == 0 && b == b'(' {
+            open = Some(method + i + 1);
+        }
+        open.is_none()
+    });
+    let body = open?;
+    let (mut items, mut start, mut end) = (Vec::new(), body, None);
+    scan(&definition[body..], |i, b, depth| {
+        match (b, depth) {
+            (b',', 0) => {
+                items.push(definition[start..body + i].trim());
+                start = body + i + 1;
+            }
+            (b')', 0) => end = Some(body + i),
+            _ => {}
+        }
+        end.is_none()
+    });
+    items.push(definition[start..end?].trim());
+    Some(items)
+}
+
+/// The expression at the start of key item `item`: a parenthesized expression, or a
+/// function call (a name, maybe qualified and quoted, then its arguments), up to what
+/// follows it (` COLLATE …`, an opclass, ` DESC`, ` NULLS …`).
+fn expression_of(item: &str) -> Option<&str> {
+    let mut end = None;
+    let mut bad = false;
+    scan(item, |i, b, depth| {
+        if depth == 0 {
+            match b {
+                b')' => bad = true,
+                b' ' => bad = true, // before the arguments: not a call pg_get_indexdef prints bare
+                _ => {}
+            }
+        }
+        if depth == 1 && b == b')' {
+            end = Some(i + 1);
+        }
+        end.is_none() && !bad
+    });
+    let end = end?;
+    let rest = &item[end..];
+    (rest.is_empty() || rest.starts_with(' ')).then_some(&item[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(definition: &str, indkey: &[i16]) -> Option<Vec<String>> {
+        expression_keys(definition, indkey, |a| format!("col{a}"))
+    }
+
+    #[test]
+    fn keys_are_read_off_definitions() {
+        let def = "CREATE INDEX \"x USING y (\" ON \"s, (1)\".\"t\" USING btree (lower((\"user\")::text) COLLATE \"C\" text_pattern_ops DESC, \"a\", ((\"b\" || ')x, ''y(')) NULLS FIRST) INCLUDE (\"c\") WHERE (a > 0)";
+        assert_eq!(
+            keys(def, &[0, 2, 0]).unwrap(),
+            ["lower((\"user\")::text)", "col2", "((\"b\" || ')x, ''y('))"]
+        );
+        let qualified = "CREATE INDEX i ON s.t USING hash (\"S\".\"f(x)\"(a, ','))";
+        assert_eq!(keys(qualified, &[0]).unwrap(), ["\"S\".\"f(x)\"(a, ',')"]);
+    }
+
+    #[test]
+    fn what_is_not_read_for_sure_is_none() {
+        // A key printed bare that is not a call, the wrong number of keys, a cut definition,
+        // something glued to the expression: the caller asks the server.
+        assert_eq!(keys("CREATE INDEX i ON s.t USING btree (a IS DOCUMENT)", &[0]), None);
+        assert_eq!(keys("CREATE INDEX i ON s.t USING btree (lower(a), b)", &[0]), None);
+        assert_eq!(keys("CREATE INDEX i ON s.t USING btree (lower(a)", &[0]), None);
+        assert_eq!(keys("CREATE INDEX i ON s.t USING btree ((a)::text)", &[0]), None);
+        assert_eq!(keys("CREATE INDEX i ON s.t (lower(a))", &[0]), None);
+        assert_eq!(keys("", &[0]), None);
+    }
 }

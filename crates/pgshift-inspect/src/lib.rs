@@ -99,6 +99,9 @@ pub struct Report {
     /// The indexes whose definition came from `pg_get_indexdef` because Rust could not
     /// assemble it for sure (expression indexes are not listed: theirs comes with their row).
     pub server_index_definitions: Vec<QualName>,
+    /// The indexes on expressions whose keys came from `pg_get_indexdef` per key because
+    /// Rust could not read them off the definition for sure.
+    pub server_index_keys: Vec<QualName>,
 }
 
 /// [`inspect`], with its [`Report`].
@@ -181,6 +184,7 @@ async fn read(client: &Client, filter: &ObjectFilter) -> Result<(Catalog, Report
     let missing: Vec<u32> = builder.missing_index_definitions().iter().map(|(oid, _)| *oid).collect();
     let report = Report {
         server_index_definitions: builder.missing_index_definitions().iter().map(|(_, name)| name.clone()).collect(),
+        server_index_keys: builder.missing_index_keys().iter().map(|(_, name)| name.clone()).collect(),
     };
     let found = if missing.is_empty() {
         Vec::new()
@@ -191,5 +195,12 @@ async fn read(client: &Client, filter: &ObjectFilter) -> Result<(Catalog, Report
             .map_err(query_err("index definitions"))?;
         rows.iter().map(|r| (r.get(0), r.get(1))).collect()
     };
-    Ok((builder.finish(found), report))
+    let missing_keys: Vec<u32> = builder.missing_index_keys().iter().map(|(oid, _)| *oid).collect();
+    let keys = if missing_keys.is_empty() {
+        Vec::new()
+    } else {
+        let rows = client.query(queries::INDEX_KEYS, &[&missing_keys]).await.map_err(query_err("index keys"))?;
+        rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+    };
+    Ok((builder.finish(found, keys), report))
 }

@@ -30,7 +30,8 @@ const RECENT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// Version of the cache format: bump it when what goes into a template or its catalog changes.
 // v3: catalogs gained collations, privileges, replica identity and triggers on views.
-const FORMAT: &str = "pgshift-template-v3";
+// v4: the keys of an index on expressions as its definition prints them (not pretty-printed).
+const FORMAT: &str = "pgshift-template-v4";
 
 /// Evictions running in the background ([`Templates::keep`]).
 static PENDING: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> = std::sync::Mutex::new(Vec::new());
