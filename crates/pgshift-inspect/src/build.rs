@@ -529,29 +529,30 @@ impl<'f> Builder<'f> {
         let oids = &mut self.oids;
         let rel: u32 = r.get(0);
         let attnum: i16 = r.get(1);
-        let name: Name = r.get::<_, &str>(2).into();
+        // Column names repeat across tables (`id`, `created_at`): one shared copy of each.
+        let name: Name = oids.names.name(r.get(2));
         let type_oid: u32 = r.get(11);
         // Only a collation that is not the type's comes with the row.
         let attcollation = r.get::<_, Option<u32>>(10).or_else(|| self.type_facts.collation(type_oid)).unwrap_or(0);
         oids.set_column(rel, attnum, ColumnFacts { name: name.clone(), collation: attcollation, type_oid });
         match oids.rels.get(&rel) {
             Some(ObjectRef::Table { name: table }) => {
-                // `attidentity` and `attgenerated` come as "char" (a byte, 0 for none).
-                if r.get::<_, i8>(6).cast_unsigned() == b's' {
+                // `attidentity` and `attgenerated` come as "char" (a byte), NULL for none.
+                if r.get::<_, Option<i8>>(6).map(i8::cast_unsigned) == Some(b's') {
                     self.generated.insert((rel, attnum));
                 }
-                let identity = r.get::<_, i8>(5).cast_unsigned();
+                let identity = r.get::<_, Option<i8>>(5).map_or(0, i8::cast_unsigned);
                 let column = Column {
                     name,
                     data_type: oids.names.name(r.get(3)),
                     collation: collation(r, 8, 9),
-                    not_null: r.get(4),
+                    not_null: r.get::<_, Option<bool>>(4).unwrap_or(false),
                     // Default, generation expression and comment: `column_details`.
                     default: None,
                     // Filled in from the identity sequence by `sequence`.
                     identity: None,
                     generated: None,
-                    local: r.get(7),
+                    local: r.get::<_, Option<bool>>(7).unwrap_or(true),
                     comment: None,
                 };
                 if identity != 0 {
@@ -664,7 +665,7 @@ impl<'f> Builder<'f> {
         let (cat, oids) = (&mut self.cat, &mut self.oids);
         let oid: u32 = r.get(0);
         let rel: u32 = r.get(1);
-        let typ: u32 = r.get(2);
+        let typ: u32 = r.get::<_, Option<u32>>(2).unwrap_or(0);
         let name: String = r.get(3);
         let contype: &str = r.get(4);
         if typ != 0 {
