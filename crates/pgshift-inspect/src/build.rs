@@ -415,7 +415,7 @@ impl<'f> Builder<'f> {
         let comment: Option<String> = r.get(12);
         match kind {
             "r" | "p" => {
-                let parents: Vec<u32> = r.get(10);
+                let parents: Vec<u32> = r.get::<_, Option<_>>(10).unwrap_or_default();
                 if !parents.is_empty() {
                     self.pending.push(Pending { table: name.clone(), parents, bound: r.get(9) });
                 }
@@ -428,21 +428,21 @@ impl<'f> Builder<'f> {
                     // Both filled in by `resolve_parents`.
                     partition_of: None,
                     inherits: Vec::new(),
-                    unlogged: r.get::<_, &str>(4) == "u",
+                    unlogged: r.get::<_, Option<&str>>(4) == Some("u"),
                     columns: Vec::new(),
                     constraints: BTreeMap::new(),
                     triggers: BTreeMap::new(),
                     policies: BTreeMap::new(),
-                    rls_enabled: r.get(5),
-                    rls_forced: r.get(6),
-                    options: r.get(7),
+                    rls_enabled: r.get::<_, Option<bool>>(5).unwrap_or(false),
+                    rls_forced: r.get::<_, Option<bool>>(6).unwrap_or(false),
+                    options: r.get::<_, Option<_>>(7).unwrap_or_default(),
                     comment,
                     depends_on: DepSet::new(),
-                    replica_identity: match r.get::<_, &str>(15) {
-                        "f" => ReplicaIdentity::Full,
-                        "n" => ReplicaIdentity::Nothing,
+                    replica_identity: match r.get::<_, Option<&str>>(15) {
+                        Some("f") => ReplicaIdentity::Full,
+                        Some("n") => ReplicaIdentity::Nothing,
                         // `i` whose index was dropped: PostgreSQL logs nothing then.
-                        "i" => match r.get::<_, Option<String>>(16) {
+                        Some("i") => match r.get::<_, Option<String>>(16) {
                             Some(name) => ReplicaIdentity::Index { name },
                             None => ReplicaIdentity::Nothing,
                         },
@@ -461,7 +461,7 @@ impl<'f> Builder<'f> {
                     materialized: kind == "m",
                     populated: r.get(14),
                     definition: r.get::<_, Option<String>>(11).unwrap_or_default(),
-                    options: r.get(7),
+                    options: r.get::<_, Option<_>>(7).unwrap_or_default(),
                     column_comments: BTreeMap::new(),
                     comment,
                     depends_on: DepSet::new(),
@@ -769,14 +769,14 @@ impl<'f> Builder<'f> {
             Index {
                 name,
                 table,
-                unique: r.get(3),
+                unique: r.get::<_, Option<bool>>(3).unwrap_or(false),
                 method: r.get(4),
                 definition,
                 keys,
                 include,
                 predicate: r.get(8),
                 comment: r.get(9),
-                nulls_not_distinct: r.get(10),
+                nulls_not_distinct: r.get::<_, Option<bool>>(10).unwrap_or(false),
                 // Its table: the dependencies query leaves these out (`queries::DEPENDS`).
                 depends_on: DepSet::from([relation]),
             },

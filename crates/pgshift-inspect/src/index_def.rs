@@ -203,16 +203,16 @@ pub fn render<'a>(
         return None; // An expression index: the server's definition came with the row.
     }
     let name: &str = r.get(1);
-    let unique: bool = r.get(3);
+    let unique = r.get::<_, Option<bool>>(3).unwrap_or(false);
     let method: &str = r.get(4);
     let indkey: Vec<i16> = r.get(6);
     let nkey = usize::try_from(r.get::<_, i16>(7)).ok()?;
     let predicate: Option<&str> = r.get(8);
-    let nulls_not_distinct: bool = r.get(10);
+    let nulls_not_distinct = r.get::<_, Option<bool>>(10).unwrap_or(false);
     let indclass: Vec<u32> = r.get(11);
     let indoption: Vec<i16> = r.get(12);
     let indcollation: Vec<u32> = r.get(13);
-    let options: Vec<String> = r.get(14);
+    let options: Vec<String> = r.get::<_, Option<_>>(14).unwrap_or_default();
 
     let mut sql = format!(
         "CREATE {}INDEX {} ON {} USING {} (",

@@ -84,14 +84,18 @@ pub const TYPES: &str = concat!(
 );
 
 /// Tables, views, materialized views, sequences and composite types (every relation kind).
+/// Flags and lists come as NULL in their usual state (permanent, no row security, no options,
+/// no parents, default replica identity), as in [`COLUMNS`].
 pub const RELATIONS: &str = concat!(
-    "SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text, c.relpersistence::text, ",
-    "c.relrowsecurity, c.relforcerowsecurity, coalesce(c.reloptions, '{}')::text[], ",
+    "SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text, ",
+    "NULLIF(c.relpersistence, 'p')::text, ",
+    "NULLIF(c.relrowsecurity, false), NULLIF(c.relforcerowsecurity, false), c.reloptions, ",
     "CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, ",
     "CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, ",
-    "coalesce(ih.parents, '{}'), ",
+    "ih.parents, ",
     "CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, ",
-    "ds.description, c.reltype, c.relispopulated, c.relreplident::text, ",
+    "ds.description, c.reltype, CASE WHEN c.relkind IN ('v', 'm') THEN c.relispopulated END, ",
+    "NULLIF(c.relreplident, 'd')::text, ",
     // The replica identity index of the few tables that have one.
     "CASE WHEN c.relreplident = 'i' THEN (SELECT ri.relname::text FROM pg_catalog.pg_index i ",
     "  JOIN pg_catalog.pg_class ri ON ri.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident) END ",
@@ -204,14 +208,15 @@ pub const CONSTRAINTS: &str = "SELECT co.oid, co.conrelid, NULLIF(co.contypid, 0
 /// ~12 µs per index; what Rust cannot decide for sure comes from [`INDEX_DEFINITIONS`].
 /// Indexes of system schemas (the TOAST tables' among them) are left out.
 /// `{nnd}` as in [`CONSTRAINTS`].
+/// Flags and options come as NULL in their usual state (not unique, NULLS DISTINCT, no
+/// storage options), as in [`COLUMNS`].
 pub const INDEXES: &str = concat!(
-    "SELECT i.indexrelid, ic.relname::text, i.indrelid, i.indisunique, am.amname::text, ",
+    "SELECT i.indexrelid, ic.relname::text, i.indrelid, NULLIF(i.indisunique, false), am.amname::text, ",
     "CASE WHEN i.indexprs IS NOT NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid) END, ",
     "i.indkey::int2[], i.indnkeyatts, ",
     "pg_catalog.pg_get_expr(i.indpred, i.indrelid), ",
     "ds.description, {nnd}, ",
-    "i.indclass::oid[], i.indoption::int2[], i.indcollation::oid[], ",
-    "coalesce(ic.reloptions, '{}')::text[] ",
+    "i.indclass::oid[], i.indoption::int2[], i.indcollation::oid[], ic.reloptions ",
     "FROM pg_catalog.pg_index i ",
     "LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = i.indexrelid ",
     "  AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = 0 ",
@@ -391,7 +396,8 @@ pub fn constraints(version: Version) -> String {
 
 /// [`INDEXES`] for this server version.
 pub fn indexes(version: Version) -> String {
-    INDEXES.replace("{nnd}", &nulls_not_distinct(version, "i"))
+    let nnd = if version.at_least_15() { "NULLIF(i.indnullsnotdistinct, false)" } else { "NULL::bool" };
+    INDEXES.replace("{nnd}", nnd)
 }
 
 /// The `ON DELETE SET NULL (columns)` list of a foreign key (`co.confdelsetcols`, PostgreSQL
