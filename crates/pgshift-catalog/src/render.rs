@@ -11,8 +11,6 @@
 //! (`IF NOT EXISTS`, `OR REPLACE`, `IF EXISTS`); each [`Node`] says whether it got one, so that
 //! the plan guards the others. There is no second renderer for that form.
 
-use std::collections::BTreeSet;
-
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::deps::DepSet;
@@ -659,21 +657,38 @@ pub fn order(nodes: &[Node]) -> Vec<usize> {
 /// among the items ready at a time, the smallest `key` goes first, so the order is
 /// deterministic. A dependency cycle cannot happen in a catalog read from a database; if one is
 /// ever fed in, the smallest remaining item is taken to break it rather than looping.
+/// The reverse edges are one flat array (not a vector per item) and the ready items a binary
+/// heap: a large catalog's graph has tens of thousands of items.
 pub fn topological<K: Ord>(before: &[impl AsRef<[usize]>], key: impl Fn(usize) -> K) -> Vec<usize> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
     let n = before.len();
     let mut waiting: Vec<usize> = before.iter().map(|b| b.as_ref().len()).collect();
-    let mut after: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, b) in before.iter().enumerate() {
+    // after[start[j]..start[j + 1]]: the items that wait for j.
+    let mut start = vec![0usize; n + 1];
+    for b in before {
         for &j in b.as_ref() {
-            after[j].push(i);
+            start[j + 1] += 1;
         }
     }
-    let mut ready: BTreeSet<(K, usize)> = (0..n).filter(|&i| waiting[i] == 0).map(|i| (key(i), i)).collect();
+    for j in 0..n {
+        start[j + 1] += start[j];
+    }
+    let mut fill = start.clone();
+    let mut after = vec![0usize; start[n]];
+    for (i, b) in before.iter().enumerate() {
+        for &j in b.as_ref() {
+            after[fill[j]] = i;
+            fill[j] += 1;
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<(K, usize)>> =
+        (0..n).filter(|&i| waiting[i] == 0).map(|i| Reverse((key(i), i))).collect();
     let mut done = vec![false; n];
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
-        let next = match ready.pop_first() {
-            Some((_, i)) => i,
+        let next = match ready.pop() {
+            Some(Reverse((_, i))) => i,
             None => match (0..n).filter(|&i| !done[i]).map(|i| (key(i), i)).min() {
                 Some((_, i)) => i,
                 None => break,
@@ -684,10 +699,11 @@ pub fn topological<K: Ord>(before: &[impl AsRef<[usize]>], key: impl Fn(usize) -
         }
         done[next] = true;
         out.push(next);
-        for &d in &after[next] {
-            waiting[d] = waiting[d].saturating_sub(1);
-            if waiting[d] == 0 && !done[d] {
-                ready.insert((key(d), d));
+        for &d in &after[start[next]..start[next + 1]] {
+            let was = waiting[d];
+            waiting[d] = was.saturating_sub(1);
+            if was == 1 && !done[d] {
+                ready.push(Reverse((key(d), d)));
             }
         }
     }
