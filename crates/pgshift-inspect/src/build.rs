@@ -203,6 +203,8 @@ pub struct Builder<'f> {
     /// into their table or type, in attnum order, at the end of those: one lookup per
     /// relation, not per column.
     table_columns: HashMap<u32, Run<Column>>,
+    /// Relations that belong to an extension (`Part::ExtensionMembers`): left out.
+    extension_relations: rustc_hash::FxHashSet<u32>,
     /// Generated columns, (relation, attnum): their expression comes as a default does.
     generated: rustc_hash::FxHashSet<(u32, i16)>,
     type_attributes: HashMap<u32, Run<CompositeAttribute>>,
@@ -225,6 +227,7 @@ impl<'f> Builder<'f> {
             sequence_comments: HashMap::default(),
             table_columns: HashMap::default(),
             generated: rustc_hash::FxHashSet::default(),
+            extension_relations: rustc_hash::FxHashSet::default(),
             type_attributes: HashMap::default(),
             opclasses: crate::index_def::Opclasses::default(),
             type_facts: crate::index_def::TypeFacts::default(),
@@ -391,6 +394,11 @@ impl<'f> Builder<'f> {
     /// dependencies (the members themselves are never part of the catalog).
     fn extension_member(&mut self, r: &Row) {
         let (class, oid, ext): (u32, u32, &str) = (r.get(0), r.get(1), r.get(2));
+        if class == PG_CLASS {
+            // Never part of the catalog, whatever the filter says of their extension.
+            self.extension_relations.insert(oid);
+            return;
+        }
         if !self.cat.extensions.contains_key(ext) {
             return;
         }
@@ -404,6 +412,9 @@ impl<'f> Builder<'f> {
 
     fn relation(&mut self, r: &Row) {
         let oid: u32 = r.get(0);
+        if self.extension_relations.contains(&oid) {
+            return;
+        }
         let name = QualName::new(r.get::<_, &str>(1), r.get::<_, &str>(2));
         // Every user relation, for the foreign keys and parents that point outside the filter.
         self.oids.rel_names.insert(oid, name.clone());

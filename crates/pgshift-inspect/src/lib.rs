@@ -2,16 +2,18 @@
 //!
 //! Owns: the catalog queries ([`queries`]), turning their rows into the model ([`build`]) and
 //! assembling index definitions from `pg_index` ([`index_def`]). A whole inspection is
-//! eighteen set-based `pg_catalog` queries, pipelined on one connection inside one
+//! nineteen set-based `pg_catalog` queries, pipelined on one connection inside one
 //! `REPEATABLE READ READ ONLY` transaction (a consistent snapshot), their rows folded into the
-//! model as they arrive, plus one more for the rare index definitions Rust cannot assemble for
-//! sure; never a query per object and never
+//! model as they arrive, plus one more each for the rare index definitions and expression keys
+//! Rust cannot assemble for sure; never a query per object and never
 //! `information_schema`. PostgreSQL renders its own expressions (`pg_get_expr`,
 //! `pg_get_viewdef`, `pg_get_functiondef`, `pg_get_triggerdef`, `format_type`, and
 //! `pg_get_indexdef` for indexes on expressions) with `search_path` empty; index and
 //! constraint definitions around those expressions are assembled in Rust, byte for byte as
 //! `pg_get_indexdef` and `pg_get_constraintdef` print them (checked by `tests/definitions.rs`),
-//! because those two functions were most of the server's time on large schemas.
+//! because those two functions were most of the server's time on large schemas. Rows are
+//! sparse: a flag in its usual state comes as NULL, which the server sends for less than a
+//! value (`queries`).
 //!
 //! Must not: write anything (the transaction is read-only), or let an object the filter
 //! excludes reach the catalog. Objects that belong to an extension are always left out.
