@@ -422,7 +422,7 @@ impl<'f> Builder<'f> {
             return;
         }
         let kind: &str = r.get(3);
-        let reltype: u32 = r.get(13);
+        let reltype: u32 = r.get::<_, Option<u32>>(13).unwrap_or(0);
         let comment: Option<String> = r.get(12);
         match kind {
             "r" | "p" => {
@@ -720,9 +720,9 @@ impl<'f> Builder<'f> {
             name: name.clone(),
             kind,
             definition,
-            deferrable: r.get(6),
-            initially_deferred: r.get(7),
-            validated: r.get(8),
+            deferrable: deferrable(r),
+            initially_deferred: initially_deferred(r),
+            validated: validated(r),
             comment: r.get(17),
             // Its own table: the dependencies query leaves these out (`queries::DEPENDS`).
             depends_on: DepSet::from([ObjectRef::Table { name: table.clone() }]),
@@ -1004,9 +1004,23 @@ fn check_definition(r: &Row) -> String {
     format!("CHECK ({}){no_inherit}{}", expression.unwrap_or_default(), constraint_trailer(r))
 }
 
+/// `condeferrable`, `condeferred` and `convalidated` of a constraints row (NULL in their usual
+/// state: not deferrable, not deferred, validated).
+fn deferrable(r: &Row) -> bool {
+    r.get::<_, Option<bool>>(6).unwrap_or(false)
+}
+
+fn initially_deferred(r: &Row) -> bool {
+    r.get::<_, Option<bool>>(7).unwrap_or(false)
+}
+
+fn validated(r: &Row) -> bool {
+    r.get::<_, Option<bool>>(8).unwrap_or(true)
+}
+
 /// ` DEFERRABLE`, ` INITIALLY DEFERRED`, ` NOT VALID`, as they apply.
 fn constraint_trailer(r: &Row) -> &'static str {
-    match (r.get::<_, bool>(6), r.get::<_, bool>(7), r.get::<_, bool>(8)) {
+    match (deferrable(r), initially_deferred(r), validated(r)) {
         (false, false, true) => "",
         (true, false, true) => " DEFERRABLE",
         (true, true, true) => " DEFERRABLE INITIALLY DEFERRED",

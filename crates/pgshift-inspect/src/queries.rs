@@ -94,7 +94,7 @@ pub const RELATIONS: &str = concat!(
     "CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, ",
     "ih.parents, ",
     "CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, ",
-    "ds.description, c.reltype, CASE WHEN c.relkind IN ('v', 'm') THEN c.relispopulated END, ",
+    "ds.description, NULLIF(c.reltype, 0), CASE WHEN c.relkind IN ('v', 'm') THEN c.relispopulated END, ",
     "NULLIF(c.relreplident, 'd')::text, ",
     // The replica identity index of the few tables that have one.
     "CASE WHEN c.relreplident = 'i' THEN (SELECT ri.relname::text FROM pg_catalog.pg_index i ",
@@ -176,13 +176,14 @@ pub const SEQUENCES: &str = concat!(
 /// by the `ON DELETE SET NULL (columns)` list.
 ///
 /// A value that only one kind of constraint has is sent for that kind only (NULL for the
-/// others): sending a value costs the server more than a NULL, and most constraints are not
-/// foreign keys.
+/// others), and the flags as NULL in their usual state (not deferrable, validated): sending
+/// a value costs the server more than a NULL, and most constraints are not foreign keys.
 pub const CONSTRAINTS: &str = "SELECT co.oid, co.conrelid, NULLIF(co.contypid, 0), co.conname::text, \
      co.contype::text, \
      CASE WHEN co.contype = 'x' THEN pg_catalog.pg_get_constraintdef(co.oid) END, \
-     co.condeferrable, \
-     co.condeferred, co.convalidated, CASE WHEN co.contype = 'c' THEN co.connoinherit END, \
+     NULLIF(co.condeferrable, false), \
+     NULLIF(co.condeferred, false), NULLIF(co.convalidated, true), \
+     CASE WHEN co.contype = 'c' THEN co.connoinherit END, \
      CASE WHEN co.contype <> 'c' THEN co.conkey END, \
      CASE WHEN co.contype = 'f' THEN co.confrelid END, co.confkey, \
      CASE WHEN co.contype = 'f' THEN co.confdeltype::text END, \
