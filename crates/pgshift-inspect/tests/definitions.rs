@@ -139,10 +139,13 @@ async fn expression_keys_match_the_server() {
         checked += 1;
     }
     assert_eq!(checked, 8);
-    // Every one was read off its definition (the server's keys are only for a shape Rust
-    // cannot read for sure; `index_def`'s unit tests have those), and the query that asks
-    // the server gives the same keys.
-    assert!(report.server_index_keys.is_empty(), "{:?}", report.server_index_keys);
+    // Every one was read off its definition but, on some servers, the XML one: how its keys
+    // print depends on the server's build (with or without libxml), and in some builds in a
+    // shape Rust does not read, so they came from the server (and are right: checked above;
+    // `index_def`'s unit tests have such shapes). The query that asks the server gives the
+    // same keys.
+    let from_server: Vec<&str> = report.server_index_keys.iter().map(|name| name.name.as_str()).collect();
+    assert!(from_server.is_empty() || from_server == ["xml_doc"], "{from_server:?}");
     let oids: Vec<u32> = db
         .client
         .query("SELECT indexrelid FROM pg_catalog.pg_index WHERE indexprs IS NOT NULL", &[])
