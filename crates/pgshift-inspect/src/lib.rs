@@ -88,6 +88,21 @@ fn query_err(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> Inspec
     move |source| InspectError::Query { what, source }
 }
 
+/// The (OID, value) rows of `sql` for the objects `oids` (`$1`, `oid[]`): what Rust left to the
+/// server. No query when there are none, the usual case.
+async fn from_server<T: for<'a> tokio_postgres::types::FromSql<'a>>(
+    client: &Client,
+    sql: &str,
+    what: &'static str,
+    oids: &[u32],
+) -> Result<Vec<(u32, T)>, InspectError> {
+    if oids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = client.query(sql, &[&oids]).await.map_err(query_err(what))?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
 /// Read the database behind `client` into a catalog, keeping only what `filter` allows.
 ///
 /// The client must not be inside a transaction: inspection opens (and ends) its own.
@@ -188,21 +203,8 @@ async fn read(client: &Client, filter: &ObjectFilter) -> Result<(Catalog, Report
         server_index_definitions: builder.missing_index_definitions().iter().map(|(_, name)| name.clone()).collect(),
         server_index_keys: builder.missing_index_keys().iter().map(|(_, name)| name.clone()).collect(),
     };
-    let found = if missing.is_empty() {
-        Vec::new()
-    } else {
-        let rows = client
-            .query(queries::INDEX_DEFINITIONS, &[&missing])
-            .await
-            .map_err(query_err("index definitions"))?;
-        rows.iter().map(|r| (r.get(0), r.get(1))).collect()
-    };
+    let found = from_server(client, queries::INDEX_DEFINITIONS, "index definitions", &missing).await?;
     let missing_keys: Vec<u32> = builder.missing_index_keys().iter().map(|(oid, _)| *oid).collect();
-    let keys = if missing_keys.is_empty() {
-        Vec::new()
-    } else {
-        let rows = client.query(queries::INDEX_KEYS, &[&missing_keys]).await.map_err(query_err("index keys"))?;
-        rows.iter().map(|r| (r.get(0), r.get(1))).collect()
-    };
+    let keys = from_server(client, queries::INDEX_KEYS, "index keys", &missing_keys).await?;
     Ok((builder.finish(found, keys), report))
 }
