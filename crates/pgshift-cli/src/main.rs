@@ -108,6 +108,15 @@ fn tune_allocator() {
     }
 }
 
+/// Give back to the system what this thread's heap holds free. mimalloc returns free memory
+/// lazily, from the thread that frees it, as that thread goes on allocating: a thread about to
+/// wait (a reading thread of `source::live_pair` while the diff runs) would keep it.
+#[allow(unsafe_code)]
+pub(crate) fn release_free_memory() {
+    // SAFETY: `mi_collect` only walks the calling thread's heap; it takes no pointer.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
 /// The single-threaded runtime a command runs on (one per thread that reads a schema, see
 /// `source::catalog_pair`).
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {

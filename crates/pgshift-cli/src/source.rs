@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use pgshift_catalog::{Catalog, FilterSpec, ObjectFilter};
+use pgshift_inspect::DeferredChecks;
 
 use crate::config::Config;
 use crate::connect;
@@ -146,16 +147,137 @@ async fn from_history(spec: &str, config: &Config) -> Result<Option<Catalog>, Cl
 }
 
 async fn from_database(url: &str, filter: &ObjectFilter, live: Live, config: &Config) -> Result<Catalog, CliError> {
+    let (client, filter, target) = open_database(url, filter, live, config).await?;
+    pgshift_inspect::inspect(&client, &filter).await.map_err(|e| inspect_error(&target.display, e))
+}
+
+/// A connection to the database `url`, the filter it is read through (the project's
+/// ownership unless `live` is [`Live::All`]) and where it is (its `display` is its name for
+/// messages, without a password).
+async fn open_database(
+    url: &str,
+    filter: &ObjectFilter,
+    live: Live,
+    config: &Config,
+) -> Result<(tokio_postgres::Client, ObjectFilter, connect::Target), CliError> {
     let target = connect::parse(url, config)?;
     let client = connect::connect(&target).await?;
-    let owned_filter;
     let filter = if live != Live::All {
-        owned_filter = crate::project::ownership_filter(config, &client, filter, live == Live::OwnedRefusingClashes).await?;
-        &owned_filter
+        crate::project::ownership_filter(config, &client, filter, live == Live::OwnedRefusingClashes).await?
     } else {
-        filter
+        filter.clone()
     };
-    pgshift_inspect::inspect(&client, filter).await.map_err(|e| inspect_error(&target.display, e))
+    Ok((client, filter, target))
+}
+
+fn lost_side() -> CliError {
+    CliError::usage("a database reading thread stopped without a result").hint("run the command again")
+}
+
+/// What a side of [`live_pair`] sends its caller.
+enum Reply {
+    /// Its catalog, table checks deferred.
+    Read(Box<(Catalog, DeferredChecks)>),
+    /// The text of the deferred checks asked for.
+    Texts(Vec<(u32, String)>),
+}
+
+/// Read two live databases (both `a` and `b` are URLs) for a diff and give the pair to
+/// `body`, which returns the command's output; `deferred_in` says whether that output holds
+/// [`pgshift_inspect::deferred::MARKER`].
+///
+/// Each database is read on a thread of its own, as [`catalog_pair`] does, with its table
+/// checks left unprinted (`pgshift_inspect::deferred`: printing them cost each server a
+/// relation cache entry per table): the thread keeps its connection and prints the checks it
+/// is asked for. First, the checks that are not the same on both sides; `body` runs once the
+/// two catalogs have them. When its output still names a deferred check (a table recreated
+/// whole, say), every remaining check is printed and `body` runs again on complete catalogs.
+pub fn live_pair<R>(
+    a: &str,
+    b: &str,
+    filter: &ObjectFilter,
+    live: Live,
+    config: &Config,
+    mut body: impl FnMut(&Catalog, &Catalog) -> Result<R, CliError>,
+    deferred_in: impl Fn(&R) -> bool,
+) -> Result<R, CliError> {
+    use std::sync::mpsc;
+    std::thread::scope(|s| {
+        let sides = [a, b].map(|url| {
+            let (ask, mut asked) = tokio::sync::mpsc::unbounded_channel::<Vec<u32>>();
+            let (reply, replies) = mpsc::channel::<Result<Reply, CliError>>();
+            s.spawn(move || {
+                let serve = async {
+                    let (client, filter, target) = open_database(url, filter, live, config).await?;
+                    let (catalog, checks) = pgshift_inspect::inspect_deferring_checks(&client, &filter)
+                        .await
+                        .map_err(|e| inspect_error(&target.display, e))?;
+                    let _ = reply.send(Ok(Reply::Read(Box::new((catalog, checks)))));
+                    let mut client = Some(client);
+                    // Until the caller is done with the pair (it drops `ask`). The connection is
+                    // closed after the first texts (a second request, rare, opens another): its
+                    // buffers, sized by the catalog's rows, would stay for the whole diff.
+                    while let Some(oids) = asked.recv().await {
+                        let open = match client.take() {
+                            Some(open) => open,
+                            None => connect::connect(&target).await?,
+                        };
+                        let texts = pgshift_inspect::deferred::fetch(&open, &oids).await;
+                        let _ = reply.send(texts.map(Reply::Texts).map_err(|e| inspect_error(&target.display, e)));
+                        drop(open);
+                        // The connection's task ends on its next turn; then its memory is free.
+                        for _ in 0..4 {
+                            tokio::task::yield_now().await;
+                        }
+                        crate::release_free_memory();
+                    }
+                    Ok(())
+                };
+                if let Err(e) = crate::runtime().and_then(|rt| rt.block_on(serve)) {
+                    let _ = reply.send(Err(e));
+                }
+            });
+            (ask, replies)
+        });
+        let mut read = Vec::with_capacity(2);
+        for (_, replies) in &sides {
+            match replies.recv() {
+                Ok(Ok(Reply::Read(side))) => read.push(*side),
+                Ok(Err(e)) => return Err(e),
+                _ => return Err(lost_side()),
+            }
+        }
+        let (mut b_side, mut a_side) = (read.pop().ok_or_else(lost_side)?, read.pop().ok_or_else(lost_side)?);
+        pgshift_inspect::deferred::pair(&mut a_side.1, &mut b_side.1);
+        let fill = |a_side: &mut (Catalog, DeferredChecks), b_side: &mut (Catalog, DeferredChecks), which: fn(&DeferredChecks) -> Vec<u32>| {
+            // Both sides print at once.
+            let asked = [which(&a_side.1), which(&b_side.1)];
+            for ((ask, _), oids) in sides.iter().zip(&asked) {
+                ask.send(oids.clone()).map_err(|_| lost_side())?;
+            }
+            for (((_, replies), (catalog, checks)), oids) in sides.iter().zip([a_side, b_side]).zip(&asked) {
+                match replies.recv() {
+                    Ok(Ok(Reply::Texts(texts))) => checks.apply(catalog, oids, texts).map_err(|e| {
+                        let hint = e.hint();
+                        CliError::database("could not read the database").caused_by(&e).hint(hint)
+                    })?,
+                    Ok(Err(e)) => return Err(e),
+                    _ => return Err(lost_side()),
+                }
+            }
+            Ok::<(), CliError>(())
+        };
+        fill(&mut a_side, &mut b_side, DeferredChecks::unpaired)?;
+        let mut out = body(&a_side.0, &b_side.0)?;
+        if deferred_in(&out) {
+            fill(&mut a_side, &mut b_side, DeferredChecks::remaining)?;
+            out = body(&a_side.0, &b_side.0)?;
+        }
+        // The process ends right after: freeing two large catalogs would only cost time (~50 ms
+        // at 5,000 tables).
+        std::mem::forget((a_side, b_side));
+        Ok(out)
+    })
 }
 
 fn inspect_error(target: &str, e: pgshift_inspect::InspectError) -> CliError {

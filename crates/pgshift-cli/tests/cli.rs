@@ -214,6 +214,68 @@ fn diff_prints_the_plan_with_hazards_and_exit_code() {
     assert!(json["steps"].as_array().unwrap().len() >= 2);
 }
 
+/// Two live databases: their table checks are read as trees, and the servers print only the
+/// ones the migration needs (`pgshift_inspect::deferred`). A changed check is printed; a table
+/// recreated whole (it becomes partitioned) gets its unchanged checks in full, never the
+/// placeholder; the migration applies with every row kept.
+#[tokio::test]
+async fn diff_of_two_live_databases_prints_the_checks_the_migration_needs() {
+    const TABLES: &str = "CREATE TABLE customer (id int PRIMARY KEY, \
+        email text CONSTRAINT email_has_at CHECK (position('@' IN email) > 0), \
+        credit numeric(12, 2) CONSTRAINT credit_positive CHECK (credit >= 0));";
+    let a = TestDb::with_sql(&format!(
+        "{TABLES} CREATE TABLE event (at date NOT NULL, \
+            kind text CONSTRAINT kind_known CHECK (kind IN ('a', 'b')), \
+            qty int CONSTRAINT qty_positive CHECK (qty > 0)); \
+         INSERT INTO customer VALUES (1, 'x@example.com', 5), (2, 'y@example.com', 0); \
+         INSERT INTO event VALUES ('2024-03-01', 'a', 1), ('2024-04-01', 'b', 2), ('2024-05-01', 'a', 3);"
+    ))
+    .await;
+    let b = TestDb::with_sql(&format!(
+        "{} CREATE TABLE event (at date NOT NULL, \
+            kind text CONSTRAINT kind_known CHECK (kind IN ('a', 'b')), \
+            qty int CONSTRAINT qty_positive CHECK (qty > 0)) PARTITION BY RANGE (at); \
+         CREATE TABLE event_2024 PARTITION OF event FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        TABLES.replace("credit >= 0", "credit >= -100")
+    ))
+    .await;
+    let (url_a, url_b) = (a.db.url(), b.db.url());
+    let out = pgshift(&["diff", "--from", &url_a, "--to", &url_b]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stdout.contains("deferred-check") && !stderr.contains("deferred-check"), "{stdout}{stderr}");
+    assert!(stdout.contains("CHECK ((credit >= ('-100'::integer)::numeric))"), "{stdout}");
+    assert!(stdout.contains("CHECK ((kind = ANY (ARRAY['a'::text, 'b'::text])))"), "{stdout}");
+    assert!(stdout.contains("CHECK ((qty > 0))"), "{stdout}");
+    assert!(!stdout.contains("email_has_at"), "an unchanged check of an unchanged table: {stdout}");
+    // The same output as with the checks read in full (a .sql source is not a live database).
+    let dump = |t: &TestDb| {
+        let out = pgshift(&["inspect", &t.db.url()]);
+        assert_eq!(out.status.code(), Some(0));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("schema.sql"), &out.stdout).unwrap();
+        dir
+    };
+    let (dump_a, dump_b) = (dump(&a), dump(&b));
+    let files = pgshift(&["diff", "--from", dump_a.path().to_str().unwrap(), "--to", dump_b.path().to_str().unwrap()]);
+    assert_eq!(text(&files).0, stdout);
+    let json = pgshift(&["diff", "--from", &url_a, "--to", &url_b, "--json"]);
+    assert!(!text(&json).0.contains("deferred-check"), "{}", text(&json).0);
+
+    a.client.batch_execute(&stdout).await.unwrap();
+    let rows = |sql: &'static str| {
+        let client = &a.client;
+        async move { client.query_one(sql, &[]).await.unwrap().get::<_, i64>(0) }
+    };
+    assert_eq!(rows("SELECT count(*) FROM event").await, 3);
+    assert_eq!(rows("SELECT count(*) FROM customer").await, 2);
+    let out = pgshift(&["diff", "--from", &url_a, "--to", &url_b, "--exit-code"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    assert!(text(&out).1.contains("no differences"));
+    a.finish().await;
+    b.finish().await;
+}
+
 #[test]
 fn diff_refuses_a_not_null_column_without_backfill() {
     let a = schema_dir(&[("s.sql", "CREATE TABLE document (id int, title text);")]);

@@ -119,8 +119,9 @@ impl Part {
         Part::Unsupported,
     ];
 
-    /// The query for this part on a server of `version`.
-    pub fn sql(self, version: crate::queries::Version) -> std::borrow::Cow<'static, str> {
+    /// The query for this part on a server of `version` (table checks as trees with
+    /// `defer_checks`, see [`Builder::defer_checks`]).
+    pub fn sql(self, version: crate::queries::Version, defer_checks: bool) -> std::borrow::Cow<'static, str> {
         use crate::queries as q;
         match self {
             Part::Schemas => q::SCHEMAS.into(),
@@ -133,7 +134,7 @@ impl Part {
             Part::Columns => q::COLUMNS.into(),
             Part::ColumnDetails => q::COLUMN_DETAILS.into(),
             Part::Sequences => q::SEQUENCES.into(),
-            Part::Constraints => q::constraints(version).into(),
+            Part::Constraints => q::constraints(version, defer_checks).into(),
             Part::Opclasses => q::OPCLASSES.into(),
             Part::Indexes => q::indexes(version).into(),
             Part::Functions => q::FUNCTIONS.into(),
@@ -214,6 +215,10 @@ pub struct Builder<'f> {
     missing: Vec<(u32, QualName)>,
     /// Indexes on expressions whose keys must come from the server: OID → name.
     missing_keys: Vec<(u32, QualName)>,
+    /// Table checks read as trees, their text deferred (`crate::deferred`), when asked for.
+    deferred: Option<crate::deferred::DeferredChecks>,
+    /// Where a deferred check's tree is normalized (one allocation for all of them).
+    tree_buffer: String,
 }
 
 impl<'f> Builder<'f> {
@@ -233,7 +238,21 @@ impl<'f> Builder<'f> {
             type_facts: crate::index_def::TypeFacts::default(),
             missing: Vec::new(),
             missing_keys: Vec::new(),
+            deferred: None,
+            tree_buffer: String::new(),
         }
+    }
+
+    /// Read table checks as trees, their text deferred (`crate::deferred`; the constraints
+    /// query must be `Part::sql(_, true)`'s), from `server`.
+    pub fn defer_checks(&mut self, server: crate::deferred::Server) {
+        self.deferred = Some(crate::deferred::DeferredChecks::new(server));
+    }
+
+    /// The checks whose text was deferred (none unless [`Builder::defer_checks`]).
+    pub fn take_deferred_checks(&mut self) -> crate::deferred::DeferredChecks {
+        let server = crate::deferred::Server { major: 0, encoding: String::new() };
+        self.deferred.take().unwrap_or_else(|| crate::deferred::DeferredChecks::new(server))
     }
 
     /// Fold one row of `part`'s query into the catalog.
@@ -680,7 +699,7 @@ impl<'f> Builder<'f> {
         let name: String = r.get(3);
         let contype: &str = r.get(4);
         if typ != 0 {
-            let definition = check_definition(r);
+            let definition = check_definition(r, r.get::<_, Option<&str>>(16).unwrap_or_default());
             if let Some(ObjectRef::Type { name: ty }) = oids.types.get(&typ).cloned() {
                 if let Some(TypeDef { kind: TypeKind::Domain { checks, .. }, .. }) = cat.types.get_mut(&ty) {
                     checks.insert(name.clone(), DomainCheck { name, definition });
@@ -691,9 +710,17 @@ impl<'f> Builder<'f> {
         }
         let Some(ObjectRef::Table { name: table }) = oids.rels.get(&rel).cloned() else { return };
         let columns = column_names(oids, rel, r.get(10));
+        // A deferred check's tree, normalized; its text is the marker until filled in.
+        let mut tree = None;
         let kind = match contype {
             "p" => ConstraintKind::PrimaryKey { columns },
             "u" => ConstraintKind::Unique { columns, nulls_not_distinct: r.get(19) },
+            "c" if self.deferred.is_some() => {
+                let conbin = r.get::<_, Option<&str>>(16).unwrap_or_default();
+                let buffer = &mut self.tree_buffer;
+                tree = Some(crate::deferred::fingerprint(conbin, |attnum| oids.column(rel, attnum).map(|c| &*c.name), buffer));
+                ConstraintKind::Check { expression: crate::deferred::MARKER.to_owned(), no_inherit: r.get(9) }
+            }
             "c" => ConstraintKind::Check {
                 expression: r.get::<_, Option<String>>(16).unwrap_or_default(),
                 no_inherit: r.get(9),
@@ -736,6 +763,9 @@ impl<'f> Builder<'f> {
         }
         oids.constraints.insert(oid, node);
         if let Some(t) = cat.tables.get_mut(&table) {
+            if let (Some(deferred), Some(tree)) = (&mut self.deferred, tree) {
+                deferred.push(oid, table, name.clone(), tree);
+            }
             t.constraints.insert(name, constraint);
         }
     }
@@ -960,7 +990,7 @@ fn constraint_definition(r: &Row, oids: &Oids, rel: u32, kind: &ConstraintKind) 
             }
             sql
         }
-        ConstraintKind::Check { .. } => return check_definition(r),
+        ConstraintKind::Check { expression, .. } => return check_definition(r, expression),
         ConstraintKind::ForeignKey { columns, ref_table, ref_columns, on_delete, on_update, match_type } => {
             let mut sql = format!(
                 "FOREIGN KEY ({}) REFERENCES {}({})",
@@ -997,11 +1027,10 @@ fn constraint_definition(r: &Row, oids: &Oids, rel: u32, kind: &ConstraintKind) 
     sql
 }
 
-/// A table or domain CHECK: `CHECK (expr)`, then `NO INHERIT` and the trailer.
-fn check_definition(r: &Row) -> String {
-    let expression: Option<&str> = r.get(16);
+/// A table or domain CHECK on `expression`: `CHECK (expr)`, then `NO INHERIT` and the trailer.
+fn check_definition(r: &Row, expression: &str) -> String {
     let no_inherit = if r.get::<_, bool>(9) { " NO INHERIT" } else { "" };
-    format!("CHECK ({}){no_inherit}{}", expression.unwrap_or_default(), constraint_trailer(r))
+    format!("CHECK ({expression}){no_inherit}{}", constraint_trailer(r))
 }
 
 /// `condeferrable`, `condeferred` and `convalidated` of a constraints row (NULL in their usual

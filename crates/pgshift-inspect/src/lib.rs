@@ -5,7 +5,8 @@
 //! nineteen set-based `pg_catalog` queries, pipelined on one connection inside one
 //! `REPEATABLE READ READ ONLY` transaction (a consistent snapshot), their rows folded into the
 //! model as they arrive, plus one more each for the rare index definitions and expression keys
-//! Rust cannot assemble for sure; never a query per object and never
+//! Rust cannot assemble for sure (and, for a diff of two live databases, one for the text of
+//! the table checks that differ, [`deferred`]); never a query per object and never
 //! `information_schema`. PostgreSQL renders its own expressions (`pg_get_expr`,
 //! `pg_get_viewdef`, `pg_get_functiondef`, `pg_get_triggerdef`, `format_type`, and
 //! `pg_get_indexdef` for indexes on expressions) with `search_path` empty; index and
@@ -19,6 +20,7 @@
 //! excludes reach the catalog. Objects that belong to an extension are always left out.
 
 pub mod build;
+pub mod deferred;
 pub mod index_def;
 pub mod memory;
 pub mod queries;
@@ -30,6 +32,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::Client;
 
 pub use build::{Builder, Part};
+pub use deferred::DeferredChecks;
 use queries::Version;
 
 /// What can go wrong while inspecting.
@@ -54,6 +57,17 @@ pub enum InspectError {
         .0.limit.source
     )]
     MemoryLimit(memory::Exceeded),
+    /// A check whose text was deferred ([`deferred`]) was dropped before its text was read.
+    #[error(
+        "the CHECK constraint {name} on {} was dropped while the database was being read",
+        table.sql()
+    )]
+    Vanished {
+        /// Its table.
+        table: QualName,
+        /// Its name.
+        name: String,
+    },
     /// The server is older than PostgreSQL 13.
     #[error(
         "the server runs PostgreSQL {version}, pgshift needs 13 or later (server_version_num {num})"
@@ -69,6 +83,9 @@ pub enum InspectError {
 impl InspectError {
     /// What to do next (the one place inspection's advice lives).
     pub fn hint(&self) -> &'static str {
+        if let InspectError::Vanished { .. } = self {
+            return "another session changed the schema meanwhile: run the command again";
+        }
         if let InspectError::MemoryLimit(_) = self {
             return "raise the memory limit (the container's, or PGSHIFT_MEMORY_LIMIT), or read less: \
                     narrow the objects with the project's ownership or --include/--exclude; \
@@ -84,13 +101,13 @@ impl InspectError {
     }
 }
 
-fn query_err(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> InspectError {
+pub(crate) fn query_err(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> InspectError {
     move |source| InspectError::Query { what, source }
 }
 
 /// The (OID, value) rows of `sql` for the objects `oids` (`$1`, `oid[]`): what Rust left to the
 /// server. No query when there are none, the usual case.
-async fn from_server<T: for<'a> tokio_postgres::types::FromSql<'a>>(
+pub(crate) async fn from_server<T: for<'a> tokio_postgres::types::FromSql<'a>>(
     client: &Client,
     sql: &str,
     what: &'static str,
@@ -123,6 +140,21 @@ pub struct Report {
 
 /// [`inspect`], with its [`Report`].
 pub async fn inspect_reporting(client: &Client, filter: &ObjectFilter) -> Result<(Catalog, Report), InspectError> {
+    let (catalog, report, _) = snapshot(client, filter, false).await?;
+    Ok((catalog, report))
+}
+
+/// [`inspect`], leaving the text of table `CHECK`s unread: each one's expression is
+/// [`deferred::MARKER`] until [`deferred::fetch`] and [`DeferredChecks::apply`] fill it in.
+/// For a diff of two live databases, which needs the text only of the checks that differ
+/// ([`deferred::pair`]); see [`deferred`] for what the caller must do.
+pub async fn inspect_deferring_checks(client: &Client, filter: &ObjectFilter) -> Result<(Catalog, DeferredChecks), InspectError> {
+    let (catalog, _, deferred) = snapshot(client, filter, true).await?;
+    Ok((catalog, deferred))
+}
+
+/// One inspection in a snapshot of its own.
+async fn snapshot(client: &Client, filter: &ObjectFilter, defer_checks: bool) -> Result<(Catalog, Report, DeferredChecks), InspectError> {
     client
         .batch_execute(
             // JIT compilation costs more than it saves on catalog queries (measured: ~190 ms
@@ -134,17 +166,19 @@ pub async fn inspect_reporting(client: &Client, filter: &ObjectFilter) -> Result
         )
         .await
         .map_err(query_err("a read-only snapshot"))?;
-    let read = read(client, filter).await;
+    let read = read(client, filter, defer_checks).await;
     let end = client.batch_execute("ROLLBACK").await.map_err(query_err("the end of the snapshot"));
     let read = read?;
     end?;
     Ok(read)
 }
 
-async fn server_version(client: &Client) -> Result<Version, InspectError> {
+/// The server's version (refused before 13) and what deferred checks are compared by.
+async fn server_version(client: &Client) -> Result<(Version, deferred::Server), InspectError> {
     let row = client
         .query_one(
-            "SELECT current_setting('server_version_num')::int, current_setting('server_version')",
+            "SELECT current_setting('server_version_num')::int, current_setting('server_version'), \
+             current_setting('server_encoding')",
             &[],
         )
         .await
@@ -153,7 +187,7 @@ async fn server_version(client: &Client) -> Result<Version, InspectError> {
     if num < 130000 {
         return Err(InspectError::UnsupportedVersion { version: row.get(1), num });
     }
-    Ok(Version(num))
+    Ok((Version(num), deferred::Server { major: num / 10000, encoding: row.get(2) }))
 }
 
 /// Run the catalog queries and build the catalog while their rows arrive. The caller provides
@@ -164,14 +198,14 @@ async fn server_version(client: &Client) -> Result<Version, InspectError> {
 /// socket only as fast as responses are consumed, so rows not yet folded wait in the socket and
 /// on the server, and no `Row` outlives its fold. Holding every result set, as this did before,
 /// was most of the peak memory of a large diff (two inspections at once).
-async fn read(client: &Client, filter: &ObjectFilter) -> Result<(Catalog, Report), InspectError> {
-    let version = server_version(client).await?;
+async fn read(client: &Client, filter: &ObjectFilter, defer_checks: bool) -> Result<(Catalog, Report, DeferredChecks), InspectError> {
+    let (version, server) = server_version(client).await?;
     // Statements first (they return no rows, so they can all complete in any order), then
     // every query is sent at once and their streams taken in order: a stream's rows must be
     // consumed before the next query's arrive (tokio-postgres' response channels hold a
     // message or two), which is exactly the order they are folded in.
     let statements = futures_util::future::try_join_all(Part::ALL.iter().map(|part| async move {
-        client.prepare(&part.sql(version)).await.map_err(query_err(part.what()))
+        client.prepare(&part.sql(version, defer_checks)).await.map_err(query_err(part.what()))
     }))
     .await?;
     let no_params: [&(dyn ToSql + Sync); 0] = [];
@@ -183,6 +217,9 @@ async fn read(client: &Client, filter: &ObjectFilter) -> Result<(Catalog, Report
         })
         .collect();
     let mut builder = Builder::new(filter);
+    if defer_checks {
+        builder.defer_checks(server);
+    }
     // Stopped with a clear error before the kernel's OOM killer would (see `memory`): checked
     // every few thousand rows, which is a few MiB of model.
     let mut rows: u32 = 0;
@@ -206,5 +243,6 @@ async fn read(client: &Client, filter: &ObjectFilter) -> Result<(Catalog, Report
     let found = from_server(client, queries::INDEX_DEFINITIONS, "index definitions", &missing).await?;
     let missing_keys: Vec<u32> = builder.missing_index_keys().iter().map(|(oid, _)| *oid).collect();
     let keys = from_server(client, queries::INDEX_KEYS, "index keys", &missing_keys).await?;
-    Ok((builder.finish(found, keys), report))
+    let deferred = builder.take_deferred_checks();
+    Ok((builder.finish(found, keys), report, deferred))
 }

@@ -189,7 +189,7 @@ pub const CONSTRAINTS: &str = "SELECT co.oid, co.conrelid, NULLIF(co.contypid, 0
      CASE WHEN co.contype = 'f' THEN co.confdeltype::text END, \
      CASE WHEN co.contype = 'f' THEN co.confupdtype::text END, \
      CASE WHEN co.contype = 'f' THEN co.confmatchtype::text END, \
-     pg_catalog.pg_get_expr(co.conbin, co.conrelid), \
+     {checkexpr}, \
      ds.description, CASE WHEN co.contype IN ('p', 'u', 'x') THEN co.conindid END, \
      CASE WHEN co.contype = 'u' THEN {nnd} END, ix.indkey::int2[], ix.indnkeyatts, {delset} \
      FROM pg_catalog.pg_constraint co \
@@ -235,6 +235,11 @@ pub const INDEXES: &str = concat!(
 pub const INDEX_KEYS: &str = "SELECT i.indexrelid, ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, false) \
      FROM generate_series(1, i.indnkeyatts) k ORDER BY k) \
      FROM pg_catalog.pg_index i WHERE i.indexrelid = ANY($1::pg_catalog.oid[])";
+
+/// The expressions of the checks (`$1`, `oid[]`) whose text an inspection deferred
+/// (`crate::deferred`), printed as [`CONSTRAINTS`] prints them.
+pub const CHECK_EXPRESSIONS: &str = "SELECT co.oid, pg_catalog.pg_get_expr(co.conbin, co.conrelid) \
+     FROM pg_catalog.pg_constraint co WHERE co.oid = ANY($1::pg_catalog.oid[])";
 
 /// `pg_get_indexdef` of the indexes (`$1`, `oid[]`) whose definition Rust cannot assemble
 /// for sure (collations, opclass options, unusual types): usually none.
@@ -389,9 +394,17 @@ pub fn collations(version: Version) -> String {
     COLLATIONS.replace("{locale}", locale).replace("{collate}", collate).replace("{ctype}", ctype)
 }
 
-/// [`CONSTRAINTS`] for this server version.
-pub fn constraints(version: Version) -> String {
+/// [`CONSTRAINTS`] for this server version. With `defer_checks`, a table check's expression
+/// comes as its stored tree (`conbin::text`), not printed (see `crate::deferred`); a
+/// domain's is printed either way (that costs no relation cache entry).
+pub fn constraints(version: Version, defer_checks: bool) -> String {
+    let expression = if defer_checks {
+        "CASE WHEN co.conrelid = 0 THEN pg_catalog.pg_get_expr(co.conbin, 0) ELSE co.conbin::text END"
+    } else {
+        "pg_catalog.pg_get_expr(co.conbin, co.conrelid)"
+    };
     CONSTRAINTS
+        .replace("{checkexpr}", expression)
         .replace("{nnd}", &nulls_not_distinct(version, "ix"))
         .replace("{delset}", delete_set_columns(version))
 }

@@ -161,8 +161,13 @@ impl<'a> Context<'a> {
                 create.insert(n.object, sql);
             }
         }
-        // A CHECK rendered inside its table, added on its own when it was dropped to make way.
+        // A CHECK rendered inside its table, added on its own when it was dropped to make way
+        // (not when its table is created here: `CREATE TABLE` has it, as when a table is
+        // recreated whole and its checks stand on the table set aside).
         for t in subset.tables.values() {
+            if created.contains(&ObjectRef::Table { name: t.name.clone() }) {
+                continue;
+            }
             for c in t.constraints.values().filter(|c| c.is_inline() && c.validated) {
                 let object = ObjectRef::Constraint { table: t.name.clone(), name: c.name.as_str().into() };
                 if !created.contains(&object) {
