@@ -171,7 +171,7 @@ async fn open_database(
 }
 
 fn lost_side() -> CliError {
-    CliError::usage("a database reading thread stopped without a result").hint("run the command again")
+    CliError::database("a database reading thread stopped without a result").hint("run the command again")
 }
 
 /// What a side of [`live_pair`] sends its caller.
