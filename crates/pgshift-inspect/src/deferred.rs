@@ -98,6 +98,7 @@ impl DeferredChecks {
     /// A check asked for that did not come back was dropped meanwhile: an error.
     pub fn apply(&mut self, catalog: &mut Catalog, asked: &[u32], texts: Vec<(u32, String)>) -> Result<(), InspectError> {
         let mut texts: HashMap<u32, String> = texts.into_iter().collect();
+        let asked: rustc_hash::FxHashSet<u32> = asked.iter().copied().collect();
         let mut vanished = None;
         self.checks.retain(|c| {
             if !asked.contains(&c.oid) && !texts.contains_key(&c.oid) {
